@@ -1,0 +1,51 @@
+# Monge — the two commands of the README:
+#   make demo   set up, build, and run the quick DDIB 2-D reproduction
+#   make test   set up, build, and run every test
+# `make setup` installs what is missing (Debian packages, a Python venv for numpy and the
+# notebooks) and is shared by both.
+
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := pkg-config libeigen3-dev libgnuplot-iostream-dev libboost-iostreams-dev \
+                libboost-filesystem-dev gnuplot-nox python3-venv
+VENV := .venv
+PYTHON := $(CURDIR)/$(VENV)/bin/python
+MONGE := .build/release/monge
+DEMO_OUT ?= runs/quick
+
+export MONGE_PYTHON := $(PYTHON)
+export MONGE_BINARY := $(CURDIR)/$(MONGE)
+
+.PHONY: setup apt venv build demo test bench clean
+
+setup: apt venv
+
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing$$missing" >&2; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+venv: $(VENV)/.ready
+
+$(VENV)/.ready:
+	@echo "setup: creating $(VENV) (numpy, jupyter nbconvert)" >&2
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check numpy nbconvert nbclient ipykernel
+	touch $@
+
+build: setup
+	swift build -c release --product monge
+
+demo: build
+	$(MONGE) reproduce ddib-2d --quick --out $(DEMO_OUT)
+
+test: build
+	swift test -c release
+
+bench: build
+	$(MONGE) bench gemm
+
+clean:
+	rm -rf .build $(VENV) runs

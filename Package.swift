@@ -1,0 +1,81 @@
+// swift-tools-version: 6.1
+// Monge: a Swift research toolkit for 2-D optimal transport and diffusion bridges.
+import PackageDescription
+
+/// Kernels are compiled optimised even in debug builds: tests train small networks.
+/// x86-64-v3 = AVX2 + FMA (every machine of this project's kind); see BENCHMARKS.md.
+let kernelFlags: [CXXSetting] = [
+    .unsafeFlags(["-O3", "-march=x86-64-v3", "-mtune=znver3", "-DNDEBUG", "-std=c++17"]),
+]
+
+let package = Package(
+    name: "Monge",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "monge", targets: ["MongeCLI"]),
+        .library(name: "MongeCore", targets: ["MongeCore"]),
+        .library(name: "MongeData", targets: ["MongeData"]),
+        .library(name: "MongePlot", targets: ["MongePlot"]),
+        .library(name: "MongeTransport", targets: ["MongeTransport"]),
+        .library(name: "MongeNN", targets: ["MongeNN"]),
+        .library(name: "MongeDiffusion", targets: ["MongeDiffusion"]),
+        .library(name: "MongeBridges", targets: ["MongeBridges"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Eigen is header-only; this target only carries its pkg-config include flags.
+        .systemLibrary(
+            name: "CEigen",
+            pkgConfig: "eigen3",
+            providers: [.apt(["libeigen3-dev"])]
+        ),
+        // Dense kernels (GEMM, …) in C++ over Eigen::Map, behind a plain C header.
+        .target(
+            name: "EigenKernels",
+            dependencies: ["CEigen"],
+            cxxSettings: kernelFlags
+        ),
+        // Streams scripts to gnuplot through gnuplot-iostream (libgnuplot-iostream-dev).
+        .target(
+            name: "GnuplotBridge",
+            cxxSettings: [.unsafeFlags(["-O2", "-std=c++17"])],
+            linkerSettings: [
+                .linkedLibrary("boost_iostreams"),
+                .linkedLibrary("boost_filesystem"),
+            ]
+        ),
+        .target(name: "MongeCore", dependencies: ["EigenKernels"]),
+        .target(name: "MongeData", dependencies: ["MongeCore"]),
+        .target(name: "MongePlot", dependencies: ["MongeCore", "GnuplotBridge"]),
+        .target(name: "MongeTransport", dependencies: ["MongeCore"]),
+        .target(name: "MongeNN", dependencies: ["MongeCore", "EigenKernels"]),
+        .target(name: "MongeDiffusion", dependencies: ["MongeCore", "MongeNN"]),
+        .target(
+            name: "MongeBridges",
+            dependencies: ["MongeCore", "MongeData", "MongeTransport", "MongeNN", "MongeDiffusion", "MongePlot"]
+        ),
+        .executableTarget(
+            name: "MongeCLI",
+            dependencies: [
+                "MongeCore", "MongeData", "MongePlot", "MongeTransport", "MongeNN",
+                "MongeDiffusion", "MongeBridges", "EigenKernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Seeded fixtures and helpers shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["MongeCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "MongeCoreTests", dependencies: ["MongeCore", "TestSupport"]),
+        .testTarget(name: "MongeDataTests", dependencies: ["MongeData", "TestSupport"]),
+        .testTarget(name: "MongePlotTests", dependencies: ["MongePlot", "TestSupport"]),
+        .testTarget(name: "MongeTransportTests", dependencies: ["MongeTransport", "TestSupport"]),
+        .testTarget(name: "MongeNNTests", dependencies: ["MongeNN", "TestSupport"]),
+        .testTarget(name: "MongeDiffusionTests", dependencies: ["MongeDiffusion", "TestSupport"]),
+        .testTarget(name: "MongeBridgesTests", dependencies: ["MongeBridges", "TestSupport"]),
+        // End-to-end tests of the `monge` binary (built by `make build` before `swift test`).
+        .testTarget(name: "MongeCLITests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

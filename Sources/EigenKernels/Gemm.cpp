@@ -1,0 +1,54 @@
+// GEMM over Eigen::Map of row-major strided buffers; see EigenKernels.h.
+#include "EigenKernels.h"
+
+#include <Eigen/Core>
+
+namespace {
+
+template <typename T>
+using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename T>
+using ConstMap = Eigen::Map<const RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+template <typename T>
+using MutableMap = Eigen::Map<RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+
+template <typename T>
+void gemm(int transA, int transB, int64_t m, int64_t n, int64_t k, T alpha,
+          const T *a, int64_t lda, const T *b, int64_t ldb, T beta, T *c, int64_t ldc) {
+    if (m <= 0 || n <= 0) return;
+    MutableMap<T> C(c, m, n, Eigen::OuterStride<>(ldc));
+    if (k <= 0) {
+        if (beta == T(0)) C.setZero(); else C *= beta;
+        return;
+    }
+    // Stored shapes: A is (m×k) or (k×m) when transposed; likewise B.
+    ConstMap<T> A(a, transA ? k : m, transA ? m : k, Eigen::OuterStride<>(lda));
+    ConstMap<T> B(b, transB ? n : k, transB ? k : n, Eigen::OuterStride<>(ldb));
+    if (beta == T(0)) {
+        C.setZero();
+    } else if (beta != T(1)) {
+        C *= beta;
+    }
+    if (!transA && !transB) C.noalias() += alpha * A * B;
+    else if (transA && !transB) C.noalias() += alpha * A.transpose() * B;
+    else if (!transA && transB) C.noalias() += alpha * A * B.transpose();
+    else C.noalias() += alpha * A.transpose() * B.transpose();
+}
+
+}  // namespace
+
+extern "C" void ek_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
+                         const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                         float *c, int64_t ldc) {
+    gemm<float>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+extern "C" void ek_dgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, double alpha,
+                         const double *a, int64_t lda, const double *b, int64_t ldb, double beta,
+                         double *c, int64_t ldc) {
+    gemm<double>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+extern "C" const char *ek_simd_instruction_sets(void) {
+    return Eigen::SimdInstructionSetsInUse();
+}

@@ -1,0 +1,2 @@
+/// MongeData: 2-D distributions as pure functions of (n, seed, parameters).
+@_exported import MongeCore

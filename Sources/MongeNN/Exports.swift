@@ -1,0 +1,2 @@
+/// MongeNN: small networks with hand-written backprop on the Eigen kernels.
+@_exported import MongeCore
