@@ -11,6 +11,8 @@ struct Monge: ParsableCommand {
         version: MongeVersion.string,
         subcommands: [
             BenchCommand.self,
+            DataCommand.self,
+            PlotCommand.self,
         ]
     )
 }
