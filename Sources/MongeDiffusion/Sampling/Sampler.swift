@@ -237,6 +237,11 @@ public struct SamplerProgress: Equatable, Sendable {
     public let completed: Int
     public let total: Int
     public var fraction: Double { total == 0 ? 1 : Double(completed) / Double(total) }
+
+    public init(completed: Int, total: Int) {
+        self.completed = completed
+        self.total = total
+    }
 }
 
 /// The states of selected rows at every level of a path: `states[k]` is [rows.count, D] at `levels[k]`.
