@@ -25,6 +25,25 @@ struct DataCommandTests {
         #expect(header.contains("'descr': '<f8'") && header.contains("(500, 2)"))
     }
 
+    @Test(.enabled(if: TestSupport.pythonWithNumpy != nil, "no Python with numpy (make setup creates .venv)"))
+    func numpyReadsTheNpyAndItMatchesTheCSV() throws {
+        let folder = TestSupport.temporaryFolder("monge-cli-data")
+        for ext in ["npy", "csv"] {
+            let r = try TestSupport.monge(["data", "concentric-rings", "--n", "300", "--seed", "2", "--out", folder + "/r.\(ext)"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let script = """
+        import numpy as np
+        a = np.load('\(folder)/r.npy'); b = np.loadtxt('\(folder)/r.csv', delimiter=',', skiprows=1)
+        assert a.dtype == np.float64 and a.shape == (300, 2), (a.dtype, a.shape)
+        assert np.array_equal(a, b), abs(a - b).max()
+        print(abs(a.mean()) < 1e-12, abs(a.std() - 1) < 1e-12)
+        """
+        let r = try TestSupport.run(TestSupport.pythonWithNumpy!, ["-c", script])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "True True")
+    }
+
     @Test func parametersChangeTheSample() throws {
         let folder = TestSupport.temporaryFolder("monge-cli-data")
         let r = try TestSupport.monge(["data", "moons", "--n", "10", "--out", folder + "/m.csv",
