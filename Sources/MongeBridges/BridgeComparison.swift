@@ -81,3 +81,12 @@ public struct BridgeComparison: Codable, Equatable, Sendable {
         )
     }
 }
+
+extension BridgeComparison {
+    /// A copy with another timing (timings are the only non-deterministic field).
+    public func with(otSeconds: Double) -> BridgeComparison {
+        var copy = self
+        copy.otSeconds = otSeconds
+        return copy
+    }
+}

@@ -249,6 +249,12 @@ public struct Trajectory<Scalar: MatrixScalar>: Equatable, Sendable {
     public let levels: [Int]
     public let rows: [Int]
     public let states: [Matrix<Scalar>]
+
+    public init(levels: [Int], rows: [Int], states: [Matrix<Scalar>]) {
+        self.levels = levels
+        self.rows = rows
+        self.states = states
+    }
 }
 
 /// A sampler's result: the end points, the optional trajectory, and the model evaluations per row.
