@@ -18,6 +18,12 @@ struct DataCommandTests {
             let da = try Data(contentsOf: URL(fileURLWithPath: a)), db = try Data(contentsOf: URL(fileURLWithPath: b))
             let dc = try Data(contentsOf: URL(fileURLWithPath: c))
             #expect(!da.isEmpty && da == db && da != dc)
+            // The run manifest beside the output records how to reproduce it.
+            let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: a + ".manifest.json"))) as! [String: Any]
+            #expect(manifest["command"] as? String == "monge data" && (manifest["seed"] as? Int) == 3)
+            let parameters = manifest["parameters"] as? [String: Any]
+            #expect(parameters?["dataset"] as? String == "gaussians25" && (parameters?["n"] as? Int) == 500)
+            #expect(((parameters?["datasetParameters"] as? [String: Any])?["std"] as? Double) == 0.05)
         }
         // A .npy opens as a [500, 2] float64 array (header check without numpy).
         let npy = try Data(contentsOf: URL(fileURLWithPath: folder + "/a.npy"))

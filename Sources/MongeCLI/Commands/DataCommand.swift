@@ -54,8 +54,11 @@ struct DataCommand: ParsableCommand {
             return
         }
         guard let name, let n, let out else { return }
-        let started = Date()
         let dataset = try Datasets.make(name, parameters: try Self.parse(parameters))
+        var manifest = RunManifest.begin(
+            command: "monge data", seed: seed,
+            parameters: ["dataset": .string(name), "n": .integer(n),
+                         "datasetParameters": .object(dataset.parameterValues.mapValues { .number($0) })])
         let figureFormat = try plot.map { try ImageFormat(path: $0) }
         if figureFormat != nil { _ = try Gnuplot.default.version() }  // fail before writing anything
         let points = try dataset.sample(n: n, seed: seed)
@@ -63,9 +66,8 @@ struct DataCommand: ParsableCommand {
         if let plot {
             try ScatterFigure(points: points, label: name, title: FigureTitle(name, n: n, seed: seed)).render(to: plot)
         }
-        try DataManifest.write(beside: out, command: "data", arguments: CommandLine.arguments,
-                               dataset: name, parameters: dataset.parameterValues, n: n, seed: seed,
-                               outputs: [out] + (plot.map { [$0] } ?? []), started: started)
+        manifest.finish(outputs: [out] + (plot.map { [$0, $0 + ".gp", $0 + ".dat"] } ?? []))
+        try manifest.write(beside: out)
         FileHandle.standardError.write(Data("wrote \(out) (\(n) × 2, \(name), seed \(seed))\n".utf8))
     }
 
