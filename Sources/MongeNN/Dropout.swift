@@ -14,7 +14,7 @@ public struct DropoutNoise: Sendable {
     }
 
     /// Writes the scaled keep-mask (0 or 1/(1 − rate)) of `layer` for rows firstRow ..< firstRow + rows.
-    func fillMask<S: NetworkScalar>(layer: Int, firstRow: Int, rows: Int, columns: Int, into mask: UnsafeMutablePointer<S>) {
+    public func fillMask<S: NetworkScalar>(layer: Int, firstRow: Int, rows: Int, columns: Int, into mask: UnsafeMutablePointer<S>) {
         let layerStream = stream.substream(UInt64(layer))
         let threshold = UInt32(min(rate * 4_294_967_296.0, 4_294_967_295.0))
         let keep = S(1 / (1 - rate))

@@ -11,7 +11,7 @@ public struct Linear: Sendable, Equatable {
 
     /// Registers `name.weight` and `name.bias` with PyTorch's default initialisation
     /// U(±1/√inputs), or zeros when `zeroInitialized` (DDIB's `zero_module`).
-    init(_ name: String, inputs: Int, outputs: Int, layout: inout ParameterLayout, zeroInitialized: Bool = false) {
+    public init(_ name: String, inputs: Int, outputs: Int, layout: inout ParameterLayout, zeroInitialized: Bool = false) {
         self.inputs = inputs
         self.outputs = outputs
         let bound = 1 / Double(inputs).squareRoot()
@@ -22,7 +22,7 @@ public struct Linear: Sendable, Equatable {
 
     /// y ← x·W (+ y when `accumulate`), for `rows` rows; x has leading dimension `ldx`.
     @inline(__always)
-    func multiply<S: NetworkScalar>(rows: Int, _ x: UnsafePointer<S>, ldx: Int? = nil, parameters: UnsafePointer<S>,
+    public func multiply<S: NetworkScalar>(rows: Int, _ x: UnsafePointer<S>, ldx: Int? = nil, parameters: UnsafePointer<S>,
                                     into y: UnsafeMutablePointer<S>, accumulate: Bool = false) {
         S.gemm(transposeA: false, transposeB: false, m: rows, n: outputs, k: inputs, alpha: 1,
                a: x, lda: ldx ?? inputs, b: parameters + weight, ldb: outputs,
@@ -31,7 +31,7 @@ public struct Linear: Sendable, Equatable {
 
     /// dW += xᵀ·dy and db += Σ dy.
     @inline(__always)
-    func accumulateGradient<S: NetworkScalar>(rows: Int, input x: UnsafePointer<S>, ldx: Int? = nil,
+    public func accumulateGradient<S: NetworkScalar>(rows: Int, input x: UnsafePointer<S>, ldx: Int? = nil,
                                               outputGradient dy: UnsafePointer<S>, gradient: UnsafeMutablePointer<S>) {
         S.gemm(transposeA: true, transposeB: false, m: inputs, n: outputs, k: rows, alpha: 1,
                a: x, lda: ldx ?? inputs, b: dy, ldb: outputs, beta: 1, c: gradient + weight, ldc: outputs)
@@ -40,7 +40,7 @@ public struct Linear: Sendable, Equatable {
 
     /// dx ← dy·Wᵀ (+ dx when `accumulate`).
     @inline(__always)
-    func inputGradient<S: NetworkScalar>(rows: Int, outputGradient dy: UnsafePointer<S>, parameters: UnsafePointer<S>,
+    public func inputGradient<S: NetworkScalar>(rows: Int, outputGradient dy: UnsafePointer<S>, parameters: UnsafePointer<S>,
                                          into dx: UnsafeMutablePointer<S>, accumulate: Bool = false) {
         S.gemm(transposeA: false, transposeB: true, m: rows, n: inputs, k: outputs, alpha: 1,
                a: dy, lda: outputs, b: parameters + weight, ldb: outputs,
@@ -51,14 +51,14 @@ public struct Linear: Sendable, Equatable {
 extension Activation {
     /// z ← act(z + bias) in place; SiLU keeps σ(z + bias) in `aux` for the backward pass.
     @inline(__always)
-    func apply<S: NetworkScalar>(rows: Int, columns: Int, _ z: UnsafeMutablePointer<S>, bias: UnsafePointer<S>?,
+    public func apply<S: NetworkScalar>(rows: Int, columns: Int, _ z: UnsafeMutablePointer<S>, bias: UnsafePointer<S>?,
                                  slope: Double, aux: UnsafeMutablePointer<S>?) {
         S.biasActivation(rows: rows, columns: columns, z, bias: bias, activation: kernelCode, slope: S(slope), aux: aux)
     }
 
     /// d ← d ⊙ act′ given the activation's output `a` (and σ in `aux` for SiLU).
     @inline(__always)
-    func backward<S: NetworkScalar>(rows: Int, columns: Int, _ d: UnsafeMutablePointer<S>, output a: UnsafePointer<S>,
+    public func backward<S: NetworkScalar>(rows: Int, columns: Int, _ d: UnsafeMutablePointer<S>, output a: UnsafePointer<S>,
                                     aux: UnsafePointer<S>?, slope: Double) {
         S.activationBackward(rows: rows, columns: columns, d, output: a, aux: aux, activation: kernelCode, slope: S(slope))
     }
@@ -79,7 +79,8 @@ public struct GroupNorm: Sendable, Equatable {
     public let shift: Int
     public static let epsilon = 1e-5
 
-    init(_ name: String, features: Int, groups: Int, layout: inout ParameterLayout) {
+    public init(_ name: String, features: Int, groups: Int, layout: inout ParameterLayout) {
+        precondition(groups >= 1 && features % groups == 0, "groups must divide the features")
         self.features = features
         self.groups = groups
         scale = layout.add("\(name).scale", shape: [features], initialization: .constant(1))
@@ -88,7 +89,7 @@ public struct GroupNorm: Sendable, Equatable {
 
     /// y = γ ⊙ x̂ + β; keeps x̂ and 1/σ per (row, group) for the backward pass. `y` may alias `x`.
     @inline(__always)
-    func forward<S: NetworkScalar>(rows: Int, _ x: UnsafePointer<S>, parameters: UnsafePointer<S>,
+    public func forward<S: NetworkScalar>(rows: Int, _ x: UnsafePointer<S>, parameters: UnsafePointer<S>,
                                    xhat: UnsafeMutablePointer<S>, rstd: UnsafeMutablePointer<S>, into y: UnsafeMutablePointer<S>) {
         S.groupNormForward(rows: rows, columns: features, groups: groups, x, gamma: parameters + scale,
                            beta: parameters + shift, epsilon: S(GroupNorm.epsilon), xhat: xhat, rstd: rstd, output: y)
@@ -96,7 +97,7 @@ public struct GroupNorm: Sendable, Equatable {
 
     /// dx from dy (may alias), accumulating dγ and dβ.
     @inline(__always)
-    func backward<S: NetworkScalar>(rows: Int, _ dy: UnsafePointer<S>, xhat: UnsafePointer<S>, rstd: UnsafePointer<S>,
+    public func backward<S: NetworkScalar>(rows: Int, _ dy: UnsafePointer<S>, xhat: UnsafePointer<S>, rstd: UnsafePointer<S>,
                                     parameters: UnsafePointer<S>, gradient: UnsafeMutablePointer<S>, into dx: UnsafeMutablePointer<S>) {
         S.groupNormBackward(rows: rows, columns: features, groups: groups, dy, xhat: xhat, rstd: rstd,
                             gamma: parameters + scale, dx: dx, dgamma: gradient + scale, dbeta: gradient + shift)
