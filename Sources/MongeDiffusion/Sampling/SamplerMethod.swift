@@ -1,0 +1,34 @@
+/// The update rule a sampler applies at every step of its path.
+public enum SamplerMethod: Equatable, Sendable, CustomStringConvertible {
+    /// DDIM (Song et al. 2021, eq. 12) with stochasticity η ∈ [0, 1]. η = 0 is the Euler method
+    /// of the probability-flow ODE in (x/√ᾱ, σ) and runs in either direction (decode or encode).
+    case ddim(eta: Double)
+    /// DDPM ancestral sampling (Ho et al. 2020) with the posterior variance β̃, respaced; denoising only.
+    case ddpm
+    /// Heun's second-order method (Karras et al. 2022, Alg. 1) on the same ODE as DDIM η = 0, in
+    /// either direction. The model cannot be evaluated at level −1, so a step touching −1 puts its
+    /// stage at level 0 with matching second-order weights; a step between 0 and −1 is Euler.
+    case heun
+
+    /// Whether the method draws noise (and so needs a descending path).
+    public var isStochastic: Bool {
+        switch self {
+        case let .ddim(eta): return eta > 0
+        case .ddpm: return true
+        case .heun: return false
+        }
+    }
+
+    /// Model evaluations for one step from level t to level s.
+    public func evaluations(from t: Int, to s: Int) -> Int {
+        self == .heun && max(t, 0) != max(s, 0) ? 2 : 1
+    }
+
+    public var description: String {
+        switch self {
+        case let .ddim(eta): return eta == 0 ? "ddim" : "ddim(eta=\(eta))"
+        case .ddpm: return "ddpm"
+        case .heun: return "heun"
+        }
+    }
+}
