@@ -5,7 +5,7 @@ import Testing
 @Suite("Exact solvers against brute force and each other")
 struct SolverAgreementTests {
     /// Multiscale with tiny levels so that small problems exercise the sparse path.
-    let multiscale = MultiscaleAssignment(leafSize: 4, baseSize: 16, candidatesPerRow: 3, expansionSize: 4)
+    let multiscale = MultiscaleAssignment(leafSize: 4, baseSize: 16, candidatesPerRow: 3)
 
     @Test(arguments: [1, 2, 3, 4, 6, 8])
     func everyAssignmentSolverMatchesBruteForce(n: Int) throws {
