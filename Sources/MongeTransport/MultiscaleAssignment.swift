@@ -82,10 +82,10 @@ public struct MultiscaleAssignment: Sendable {
         let problem = try! TransportProblem(geometry: geometry)
         if n <= max(baseSize, 2 * leafSize) {
             // Unit integer masses: every basic solution is a permutation (integrality).
-            let result = NetworkSimplex().solve(problem)
-            guard let sigma = result.plan.permutation else { preconditionFailure("a uniform n × n basis that is not a permutation") }
-            stats.work += result.iterations
-            return LevelSolution(permutation: sigma, f: result.f, g: result.g)
+            let basis = NetworkSimplex().optimalBasis(problem)
+            guard let sigma = basis.plan.permutation else { preconditionFailure("a uniform n × n basis that is not a permutation") }
+            stats.work += basis.iterations
+            return LevelSolution(permutation: sigma, f: basis.f, g: basis.g)
         }
         var levels = 0
         while (n >> (levels + 1)) >= leafSize { levels += 1 }

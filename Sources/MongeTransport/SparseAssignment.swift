@@ -141,7 +141,8 @@ final class SparseAssignmentEngine {
                 let v = c - gStorage[j]
                 if v < u1 { u2 = u1; u1 = v; j1 = j; c1 = c } else if v < u2 { u2 = v }
             }
-            if j1 < 0 || boundStorage[i] <= u1 { refill(i); continue }
+            // Refill when an unlisted column could be strictly better (a tie hides nothing better).
+            if j1 < 0 || boundStorage[i] < u1 { refill(i); continue }
             return (u1, j1, c1, min(u2, boundStorage[i]))
         }
     }
@@ -234,8 +235,21 @@ final class SparseAssignmentEngine {
             if entry < 0 {
                 // The row's unlisted columns might lie on a shortest path: refill and rescan it.
                 let i = Int(-1 - entry)
+                let previousBound = boundStorage[i]
                 refill(i)
-                scan(i, rowDistance[i])
+                if boundStorage[i] > previousBound {
+                    scan(i, rowDistance[i])
+                } else {
+                    // Ties at the list's end: no progress from refilling, so relax the whole row
+                    // once (its costs are in the scratch row) and drop its virtual entry.
+                    let base = rowDistance[i], fi = fStorage[i]
+                    for j in 0..<n where doneStamp[j] != stamp {
+                        let d = base + (scratch.cost[j] - fi - gStorage[j])
+                        if seenStamp[j] != stamp || d < distance[j] {
+                            seenStamp[j] = stamp; distance[j] = d; predecessor[j] = Int32(i); heap.push(d, Int32(j))
+                        }
+                    }
+                }
                 continue
             }
             let j = Int(entry)
