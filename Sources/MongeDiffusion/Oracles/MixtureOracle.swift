@@ -63,36 +63,41 @@ public struct MixtureOracle<Scalar: MatrixScalar>: Denoiser {
         let d = dimension, kCount = componentCount
         let a = schedule.alphaBar(t), root = a.squareRoot(), noise = (1 - a).squareRoot()
         // Per-timestep tables. log N(x; √ᾱμ, C) = [x², x]·[−1/(2c); √ᾱμ/c] + bias.
-        var weightsTable = Matrix<Double>(rows: 2 * d, columns: kCount)
-        var inverseC = Matrix<Double>(rows: kCount, columns: d)
-        var meanOverC = Matrix<Double>(rows: kCount, columns: d)
+        // (Plain arrays first: element writes through `Matrix.storage` go through its observer.)
+        var weightsTable = [Double](repeating: 0, count: 2 * d * kCount)
+        var inverseC = [Double](repeating: 0, count: kCount * d)
+        var meanOverC = [Double](repeating: 0, count: kCount * d)
         var bias = [Double](repeating: 0, count: kCount)
         for k in 0..<kCount {
             var b = log(weights[k])
             for j in 0..<d {
                 let c = a * variances.storage[k * d + j] + (1 - a)
                 let m = root * means.storage[k * d + j]
-                weightsTable.storage[j * kCount + k] = -0.5 / c
-                weightsTable.storage[(d + j) * kCount + k] = m / c
-                inverseC.storage[k * d + j] = 1 / c
-                meanOverC.storage[k * d + j] = m / c
+                weightsTable[j * kCount + k] = -0.5 / c
+                weightsTable[(d + j) * kCount + k] = m / c
+                inverseC[k * d + j] = 1 / c
+                meanOverC[k * d + j] = m / c
                 b -= 0.5 * (m * m / c + log(c))
             }
             bias[k] = b
         }
-        var out = Matrix<Scalar>(rows: x.rows, columns: d)
+        let weightsMatrix = try! Matrix(rows: 2 * d, columns: kCount, storage: weightsTable)
+        let inverseCMatrix = try! Matrix(rows: kCount, columns: d, storage: inverseC)
+        let meanOverCMatrix = try! Matrix(rows: kCount, columns: d, storage: meanOverC)
+        var out = [Scalar](repeating: 0, count: x.rows * d)
         let block = max(1, min(x.rows, (1 << 22) / kCount))
         var start = 0
         while start < x.rows {
             let end = min(x.rows, start + block), n = end - start
-            var features = Matrix<Double>(rows: n, columns: 2 * d)
+            var featureValues = [Double](repeating: 0, count: n * 2 * d)
             for i in 0..<n { for j in 0..<d {
                 let v = Double(x.storage[(start + i) * d + j])
-                features.storage[i * 2 * d + j] = v * v
-                features.storage[i * 2 * d + d + j] = v
+                featureValues[i * 2 * d + j] = v * v
+                featureValues[i * 2 * d + d + j] = v
             } }
+            let features = try! Matrix(rows: n, columns: 2 * d, storage: featureValues)
             var logits = Matrix<Double>(rows: n, columns: kCount)
-            Matrix.gemm(features, weightsTable, into: &logits)
+            Matrix.gemm(features, weightsMatrix, into: &logits)
             logits.storage.withUnsafeMutableBufferPointer { l in
                 for i in 0..<n {
                     let row = i * kCount
@@ -106,14 +111,14 @@ public struct MixtureOracle<Scalar: MatrixScalar>: Denoiser {
             }
             var precision = Matrix<Double>(rows: n, columns: d)
             var shifted = Matrix<Double>(rows: n, columns: d)
-            Matrix.gemm(logits, inverseC, into: &precision)
-            Matrix.gemm(logits, meanOverC, into: &shifted)
+            Matrix.gemm(logits, inverseCMatrix, into: &precision)
+            Matrix.gemm(logits, meanOverCMatrix, into: &shifted)
             for i in 0..<n { for j in 0..<d {
                 let k = i * d + j
-                out.storage[(start + i) * d + j] = Scalar(noise * (features.storage[i * 2 * d + d + j] * precision.storage[k] - shifted.storage[k]))
+                out[(start + i) * d + j] = Scalar(noise * (featureValues[i * 2 * d + d + j] * precision.storage[k] - shifted.storage[k]))
             } }
             start = end
         }
-        return out
+        return try! Matrix(rows: x.rows, columns: d, storage: out)
     }
 }

@@ -49,10 +49,8 @@ public enum Sampler {
             }
         }.flatMap { $0 }
 
-        var out = Matrix<M.Scalar>(rows: n, columns: d)
-        for part in parts {
-            out.storage.replaceSubrange((part.rows.lowerBound * d)..<(part.rows.upperBound * d), with: part.x.storage)
-        }
+        // The parts come in row order (chunks in order, blocks ascending within a chunk).
+        let out = try Matrix(rows: n, columns: d, storage: parts.flatMap(\.x.storage))
         do {
             try out.checkFinite("sampler output (\(method), path \(path.first!) → \(path.last!))")
         } catch {
@@ -60,15 +58,16 @@ public enum Sampler {
         }
         var trajectory: Trajectory<M.Scalar>?
         if !recorded.isEmpty {
-            var states = [Matrix<M.Scalar>](repeating: Matrix(rows: recorded.count, columns: d), count: path.count)
+            var states = [[M.Scalar]](repeating: Array(repeating: 0, count: recorded.count * d), count: path.count)
             for part in parts {
                 for (position, values) in part.recorded {
                     for k in 0..<path.count {
-                        for j in 0..<d { states[k].storage[position * d + j] = values[k * d + j] }
+                        for j in 0..<d { states[k][position * d + j] = values[k * d + j] }
                     }
                 }
             }
-            trajectory = Trajectory(levels: path, rows: recorded, states: states)
+            trajectory = Trajectory(levels: path, rows: recorded,
+                                    states: try states.map { try Matrix(rows: recorded.count, columns: d, storage: $0) })
         }
         let evaluations = zip(path, path.dropFirst()).reduce(0) { $0 + method.evaluations(from: $1.0, to: $1.1) }
         return SamplerOutput(x: out, trajectory: trajectory, evaluations: evaluations)
