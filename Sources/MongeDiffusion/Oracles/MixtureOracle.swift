@@ -84,14 +84,15 @@ public struct MixtureOracle<Scalar: MatrixScalar>: Denoiser {
         let weightsMatrix = try! Matrix(rows: 2 * d, columns: kCount, storage: weightsTable)
         let inverseCMatrix = try! Matrix(rows: kCount, columns: d, storage: inverseC)
         let meanOverCMatrix = try! Matrix(rows: kCount, columns: d, storage: meanOverC)
-        var out = [Scalar](repeating: 0, count: x.rows * d)
+        let input = ScalarKernels.doubles(x.storage)
+        var out = [Double](repeating: 0, count: x.rows * d)
         let block = max(1, min(x.rows, (1 << 22) / kCount))
         var start = 0
         while start < x.rows {
             let end = min(x.rows, start + block), n = end - start
             var featureValues = [Double](repeating: 0, count: n * 2 * d)
             for i in 0..<n { for j in 0..<d {
-                let v = Double(x.storage[(start + i) * d + j])
+                let v = input[(start + i) * d + j]
                 featureValues[i * 2 * d + j] = v * v
                 featureValues[i * 2 * d + d + j] = v
             } }
@@ -113,12 +114,13 @@ public struct MixtureOracle<Scalar: MatrixScalar>: Denoiser {
             var shifted = Matrix<Double>(rows: n, columns: d)
             Matrix.gemm(logits, inverseCMatrix, into: &precision)
             Matrix.gemm(logits, meanOverCMatrix, into: &shifted)
+            let p = precision.storage, m = shifted.storage
             for i in 0..<n { for j in 0..<d {
                 let k = i * d + j
-                out[(start + i) * d + j] = Scalar(noise * (featureValues[i * 2 * d + d + j] * precision.storage[k] - shifted.storage[k]))
+                out[(start + i) * d + j] = noise * (featureValues[i * 2 * d + d + j] * p[k] - m[k])
             } }
             start = end
         }
-        return try! Matrix(rows: x.rows, columns: d, storage: out)
+        return ScalarKernels.matrix(rows: x.rows, columns: d, out)
     }
 }

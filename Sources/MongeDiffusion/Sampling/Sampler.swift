@@ -129,13 +129,13 @@ public enum Sampler {
                 c = DDPM.coefficients(alphaBarFrom: at, alphaBarTo: as_)
             }
             let z: Matrix<M.Scalar>? = c.noise > 0
-                ? noise.substream(NoiseTag.step.rawValue, UInt64(k)).normalMatrix(rows: x.rows, columns: x.columns, firstRow: firstRow)
+                ? ScalarKernels.normals(noise.substream(NoiseTag.step.rawValue, UInt64(k)), rows: x.rows, columns: x.columns, firstRow: firstRow)
                 : nil
-            var next = c.apply(x, epsilon: epsilon, noise: z)
-            if let drift {
-                next += drift(x, DriftStep(from: t, to: s, index: k, rows: firstRow..<(firstRow + x.rows)))
-            }
-            return next
+            let next = c.apply(x, epsilon: epsilon, noise: z)
+            guard let drift else { return next }
+            let shift = drift(x, DriftStep(from: t, to: s, index: k, rows: firstRow..<(firstRow + x.rows)))
+            precondition(shift.shape == x.shape, "the drift returned \(shift.shape) for a block of \(x.shape)")
+            return try! Matrix(rows: x.rows, columns: x.columns, storage: ScalarKernels.combine(1, next.storage, 1, shift.storage))
         case .heun:
             return heunStep(model, x, epsilon: epsilon, from: t, to: s)
         }
@@ -168,9 +168,9 @@ public enum Sampler {
         let rootB = schedule.alphaBar(second).squareRoot()
         let predicted = StepCoefficients(x: rootB / rootT, epsilon: rootB * c2 * h, noise: 0).apply(x, epsilon: k1)
         let k2 = model.epsilon(predicted, timestep: second)
-        var out = StepCoefficients(x: rootS / rootT, epsilon: rootS * h * w1, noise: 0).apply(x, epsilon: k1)
-        out.axpy(M.Scalar(rootS * h * w2), k2)
-        return out
+        // x_s = √ᾱ_s (y_t + h (w₁ k1 + w₂ k2)).
+        let storage = ScalarKernels.combine(rootS / rootT, x.storage, rootS * h * w1, k1.storage, rootS * h * w2, k2.storage)
+        return try! Matrix(rows: x.rows, columns: x.columns, storage: storage)
     }
 
     // MARK: - Validation
@@ -235,6 +235,10 @@ public struct SamplerOptions: Sendable {
 public struct SamplerProgress: Equatable, Sendable {
     public let completed: Int
     public let total: Int
+    public init(completed: Int, total: Int) {
+        self.completed = completed
+        self.total = total
+    }
     public var fraction: Double { total == 0 ? 1 : Double(completed) / Double(total) }
 }
 
