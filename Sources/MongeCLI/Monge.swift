@@ -10,6 +10,7 @@ struct Monge: ParsableCommand {
         abstract: "2-D optimal transport and diffusion bridges: how close is DDIB to the Monge map?",
         version: MongeVersion.string,
         subcommands: [
+            CompareCommand.self,
             BenchCommand.self,
         ]
     )

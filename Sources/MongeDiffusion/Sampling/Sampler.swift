@@ -240,6 +240,11 @@ public struct SamplerProgress: Equatable, Sendable {
         self.total = total
     }
     public var fraction: Double { total == 0 ? 1 : Double(completed) / Double(total) }
+
+    public init(completed: Int, total: Int) {
+        self.completed = completed
+        self.total = total
+    }
 }
 
 /// The states of selected rows at every level of a path: `states[k]` is [rows.count, D] at `levels[k]`.
@@ -247,6 +252,12 @@ public struct Trajectory<Scalar: MatrixScalar>: Equatable, Sendable {
     public let levels: [Int]
     public let rows: [Int]
     public let states: [Matrix<Scalar>]
+
+    public init(levels: [Int], rows: [Int], states: [Matrix<Scalar>]) {
+        self.levels = levels
+        self.rows = rows
+        self.states = states
+    }
 }
 
 /// A sampler's result: the end points, the optional trajectory, and the model evaluations per row.

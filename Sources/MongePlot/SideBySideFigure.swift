@@ -1,0 +1,53 @@
+/// Several panels in one row (gnuplot multiplot), e.g. a bridge's arrows next to the exact OT
+/// map's arrows on the same points. With `sharedAxes` every panel gets the same x and y ranges
+/// (the union of their extents, padded by 5 %), so lengths compare across panels.
+public struct SideBySideFigure: Figure {
+    public var panels: [Panel]
+    public var title: FigureTitle
+    public var sharedAxes: Bool
+    public var panelWidth: Int
+    public var height: Int
+
+    public init(panels: [Panel], title: FigureTitle = "", sharedAxes: Bool = true,
+                panelWidth: Int = 760, height: Int = 820) {
+        self.panels = panels
+        self.title = title
+        self.sharedAxes = sharedAxes
+        self.panelWidth = panelWidth
+        self.height = height
+    }
+
+    /// Two transport maps of the same source points — e.g. `mapped` by a diffusion bridge and
+    /// `exact` by the optimal transport plan — with the same arrows drawn in both.
+    public static func transportComparison(
+        source: Matrix<Double>, target: Matrix<Double>? = nil,
+        mapped: Matrix<Double>, mappedTitle: String = "bridge map",
+        exact: Matrix<Double>, exactTitle: String = "exact OT map",
+        title: FigureTitle = "", maxArrows: Int = 300, arrowSeed: UInt64 = 0
+    ) throws -> SideBySideFigure {
+        let left = TransportMapFigure(source: source, target: target, mapped: mapped, title: FigureTitle(mappedTitle),
+                                      maxArrows: maxArrows, arrowSeed: arrowSeed)
+        var right = TransportMapFigure(source: source, target: target, mapped: exact, title: FigureTitle(exactTitle),
+                                       maxArrows: maxArrows, arrowSeed: arrowSeed)
+        right.mappedLabel = "T*(x)"
+        return SideBySideFigure(panels: [try left.panel, try right.panel], title: title)
+    }
+
+    public func document() throws -> PlotDocument {
+        guard !panels.isEmpty else { throw MongeError.invalidArgument(name: "panels", message: "no panels to plot") }
+        var panels = self.panels
+        for (k, panel) in panels.enumerated() { try panel.validate("panel \(k + 1)") }
+        if sharedAxes, let union = Panel(series: panels.flatMap(\.series)).bounds {
+            let padX = max(union.x.upperBound - union.x.lowerBound, 1e-9) * 0.05
+            let padY = max(union.y.upperBound - union.y.lowerBound, 1e-9) * 0.05
+            for k in panels.indices {
+                panels[k].xRange = (union.x.lowerBound - padX)...(union.x.upperBound + padX)
+                panels[k].yRange = (union.y.lowerBound - padY)...(union.y.upperBound + padY)
+            }
+        }
+        let text = title.rendered
+        return PlotDocument(panels: panels, title: text.isEmpty ? nil : text, columns: panels.count,
+                            width: panelWidth * panels.count, height: height,
+                            summary: "\(panels.count) panels side by side: " + panels.map { $0.title ?? "untitled" }.joined(separator: " | "))
+    }
+}
