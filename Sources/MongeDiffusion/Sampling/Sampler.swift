@@ -235,10 +235,6 @@ public struct SamplerOptions: Sendable {
 public struct SamplerProgress: Equatable, Sendable {
     public let completed: Int
     public let total: Int
-    public init(completed: Int, total: Int) {
-        self.completed = completed
-        self.total = total
-    }
     public var fraction: Double { total == 0 ? 1 : Double(completed) / Double(total) }
 
     public init(completed: Int, total: Int) {
