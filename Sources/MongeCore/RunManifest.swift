@@ -1,0 +1,159 @@
+import Foundation
+
+/// What produced an output: the command and its arguments, the seed, the code version and
+/// commit, when it ran and for how long, on what machine, and free-form parameters and results.
+///
+/// Written beside every output as `<output>.manifest.json` (pretty, key-sorted JSON), so that
+/// any file of a study can be traced and re-run; one manifest per process merges easily across
+/// the cells of an experiment grid.
+///
+///     var manifest = RunManifest.begin(command: "monge data", arguments: args, seed: 7)
+///     … write points.npy …
+///     manifest.finish(outputs: ["points.npy"], results: ["count": 1000])
+///     try manifest.write(beside: "points.npy")
+public struct RunManifest: Codable, Equatable, Sendable {
+    /// The subcommand, e.g. "monge data".
+    public var command: String
+    public var arguments: [String]
+    public var seed: UInt64?
+    /// `MongeVersion.string` of the code that ran.
+    public var version: String
+    /// `git rev-parse HEAD` of the code, or nil when it does not run from a git checkout.
+    public var gitCommit: String?
+    /// When the run began, ISO 8601 in UTC with milliseconds.
+    public var startTime: String
+    /// Wall-clock duration, set by `finish`.
+    public var seconds: Double?
+    public var outputs: [String]
+    public var host: Host
+    /// Inputs beyond the arguments: resolved defaults, configuration values.
+    public var parameters: [String: JSONValue]
+    /// Numbers the run produced: costs, metrics, iteration counts.
+    public var results: [String: JSONValue]
+
+    /// The machine a run used.
+    public struct Host: Codable, Equatable, Sendable {
+        public var cores: Int
+        /// `Parallel.threadCount` (`MONGE_THREADS` or the core count).
+        public var threads: Int
+        public var operatingSystem: String
+
+        /// This machine.
+        public static var current: Host {
+            Host(cores: ProcessInfo.processInfo.activeProcessorCount, threads: Parallel.threadCount,
+                 operatingSystem: ProcessInfo.processInfo.operatingSystemVersionString)
+        }
+    }
+
+    /// Monotonic clock reading at `begin`, for `seconds`; not written.
+    private var startUptime: UInt64?
+
+    private enum CodingKeys: String, CodingKey {
+        case command, arguments, seed, version, gitCommit, startTime, seconds, outputs, host, parameters, results
+    }
+
+    /// Starts the record of a run: now, on this machine, with this code.
+    public static func begin(command: String, arguments: [String] = Array(CommandLine.arguments.dropFirst()),
+                             seed: UInt64? = nil, parameters: [String: JSONValue] = [:]) -> RunManifest {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return RunManifest(command: command, arguments: arguments, seed: seed, version: MongeVersion.string,
+                           gitCommit: GitCommit.current(), startTime: formatter.string(from: Date()), seconds: nil,
+                           outputs: [], host: .current, parameters: parameters, results: [:],
+                           startUptime: DispatchTime.now().uptimeNanoseconds)
+    }
+
+    /// Records the outputs and results and the time elapsed since `begin`.
+    public mutating func finish(outputs: [String], results: [String: JSONValue] = [:]) {
+        self.outputs = outputs
+        self.results.merge(results) { _, new in new }
+        if let startUptime {
+            seconds = Double(DispatchTime.now().uptimeNanoseconds - startUptime) / 1e9
+        }
+    }
+
+    /// The manifest path for an output: `<output>.manifest.json`.
+    public static func path(beside outputPath: String) -> String {
+        outputPath + ".manifest.json"
+    }
+
+    /// Writes `<output>.manifest.json` atomically; returns its path.
+    @discardableResult
+    public func write(beside outputPath: String) throws -> String {
+        let path = RunManifest.path(beside: outputPath)
+        try write(to: path)
+        return path
+    }
+
+    /// Writes the manifest atomically as pretty, key-sorted JSON.
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        do {
+            data = try encoder.encode(self)
+        } catch let EncodingError.invalidValue(value, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw MongeError.writeFailed(path: path, message: "\(field) is \(value), which JSON cannot hold (a non-finite number?)")
+        }
+        try AtomicFile.write(data + Data("\n".utf8), to: path)
+    }
+
+    /// Reads a manifest written by `write`.
+    public static func read(_ path: String) throws -> RunManifest {
+        let data = try AtomicFile.read(path)
+        do {
+            return try JSONDecoder().decode(RunManifest.self, from: data)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw MongeError.invalidFile(path: path, location: key.stringValue, message: "missing; expected a run manifest")
+        } catch let DecodingError.typeMismatch(type, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw MongeError.invalidFile(path: path, location: field, message: "expected a value of type \(type)")
+        } catch {
+            throw MongeError.invalidFile(path: path, location: nil, message: "expected a run manifest (JSON): \(error.localizedDescription)")
+        }
+    }
+
+    public static func == (lhs: RunManifest, rhs: RunManifest) -> Bool {
+        lhs.command == rhs.command && lhs.arguments == rhs.arguments && lhs.seed == rhs.seed
+            && lhs.version == rhs.version && lhs.gitCommit == rhs.gitCommit && lhs.startTime == rhs.startTime
+            && lhs.seconds == rhs.seconds && lhs.outputs == rhs.outputs && lhs.host == rhs.host
+            && lhs.parameters == rhs.parameters && lhs.results == rhs.results
+    }
+}
+
+/// The commit of the code that runs, read with `git rev-parse HEAD`.
+enum GitCommit {
+    /// The commit of the package holding the executable, else of the current folder; nil when
+    /// neither is a git checkout or git is not installed. Never throws.
+    static func current() -> String? {
+        var folders: [String] = []
+        if let executable = Bundle.main.executableURL { folders.append(executable.deletingLastPathComponent().path) }
+        folders.append(FileManager.default.currentDirectoryPath)
+        for folder in folders {
+            if let commit = revParseHead(in: folder) { return commit }
+        }
+        return nil
+    }
+
+    static func revParseHead(in folder: String) -> String? {
+        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        guard let git = searchPath.split(separator: ":").map({ "\($0)/git" })
+            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: git)
+        process.arguments = ["rev-parse", "HEAD"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        let commit = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let isHex = !commit.isEmpty && commit.allSatisfy { $0.isHexDigit }
+        return isHex && (commit.count == 40 || commit.count == 64) ? commit : nil
+    }
+}
