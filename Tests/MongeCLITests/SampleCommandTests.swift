@@ -19,6 +19,10 @@ struct SampleCommandTests {
             return (dx * dx + dy * dy).squareRoot() < 0.15 && abs(x[i, 0]) < 4.2 && abs(x[i, 1]) < 4.2
         }.count
         #expect(good > 450)
+        let manifest = try RunManifest.read(folder + "/s.npy.manifest.json")
+        #expect(manifest.command == "monge sample" && manifest.seed == 3 && manifest.outputs.count == 2)
+        #expect(manifest.parameters["sampler"] == "ddpm" && manifest.parameters["T"] == 1000)
+        #expect(manifest.results["evaluationsPerPoint"] == 100)
         let t = try Self.read(folder + "/t.csv")
         #expect(t.rows == 101 * 4 && t.columns == 5)
         #expect(t[0, 1] == 999 && t[t.rows - 1, 1] == -1 && t[t.rows - 1, 3] == x[3, 0])

@@ -32,9 +32,12 @@ struct EncodeCommand: ParsableCommand {
         let started = Date()
         let denoiser = try spec.denoiser(as: S.self)
         let x = try readPoints(input, as: S.self, model: denoiser)
-        let output = try Sampler.encode(denoiser, x, timesteps: try sampling.timesteps(for: denoiser.schedule),
-                                        method: sampler.method, options: sampling.options(rows: x.rows, label: "encode"))
-        try sampling.finish(output, to: out, label: "encode", started: started)
+        let timesteps = try sampling.timesteps(for: denoiser.schedule)
+        var manifest = sampling.beginManifest(command: "encode", model: denoiser, method: sampler.method, timesteps: timesteps)
+        manifest.parameters["input"] = .string(input)
+        let output = try Sampler.encode(denoiser, x, timesteps: timesteps, method: sampler.method,
+                                        options: sampling.options(rows: x.rows, label: "encode"))
+        try sampling.finish(output, to: out, label: "encode", started: started, manifest: manifest)
     }
 }
 
@@ -67,9 +70,12 @@ struct DecodeCommand: ParsableCommand {
         let denoiser = try spec.denoiser(as: S.self)
         let x = try readPoints(latent, as: S.self, model: denoiser)
         let method: SamplerMethod = sampler == .ddim ? .ddim(eta: eta) : sampler == .heun ? .heun : .ddpm
-        let output = try Sampler.decode(denoiser, x, timesteps: try sampling.timesteps(for: denoiser.schedule), method: method,
+        let timesteps = try sampling.timesteps(for: denoiser.schedule)
+        var manifest = sampling.beginManifest(command: "decode", model: denoiser, method: method, timesteps: timesteps)
+        manifest.parameters["latent"] = .string(latent)
+        let output = try Sampler.decode(denoiser, x, timesteps: timesteps, method: method,
                                         noise: RandomStream(seed: sampling.seed), options: sampling.options(rows: x.rows, label: "decode"))
-        try sampling.finish(output, to: out, label: "decode", started: started)
+        try sampling.finish(output, to: out, label: "decode", started: started, manifest: manifest)
     }
 }
 

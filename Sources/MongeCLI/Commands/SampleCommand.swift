@@ -43,9 +43,11 @@ struct SampleCommand: ParsableCommand {
     func run<S: MatrixScalar>(_ spec: ModelSpec, as _: S.Type) throws {
         let started = Date()
         let denoiser = try spec.denoiser(as: S.self)
-        let output = try Sampler.sample(denoiser, count: count, timesteps: try sampling.timesteps(for: denoiser.schedule),
-                                        method: method, noise: RandomStream(seed: sampling.seed),
-                                        options: sampling.options(rows: count, label: "sample"))
-        try sampling.finish(output, to: out, label: "sample", started: started)
+        let timesteps = try sampling.timesteps(for: denoiser.schedule)
+        var manifest = sampling.beginManifest(command: "sample", model: denoiser, method: method, timesteps: timesteps)
+        manifest.parameters["n"] = .integer(count)
+        let output = try Sampler.sample(denoiser, count: count, timesteps: timesteps, method: method,
+                                        noise: RandomStream(seed: sampling.seed), options: sampling.options(rows: count, label: "sample"))
+        try sampling.finish(output, to: out, label: "sample", started: started, manifest: manifest)
     }
 }

@@ -55,12 +55,29 @@ struct SamplingArguments: ParsableArguments {
                               progress: reporter.map { r in { r.report($0) } })
     }
 
-    /// Writes the output, the optional trajectory, and a one-line summary on stderr.
-    func finish<S: MatrixScalar>(_ output: SamplerOutput<S>, to path: String, label: String, started: Date) throws {
+    /// The run manifest's start: the command, the seed, and the resolved sampling parameters.
+    func beginManifest(command: String, model: AnyDenoiser<some MatrixScalar>, method: SamplerMethod, timesteps: [Int]) -> RunManifest {
+        RunManifest.begin(command: "monge \(command)", seed: seed, parameters: [
+            "model": .string(model.label), "dimension": .integer(model.dimension),
+            "schedule": .string("\(model.schedule.kind)"), "T": .integer(model.schedule.count),
+            "sampler": .string("\(method)"), "steps": .integer(steps), "spacing": .string(spacing.rawValue),
+            "timesteps": .array(timesteps.map { .integer($0) }), "blockSize": .integer(blockSize),
+        ])
+    }
+
+    /// Writes the output, the optional trajectory, the manifest beside the output, and a one-line
+    /// summary on stderr.
+    func finish<S: MatrixScalar>(_ output: SamplerOutput<S>, to path: String, label: String, started: Date,
+                                 manifest: RunManifest) throws {
         try ArrayFile.write(output.x, to: path)
+        var outputs = [path]
         if let trajectoryPath = trajectory, let t = output.trajectory {
             try ArrayFile.write(SamplingArguments.table(t), to: trajectoryPath, header: SamplingArguments.header(t))
+            outputs.append(trajectoryPath)
         }
+        var manifest = manifest
+        manifest.finish(outputs: outputs, results: ["points": .integer(output.x.rows), "evaluationsPerPoint": .integer(output.evaluations)])
+        try manifest.write(beside: path)
         if !quiet {
             let seconds = Date().timeIntervalSince(started)
             FileHandle.standardError.write(Data(String(
