@@ -49,10 +49,14 @@ struct SamplingArguments: ParsableArguments {
     }
 
     func options(rows: Int, label: String) -> SamplerOptions {
-        let reporter = quiet ? nil : ProgressReporter(label: label)
+        var progress: (@Sendable (SamplerProgress) -> Void)?
+        if !quiet {
+            let reporter = ProgressReporter(label: label)
+            progress = { reporter.report($0) }
+        }
         return SamplerOptions(blockSize: blockSize,
                               recordedRows: trajectory == nil ? [] : Array(0..<min(trajectoryRows, rows)),
-                              progress: reporter.map { r in { r.report($0) } })
+                              progress: progress)
     }
 
     /// The run manifest's start: the command, the seed, and the resolved sampling parameters.
