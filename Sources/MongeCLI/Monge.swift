@@ -15,6 +15,8 @@ struct Monge: ParsableCommand {
             DecodeCommand.self,
             CompareCommand.self,
             BenchCommand.self,
+            DataCommand.self,
+            PlotCommand.self,
         ]
     )
 }
