@@ -1,5 +1,6 @@
 import Foundation
 import MongeDiffusion
+import MongeNN
 import Testing
 
 /// The sampler core: reproducibility, independence of blocks and threads, statistics of the
@@ -261,5 +262,23 @@ struct SamplerTests {
         let broken = NaNDenoiser(schedule: Self.schedule, badTimestep: 666)
         #expect(throws: MongeError.self) { try Sampler.decode(broken, x, timesteps: [999, 666, 332]) }
         #expect(try Sampler.decode(broken, x, timesteps: [999, 332]).x.isFinite)
+    }
+}
+
+/// The sampler with MongeNN's network: results bitwise independent of the block size.
+@Suite("Samplers with a network")
+struct NetworkSamplerTests {
+    @Test("A randomly initialised ε-MLP samples byte-identically for block sizes 7, 64, 1000", arguments: [SamplerMethod.ddpm, .heun])
+    func blocks(method: SamplerMethod) throws {
+        let schedule = try NoiseSchedule.linear()
+        let network = try EpsilonNetwork<Float>(config: .anchorMLP(width: 32), timesteps: 1000)
+        let model = try NetworkDenoiser(network: network, parameters: network.initialParameters(seed: 1), schedule: schedule)
+        let t = try Timesteps.respaced(count: 1000, steps: 8, spacing: .trailing)
+        let runs = try [7, 64, 1000].map { size in
+            try Sampler.sample(model, count: 300, timesteps: t, method: method, noise: RandomStream(seed: 4),
+                               options: SamplerOptions(blockSize: size)).x
+        }
+        #expect(runs[0].isFinite)
+        #expect(runs[0].bits == runs[1].bits && runs[1].bits == runs[2].bits)
     }
 }
