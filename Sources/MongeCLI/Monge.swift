@@ -11,6 +11,7 @@ struct Monge: ParsableCommand {
         version: MongeVersion.string,
         subcommands: [
             CompareCommand.self,
+            TrainCommand.self,
             BenchCommand.self,
         ]
     )
