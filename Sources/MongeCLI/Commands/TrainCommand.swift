@@ -62,6 +62,8 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let (points, source) = try loadData()
         let requested = try configuration(points: points, source: source)
+        var manifest = RunManifest.begin(command: "monge train", seed: requested.training.seed,
+                                         parameters: ["data": .string(source), "resume": .bool(resume)])
         var run = try TrainingRun(folder: out, data: points, config: requested, resume: resume)
         let progress = TrainingProgress(totalSteps: requested.training.steps, quiet: quiet)
         if run.step > 0 { progress.note("train: resuming \(out) at step \(run.step)") }
@@ -72,6 +74,11 @@ struct TrainCommand: ParsableCommand {
         let start = Date()
         let state = try run.run(progress: progress)
         let last = run.losses.last.map { String(format: "%.5f", $0.loss) } ?? "–"
+        let weights = URL(fileURLWithPath: out).appendingPathComponent(TrainingCheckpoint.weightsFile).path
+        manifest.finish(outputs: [TrainingCheckpoint.weightsFile, TrainingCheckpoint.configFile, TrainingCheckpoint.lossFile],
+                        results: ["steps": .integer(state.step), "parameters": .integer(network.parameterCount),
+                                  "last_logged_loss": run.losses.last.map { .number($0.loss) } ?? .null])
+        try manifest.write(beside: weights)
         print("trained \(state.step) steps in \(String(format: "%.1f", Date().timeIntervalSince(start))) s; last logged loss \(last); checkpoint in \(out)")
     }
 

@@ -38,7 +38,12 @@ public struct TrainingRun {
                 throw MongeError.invalidArgument(name: "steps", message: "the checkpoint in \(folder) is at step \(restored.step), past the requested \(config.training.steps) steps")
             }
             state = restored
-            losses = try TrainingCheckpoint.readLosses(from: folder, before: restored.step)
+            // Keep the log's regular lines; an earlier session's extra line for its last step
+            // stays only when this run ends there too (as an uninterrupted run would log it).
+            let every = config.training.logEvery, steps = config.training.steps
+            losses = try TrainingCheckpoint.readLosses(from: folder, before: restored.step).filter {
+                $0.step % every == 0 || $0.step + 1 == steps
+            }
         } else if FileManager.default.fileExists(atPath: weightsPath) || FileManager.default.fileExists(atPath: configPath) {
             throw MongeError.invalidArgument(name: "--out", message: "\(folder) already holds a training run; pass --resume to continue it or choose another folder")
         }
