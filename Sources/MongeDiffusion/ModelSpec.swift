@@ -127,9 +127,11 @@ public struct ModelSpec: Equatable, Sendable, CustomStringConvertible {
             try points.checkFinite("\(path)")
             return AnyDenoiser(try MixtureOracle<S>(empirical: points, schedule: schedule!), label: text)
         case let .checkpoint(path):
-            // INTEGRATION POINT (nn helper): load the trained network here, e.g.
-            //   let network = try NetworkDenoiser.load(checkpoint: path)
-            //   return S.self == Float.self ? AnyDenoiser(network) as! AnyDenoiser<S> : AnyDenoiser(converting: network)
+            // INTEGRATION POINT (nn branch, not yet on main): once `TrainingCheckpoint` lands, replace
+            // the throw below by
+            //   let network = try TrainingCheckpoint.denoiser(from: path)  // EMA weights
+            //   if S.self == Float.self { return AnyDenoiser(network, label: text) as! AnyDenoiser<S> }
+            //   return AnyDenoiser(converting: network, label: text)
             throw MongeError.invalidArgument(
                 name: "MODEL", message: "\(path): loading trained checkpoints is not available yet; use an oracle such as oracle:gaussians25")
         }
