@@ -16,6 +16,7 @@ struct Monge: ParsableCommand {
             SampleCommand.self,
             EncodeCommand.self,
             DecodeCommand.self,
+            TranslateCommand.self,
             OTCommand.self,
             CompareCommand.self,
             ReproduceCommand.self,
