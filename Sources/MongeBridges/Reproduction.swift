@@ -56,8 +56,8 @@ public struct Reproduction {
             let (a, b) = (pair[0], pair[1])
             let domains = DomainPair(
                 name: "\(a) → \(b)", kind: "trained", source: models[a]!, target: models[b]!,
-                sampleSource: { n, seed in try Datasets.make(a).sample(n: n, seed: seed) },
-                sampleTarget: { n, seed in try Datasets.make(b).sample(n: n, seed: seed) })
+                sampleSource: { [plan] n, seed in try plan.dataset(a).sample(n: n, seed: seed) },
+                sampleTarget: { [plan] n, seed in try plan.dataset(b).sample(n: n, seed: seed) })
             for (c, cell) in plan.cells.enumerated() {
                 done += 1
                 let last = c == plan.cells.count - 1
@@ -115,7 +115,7 @@ public struct Reproduction {
     /// Trains (or, when a finished checkpoint of the same config is there, reuses) one model.
     func train(_ name: String, index: Int) throws -> NetworkDenoiser {
         let modelFolder = "\(folder)/models/\(name)"
-        let data: Matrix<Float> = try Datasets.make(name).sample(n: plan.trainingPoints, seed: plan.seed &+ UInt64(index) &* 7919).converted()
+        let data: Matrix<Float> = try plan.dataset(name).sample(n: plan.trainingPoints, seed: plan.seed &+ UInt64(index) &* 7919).converted()
         var training = plan.training
         training.seed = plan.seed &+ UInt64(index)
         let config = TrainingCheckpoint.Config(model: plan.model, schedule: plan.schedule, training: training,

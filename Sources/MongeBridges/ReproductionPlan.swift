@@ -11,6 +11,8 @@ public struct ReproductionPlan: Codable, Equatable, Sendable {
     public var seed: UInt64
     /// Datasets that get a trained model (MongeData names).
     public var datasets: [String]
+    /// Parameters passed to a dataset's generator (defaults otherwise); DDIB normalises moons too.
+    public var datasetParameters: [String: [String: Double]]
     /// Translation pairs [source, target].
     public var pairs: [[String]]
     /// Points sampled to train each model.
@@ -68,7 +70,8 @@ public struct ReproductionPlan: Codable, Equatable, Sendable {
         training.optimizer.warmupSteps = 100
         training.logEvery = 50
         return ReproductionPlan(
-            mode: "quick", seed: seed, datasets: ddibDatasets + ["gaussians25", "gaussians8"], pairs: paperPairs,
+            mode: "quick", seed: seed, datasets: ddibDatasets + ["gaussians25", "gaussians8"],
+            datasetParameters: ["moons": ["normalize": 1]], pairs: paperPairs,
             trainingPoints: 20_000,
             model: ModelConfig(architecture: .mlp, width: 128, depth: 3, timeEmbedding: 128),
             schedule: try .linear(), training: training, translationPoints: 1000,
@@ -98,11 +101,19 @@ public struct ReproductionPlan: Codable, Equatable, Sendable {
         return plan
     }
 
+    /// The generator of dataset `name` with this plan's parameters.
+    public func dataset(_ name: String) throws -> any Dataset2D {
+        try Datasets.make(name, parameters: datasetParameters[name] ?? [:])
+    }
+
     /// Checks names, sizes and step counts before anything runs.
     public func validate() throws {
         let known = Set(Datasets.names)
         for name in datasets where !known.contains(name) {
             throw MongeError.invalidArgument(name: "datasets", message: "unknown dataset \(name); known: \(Datasets.names.joined(separator: ", "))")
+        }
+        for (name, parameters) in datasetParameters {
+            _ = try Datasets.make(name, parameters: parameters)
         }
         for pair in pairs {
             guard pair.count == 2, datasets.contains(pair[0]), datasets.contains(pair[1]) else {
