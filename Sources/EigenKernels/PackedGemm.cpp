@@ -151,34 +151,52 @@ void edgeKernelDirect(int64_t kc, const T *a, int64_t lda, const T *pb, T *c, in
     storeTile(tile, c, ldc, MR, nr, beta);
 }
 
+/// Copies `count` < width values of a ragged panel row and zero-fills it to `width`.
+template <typename T>
+inline void copyPadded(T *dst, const T *src, int64_t count, int64_t width) {
+    for (int64_t j = 0; j < count; ++j) dst[j] = src[j];
+    for (int64_t j = count; j < width; ++j) dst[j] = T(0);
+}
+
 /// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) into MR-high panels, each stored
 /// k-major (MR consecutive values per k), rows past mc zero.
 template <typename T>
 void packA(bool transA, const T *a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
-           T *dst) {
+           T *dst, int64_t panelStride) {
     constexpr int MR = Blocking<T>::mr;
-    for (int64_t ir = 0; ir < mc; ir += MR, dst += MR * kc) {
-        const int64_t mr = std::min<int64_t>(MR, mc - ir);
-        if (!transA) {
-            // op(A)(i, p) = a[i·lda + p]: row r of the panel is a contiguous run.
-            for (int64_t r = 0; r < mr; ++r) {
-                const T *src = a + (i0 + ir + r) * lda + p0;
-                for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = src[p];
+    const int64_t mFull = mc / MR * MR;
+    if (transA) {
+        // op(A)(i, p) = a[p·lda + i]: stored row p holds the MR values of k = p of every panel;
+        // sweep it once, in order (the source is the operand that comes from far caches).
+        // MR values move as whole vectors (the spill past MR lands in the slot of k = p + 1,
+        // rewritten next, or in the panel's slack); vectors may over-read a row while inside lda.
+        using S = Simd<T>;
+        constexpr int vectors = (MR + S::width - 1) / S::width;
+        int64_t mVector = 0;
+        while (mVector + MR <= mFull && i0 + mVector + vectors * S::width <= lda) mVector += MR;
+        for (int64_t p = 0; p < kc; ++p) {
+            const T *src = a + (p0 + p) * lda + i0;
+            for (int64_t ir = 0; ir < mVector; ir += MR) {
+                T *d = dst + ir / MR * panelStride + p * MR;
+#pragma clang loop unroll(full)
+                for (int v = 0; v < vectors; ++v) S::storeu(d + v * S::width, S::loadu(src + ir + v * S::width));
             }
-            for (int64_t r = mr; r < MR; ++r)
-                for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = T(0);
-        } else {
-            // op(A)(i, p) = a[p·lda + i]: the MR values of one k are contiguous.
-            for (int64_t p = 0; p < kc; ++p) {
-                const T *src = a + (p0 + p) * lda + i0 + ir;
-                if (mr == MR) {
-                    std::memcpy(dst + p * MR, src, MR * sizeof(T));
-                } else {
-                    for (int64_t r = 0; r < mr; ++r) dst[p * MR + r] = src[r];
-                    for (int64_t r = mr; r < MR; ++r) dst[p * MR + r] = T(0);
-                }
-            }
+            for (int64_t ir = mVector; ir < mFull; ir += MR)
+                std::memcpy(dst + ir / MR * panelStride + p * MR, src + ir, MR * sizeof(T));
+            if (mFull < mc)
+                copyPadded(dst + mFull / MR * panelStride + p * MR, src + mFull, mc - mFull, MR);
         }
+        return;
+    }
+    // op(A)(i, p) = a[i·lda + p]: row r of a panel is a contiguous run over k.
+    for (int64_t ir = 0; ir < mc; ir += MR, dst += panelStride) {
+        const int64_t mr = std::min<int64_t>(MR, mc - ir);
+        for (int64_t r = 0; r < mr; ++r) {
+            const T *src = a + (i0 + ir + r) * lda + p0;
+            for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = src[p];
+        }
+        for (int64_t r = mr; r < MR; ++r)
+            for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = T(0);
     }
 }
 
@@ -186,32 +204,40 @@ void packA(bool transA, const T *a, int64_t lda, int64_t i0, int64_t mc, int64_t
 /// k-major (NR consecutive values per k), columns past nc zero.
 template <typename T>
 void packB(bool transB, const T *b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
-           T *dst) {
+           T *dst, int64_t panelStride) {
     constexpr int NR = Blocking<T>::nr;
-    for (int64_t jr = 0; jr < nc; jr += NR, dst += NR * kc) {
-        const int64_t nr = std::min<int64_t>(NR, nc - jr);
-        if (!transB) {
-            // op(B)(p, j) = b[p·ldb + j]: NR values of one k are contiguous.
-            for (int64_t p = 0; p < kc; ++p) {
-                const T *src = b + (p0 + p) * ldb + j0 + jr;
-                T *d = dst + p * NR;
-                if (nr == NR) {
-                    std::memcpy(d, src, NR * sizeof(T));
-                } else {
-                    for (int64_t j = 0; j < nr; ++j) d[j] = src[j];
-                    for (int64_t j = nr; j < NR; ++j) d[j] = T(0);
-                }
-            }
-        } else {
-            // op(B)(p, j) = b[j·ldb + p]: column j of the panel is a contiguous run.
-            for (int64_t j = 0; j < nr; ++j) {
-                const T *src = b + (j0 + jr + j) * ldb + p0;
-                for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = src[p];
-            }
-            for (int64_t j = nr; j < NR; ++j)
-                for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = T(0);
+    const int64_t nFull = nc / NR * NR;
+    if (!transB) {
+        // op(B)(p, j) = b[p·ldb + j]: stored row p holds the NR values of k = p of every panel.
+        for (int64_t p = 0; p < kc; ++p) {
+            const T *src = b + (p0 + p) * ldb + j0;
+            for (int64_t jr = 0; jr < nFull; jr += NR)
+                std::memcpy(dst + jr / NR * panelStride + p * NR, src + jr, NR * sizeof(T));
+            if (nFull < nc)
+                copyPadded(dst + nFull / NR * panelStride + p * NR, src + nFull, nc - nFull, NR);
         }
+        return;
     }
+    // op(B)(p, j) = b[j·ldb + p]: column j of a panel is a contiguous run over k.
+    for (int64_t jr = 0; jr < nc; jr += NR, dst += panelStride) {
+        const int64_t nr = std::min<int64_t>(NR, nc - jr);
+        for (int64_t j = 0; j < nr; ++j) {
+            const T *src = b + (j0 + jr + j) * ldb + p0;
+            for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = src[p];
+        }
+        for (int64_t j = nr; j < NR; ++j)
+            for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = T(0);
+    }
+}
+
+/// Elements between the starts of two packed panels of `elements`: whole cache lines, an odd
+/// number of them, so that the panels written side by side while packing (and read in turn by
+/// the micro-kernel) fall in different L1 sets instead of evicting each other.
+template <typename T>
+int64_t panelStride(int64_t elements) {
+    constexpr int64_t perLine = 64 / sizeof(T);
+    const int64_t lines = ((elements + perLine - 1) / perLine) | 1;
+    return lines * perLine;
 }
 
 /// A per-thread, 64-byte aligned scratch area that only grows (packing buffers are reused
@@ -256,9 +282,12 @@ bool gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, T alpha, co
     const int64_t mBlocks = (m + B::mc - 1) / B::mc;
     const int64_t mcMax = ((m + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
     const int64_t ncMax = std::min<int64_t>(B::nc, (n + NR - 1) / NR * NR);
-    T *packedB = scratch<T>(static_cast<size_t>(kc * ncMax + kc * mcMax));
+    // A panels get a vector of slack for packA's whole-vector copies.
+    const int64_t strideA = panelStride<T>(MR * kc + Simd<T>::width);
+    const int64_t strideB = panelStride<T>(NR * kc);
+    T *packedB = scratch<T>(static_cast<size_t>(ncMax / NR * strideB + mcMax / MR * strideA));
     if (packedB == nullptr) return false;
-    T *packedA = packedB + kc * ncMax;
+    T *packedA = packedB + ncMax / NR * strideB;
     // Untransposed A is read in place by the micro-kernel; only a ragged last panel is packed.
     const bool direct = !transA;
 
@@ -267,21 +296,22 @@ bool gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, T alpha, co
         for (int64_t p0 = 0; p0 < k; p0 += kc) {
             const int64_t kcur = std::min<int64_t>(kc, k - p0);
             const T betaBlock = p0 == 0 ? beta : T(1);  // later K blocks accumulate
-            packB(transB, b, ldb, p0, kcur, j0, nc, packedB);
+            packB(transB, b, ldb, p0, kcur, j0, nc, packedB, strideB);
             for (int64_t i0 = 0; i0 < m; i0 += mcMax) {
                 const int64_t mc = std::min<int64_t>(mcMax, m - i0);
                 const int64_t mFull = mc / MR * MR;
                 if (!direct) {
-                    packA(transA, a, lda, i0, mc, p0, kcur, packedA);
+                    packA(transA, a, lda, i0, mc, p0, kcur, packedA, strideA);
                 } else if (mFull < mc) {
-                    packA(transA, a, lda, i0 + mFull, mc - mFull, p0, kcur, packedA + mFull * kcur);
+                    packA(transA, a, lda, i0 + mFull, mc - mFull, p0, kcur,
+                          packedA + mFull / MR * strideA, strideA);
                 }
                 for (int64_t jr = 0; jr < nc; jr += NR) {
                     const int64_t nr = std::min<int64_t>(NR, nc - jr);
-                    const T *pb = packedB + jr * kcur;
+                    const T *pb = packedB + jr / NR * strideB;
                     for (int64_t ir = 0; ir < mc; ir += MR) {
                         const int64_t mr = std::min<int64_t>(MR, mc - ir);
-                        const T *pa = packedA + ir * kcur;
+                        const T *pa = packedA + ir / MR * strideA;
                         T *cTile = c + (i0 + ir) * ldc + j0 + jr;
                         if (mr == MR && nr == NR) {
                             if (direct)
