@@ -1,4 +1,5 @@
-// Private to EigenKernels: a packed, register-blocked AVX2/FMA GEMM (see PackedGemm.cpp).
+// Private to EigenKernels: a packed, register-blocked AVX2/FMA SGEMM (see PackedGemm.cpp).
+// Templated on the scalar internally; only float is instantiated (DGEMM stays with Eigen).
 #ifndef MONGE_PACKED_GEMM_HPP
 #define MONGE_PACKED_GEMM_HPP
 
@@ -11,11 +12,6 @@ namespace monge {
 bool packedGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha,
                 const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                 float *c, int64_t ldc);
-
-/// Double-precision version (6×8 register tile).
-bool packedGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, double alpha,
-                const double *a, int64_t lda, const double *b, int64_t ldb, double beta,
-                double *c, int64_t ldc);
 
 }  // namespace monge
 
