@@ -10,7 +10,11 @@ struct Monge: ParsableCommand {
         abstract: "2-D optimal transport and diffusion bridges: how close is DDIB to the Monge map?",
         version: MongeVersion.string,
         subcommands: [
+            SampleCommand.self,
+            EncodeCommand.self,
+            DecodeCommand.self,
             CompareCommand.self,
+            OTCommand.self,
             BenchCommand.self,
             DataCommand.self,
             PlotCommand.self,

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "NetworkKernels.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -1,0 +1,52 @@
+import MongeNN
+
+/// A trained ε-network as a `Denoiser`: what samplers call. Use the EMA weights for sampling.
+///
+/// `epsilon` splits the rows into chunks over the available threads, each with its own
+/// workspace, so concurrent calls are safe; a row's result depends only on that row (the
+/// network evaluates tiles padded to a multiple of 8 rows), so it is the same bitwise whatever
+/// the batch it arrives in or the thread count.
+public struct NetworkDenoiser: Denoiser {
+    public typealias Scalar = Float
+
+    public let network: EpsilonNetwork<Float>
+    public let parameters: [Float]
+    public let schedule: NoiseSchedule
+
+    /// Throws when the parameters or the schedule do not fit the network.
+    public init(network: EpsilonNetwork<Float>, parameters: [Float], schedule: NoiseSchedule) throws {
+        guard parameters.count == network.parameterCount else {
+            throw MongeError.shapeMismatch("\(parameters.count) parameters for a network of \(network.parameterCount)")
+        }
+        guard schedule.count == network.timesteps else {
+            throw MongeError.invalidArgument(name: "T", message: "the network embeds \(network.timesteps) timesteps, the schedule has \(schedule.count)")
+        }
+        self.network = network
+        self.parameters = parameters
+        self.schedule = schedule
+    }
+
+    public var dimension: Int { network.dimension }
+
+    /// Rows per thread below which `epsilon` stays on the calling thread.
+    public static let minimumRowsPerThread = 512
+
+    public func epsilon(_ x: Matrix<Float>, timestep t: Int) -> Matrix<Float> {
+        precondition(x.columns == dimension, "epsilon: x has \(x.columns) columns, the model \(dimension)")
+        var out = Matrix<Float>(rows: x.rows, columns: dimension)
+        let d = dimension
+        x.storage.withUnsafeBufferPointer { xp in
+            parameters.withUnsafeBufferPointer { pp in
+                out.storage.withUnsafeMutableBufferPointer { op in
+                    let x = xp.baseAddress!, p = pp.baseAddress!, o = op.baseAddress!
+                    Parallel.forEachChunk(count: xp.count / max(d, 1), minimumChunk: Self.minimumRowsPerThread) { range in
+                        let workspace = network.makeInferenceWorkspace()
+                        network.epsilon(rows: range.count, x: x + range.lowerBound * d, timestep: t, parameters: p,
+                                        output: o + range.lowerBound * d, workspace: workspace)
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

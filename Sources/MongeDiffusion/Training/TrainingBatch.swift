@@ -1,0 +1,51 @@
+import MongeNN
+
+/// The random draws of training step `step` (DDPM Algorithm 1): for batch row i, a data index
+/// uniform in 0..<N, a timestep uniform in 0..<T and noise ε ~ N(0, I_D), giving
+/// x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε (DDPM eq. 4).
+///
+/// Every number is addressed by (seed, step, purpose, row), so a row's draws do not depend on
+/// the batch being split into chunks, and step k of a resumed run sees exactly the batch of an
+/// uninterrupted one.
+public struct TrainingBatch: Sendable {
+    public let seed: UInt64
+    public let step: Int
+
+    public init(seed: UInt64, step: Int) {
+        self.seed = seed
+        self.step = step
+    }
+
+    var root: RandomStream { RandomStream(seed: seed, stream: 0x5452_4149_4E).substream(UInt64(step)) }  // "TRAIN"
+    var indexStream: RandomStream { root.substream(1) }
+    var timestepStream: RandomStream { root.substream(2) }
+    var noiseStream: RandomStream { root.substream(3) }
+    /// The dropout noise of this step.
+    public var dropoutStream: RandomStream { root.substream(4) }
+
+    /// The data index of batch row i.
+    public func dataIndex(_ i: Int, count: Int) -> Int { indexStream.integer(UInt64(i), below: count) }
+
+    /// The timestep of batch row i.
+    public func timestep(_ i: Int, count: Int) -> Int { timestepStream.integer(UInt64(i), below: count) }
+
+    /// Fills rows `range` of the batch: noisy inputs x_t, timesteps and the noise ε (the target),
+    /// each buffer holding `range.count` rows.
+    public func fill<S: NetworkScalar>(rows range: Range<Int>, data: Matrix<S>, alphaBars: [Double],
+                                       noisy: UnsafeMutablePointer<S>, timesteps: UnsafeMutablePointer<Int>,
+                                       noise: UnsafeMutablePointer<S>) {
+        let d = data.columns
+        noiseStream.fillNormal(UnsafeMutableBufferPointer(start: noise, count: range.count * d), start: UInt64(range.lowerBound * d))
+        data.storage.withUnsafeBufferPointer { x0 in
+            for (k, i) in range.enumerated() {
+                let index = dataIndex(i, count: data.rows)
+                let t = timestep(i, count: alphaBars.count)
+                timesteps[k] = t
+                let a = S(alphaBars[t].squareRoot()), b = S((1 - alphaBars[t]).squareRoot())
+                for j in 0..<d {
+                    noisy[k * d + j] = a * x0[index * d + j] + b * noise[k * d + j]
+                }
+            }
+        }
+    }
+}

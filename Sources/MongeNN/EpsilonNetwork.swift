@@ -1,0 +1,230 @@
+/// An ε-prediction network ε̂_θ(x, t) with hand-written forward and backward passes.
+///
+/// The network is a value: its config, the layout of its flat parameter array and the time
+/// embedding table. Parameters live outside (`[S]`), so one network serves the live weights,
+/// their EMA and finite-difference perturbations alike. Two passes:
+/// - training: `forward`/`backward` on a `TrainingWorkspace` (per-row timesteps, dropout,
+///   gradients of every parameter and optionally of x);
+/// - inference: `epsilon` at one timestep, which evaluates the timestep-only part once and runs
+///   the rows in tiles of `InferenceWorkspace.tileRows` padded to a multiple of 8, so that a row's
+///   result does not depend on the other rows of the call (bitwise).
+public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    public let embedding: TimeEmbedding<S>
+
+    enum Body: Sendable {
+        case mlp(MLPBody)
+        case residual(ResidualBody)
+    }
+
+    let body: Body
+
+    /// A network for timesteps 0..<`timesteps`; throws when the config is invalid.
+    public init(config: ModelConfig, timesteps: Int) throws {
+        try config.validate()
+        guard timesteps >= 1 else {
+            throw MongeError.invalidArgument(name: "timesteps", message: "must be at least 1, got \(timesteps)")
+        }
+        self.config = config
+        var layout = ParameterLayout()
+        switch config.architecture {
+        case .mlp: body = .mlp(MLPBody(config: config, layout: &layout))
+        case .residual: body = .residual(ResidualBody(config: config, layout: &layout))
+        }
+        self.layout = layout
+        embedding = TimeEmbedding(dimension: config.timeEmbedding, timesteps: timesteps)
+    }
+
+    public var dimension: Int { config.dimension }
+    public var timesteps: Int { embedding.timesteps }
+    public var parameterCount: Int { layout.count }
+
+    /// Freshly initialised parameters (PyTorch's default linear init, DDIB's zero layers).
+    public func initialParameters(seed: UInt64) -> [S] { layout.initialValues(seed: seed) }
+
+    /// Multiply–add count of one forward pass per row in training (as `bench_diffusion.py`
+    /// counts FLOPs: matrix products only, ×2 for FLOPs).
+    public var multiplyAddsPerRow: Int {
+        let w = config.width, d = config.dimension, e = config.timeEmbedding
+        switch config.architecture {
+        case .mlp: return (d + e) * w + (config.depth - 1) * w * w + w * d
+        case .residual: return e * w + w * w + d * w + config.depth * 3 * w * w + w * d
+        }
+    }
+
+    // MARK: Training passes
+
+    /// Runs the forward pass on `rows` rows (x is rows × D, row-major) with per-row timesteps,
+    /// keeping what the backward pass needs in `workspace`. Returns ε̂ (rows × D), valid until the
+    /// workspace is used again. `dropout` = nil evaluates without dropout; `firstRow` is the
+    /// index of row 0 in the whole batch (it addresses the dropout noise).
+    public func forward(rows: Int, x: UnsafePointer<S>, timesteps: UnsafePointer<Int>, parameters: UnsafePointer<S>,
+                        workspace: TrainingWorkspace<S>, dropout: DropoutNoise? = nil, firstRow: Int = 0) -> UnsafePointer<S> {
+        precondition(rows <= workspace.rows, "workspace holds \(workspace.rows) rows, asked for \(rows)")
+        workspace.usedRows = rows
+        switch (body, workspace.slots) {
+        case let (.mlp(b), .mlp(s)):
+            return UnsafePointer(b.forward(rows: rows, x: x, timesteps: timesteps, parameters: parameters,
+                                           embeddingTable: embedding, arena: workspace.arena, slots: s))
+        case let (.residual(b), .residual(s)):
+            return UnsafePointer(b.forward(rows: rows, x: x, timesteps: timesteps, parameters: parameters, embeddingTable: embedding,
+                                           arena: workspace.arena, slots: s, dropout: dropout, firstRow: firstRow))
+        default:
+            preconditionFailure("workspace made for another network")
+        }
+    }
+
+    /// Backpropagates `outputGradient` = ∂L/∂ε̂ (rows × D) through the last `forward` on this
+    /// workspace: adds ∂L/∂θ into `gradient` (layout order) and, when given, writes ∂L/∂x.
+    public func backward(outputGradient: UnsafePointer<S>, parameters: UnsafePointer<S>, workspace: TrainingWorkspace<S>,
+                         gradient: UnsafeMutablePointer<S>, inputGradient: UnsafeMutablePointer<S>? = nil) {
+        let rows = workspace.usedRows
+        switch (body, workspace.slots) {
+        case let (.mlp(b), .mlp(s)):
+            b.backward(rows: rows, outputGradient: outputGradient, parameters: parameters, arena: workspace.arena,
+                       slots: s, gradient: gradient, inputGradient: inputGradient)
+        case let (.residual(b), .residual(s)):
+            b.backward(rows: rows, outputGradient: outputGradient, parameters: parameters, arena: workspace.arena,
+                       slots: s, gradient: gradient, inputGradient: inputGradient)
+        default:
+            preconditionFailure("workspace made for another network")
+        }
+    }
+
+    /// Buffers for training passes of up to `rows` rows.
+    public func makeTrainingWorkspace(rows: Int) -> TrainingWorkspace<S> {
+        var plan = ArenaPlan()
+        let slots: TrainingWorkspace<S>.Slots
+        switch body {
+        case let .mlp(b): slots = .mlp(b.slots(rows: rows, plan: &plan))
+        case let .residual(b): slots = .residual(b.slots(rows: rows, plan: &plan))
+        }
+        return TrainingWorkspace(rows: rows, arena: Arena(sizes: plan.sizes), slots: slots)
+    }
+
+    /// Convenience for tests and small batches: ε̂ for x with per-row timesteps, no dropout.
+    public func forward(_ x: Matrix<S>, timesteps: [Int], parameters: [S]) -> Matrix<S> {
+        precondition(x.columns == dimension && timesteps.count == x.rows, "forward: x is \(x.rows)×\(x.columns), \(timesteps.count) timesteps")
+        precondition(parameters.count == parameterCount, "forward: \(parameters.count) parameters, expected \(parameterCount)")
+        let workspace = makeTrainingWorkspace(rows: x.rows)
+        var out = Matrix<S>(rows: x.rows, columns: dimension)
+        x.storage.withUnsafeBufferPointer { xp in
+            timesteps.withUnsafeBufferPointer { tp in
+                parameters.withUnsafeBufferPointer { pp in
+                    let y = forward(rows: x.rows, x: xp.baseAddress!, timesteps: tp.baseAddress!, parameters: pp.baseAddress!,
+                                    workspace: workspace)
+                    out.storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: y, count: x.rows * dimension) }
+                }
+            }
+        }
+        return out
+    }
+
+    // MARK: Inference
+
+    /// Buffers for `epsilon` over tiles of `tileRows` rows (rounded up to a multiple of 8).
+    public func makeInferenceWorkspace(tileRows: Int = 256) -> InferenceWorkspace<S> {
+        let tile = max(8, (tileRows + 7) / 8 * 8)
+        var plan = ArenaPlan()
+        let slots: InferenceWorkspace<S>.Slots
+        switch body {
+        case let .mlp(b): slots = .mlp(b.inferenceSlots(rows: tile, plan: &plan))
+        case let .residual(b): slots = .residual(b.inferenceSlots(rows: tile, plan: &plan))
+        }
+        return InferenceWorkspace(tileRows: tile, arena: Arena(sizes: plan.sizes), slots: slots)
+    }
+
+    /// ε̂(x, t) for `rows` rows of x (rows × D) at one timestep, written to `output` (rows × D).
+    /// Single-threaded; reuse `workspace` across calls on one thread.
+    public func epsilon(rows: Int, x: UnsafePointer<S>, timestep t: Int, parameters p: UnsafePointer<S>,
+                        output: UnsafeMutablePointer<S>, workspace w: InferenceWorkspace<S>) {
+        precondition(t >= 0 && t < timesteps, "timestep \(t) outside 0..<\(timesteps)")
+        let m = w.arena, tile = w.tileRows, d = dimension
+        switch (body, w.slots) {
+        case let (.mlp(b), .mlp(s)):
+            b.prepare(timestep: t, parameters: p, embeddingTable: embedding, arena: m, slots: s)
+        case let (.residual(b), .residual(s)):
+            b.prepare(timestep: t, parameters: p, embeddingTable: embedding, arena: m, slots: s)
+        default:
+            preconditionFailure("workspace made for another network")
+        }
+        var start = 0
+        while start < rows {
+            let n = min(tile, rows - start)
+            let padded = (n + 7) / 8 * 8
+            let input: UnsafeMutablePointer<S>
+            switch w.slots {
+            case let .mlp(s): input = m[s.input]
+            case let .residual(s): input = m[s.input]
+            }
+            input.update(from: x + start * d, count: n * d)
+            if padded > n { (input + n * d).update(repeating: 0, count: (padded - n) * d) }
+            let out: UnsafeMutablePointer<S>
+            switch (body, w.slots) {
+            case let (.mlp(b), .mlp(s)): out = b.infer(rows: padded, parameters: p, arena: m, slots: s)
+            case let (.residual(b), .residual(s)): out = b.infer(rows: padded, parameters: p, arena: m, slots: s)
+            default: preconditionFailure("workspace made for another network")
+            }
+            (output + start * d).update(from: out, count: n * d)
+            start += n
+        }
+    }
+
+    /// ε̂(x, t) for the rows of x at one timestep (allocates a workspace; single-threaded).
+    public func epsilon(_ x: Matrix<S>, timestep t: Int, parameters: [S]) -> Matrix<S> {
+        precondition(x.columns == dimension, "epsilon: x has \(x.columns) columns, the network \(dimension)")
+        precondition(parameters.count == parameterCount, "epsilon: \(parameters.count) parameters, expected \(parameterCount)")
+        var out = Matrix<S>(rows: x.rows, columns: dimension)
+        guard x.rows > 0 else { return out }
+        let workspace = makeInferenceWorkspace()
+        x.storage.withUnsafeBufferPointer { xp in
+            parameters.withUnsafeBufferPointer { pp in
+                out.storage.withUnsafeMutableBufferPointer { op in
+                    epsilon(rows: x.rows, x: xp.baseAddress!, timestep: t, parameters: pp.baseAddress!,
+                            output: op.baseAddress!, workspace: workspace)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Preallocated buffers of a network's training passes; one per thread (batch chunk).
+public final class TrainingWorkspace<S: NetworkScalar>: @unchecked Sendable {
+    enum Slots: Sendable {
+        case mlp(MLPBody.Slots)
+        case residual(ResidualBody.Slots)
+    }
+
+    /// The largest number of rows a pass may use.
+    public let rows: Int
+    let arena: Arena<S>
+    let slots: Slots
+    var usedRows = 0
+
+    init(rows: Int, arena: Arena<S>, slots: Slots) {
+        self.rows = rows
+        self.arena = arena
+        self.slots = slots
+    }
+}
+
+/// Preallocated buffers of `EpsilonNetwork.epsilon`; one per thread.
+public final class InferenceWorkspace<S: NetworkScalar>: @unchecked Sendable {
+    enum Slots: Sendable {
+        case mlp(MLPBody.InferenceSlots)
+        case residual(ResidualBody.InferenceSlots)
+    }
+
+    /// Rows per tile (a multiple of 8).
+    public let tileRows: Int
+    let arena: Arena<S>
+    let slots: Slots
+
+    init(tileRows: Int, arena: Arena<S>, slots: Slots) {
+        self.tileRows = tileRows
+        self.arena = arena
+        self.slots = slots
+    }
+}

@@ -1,0 +1,269 @@
+/// The DDIB-style residual ε-MLP (Su et al. 2023, `guided_diffusion/synthetic.py`, without the
+/// U-shaped skip concatenation):
+///
+///     e  = act(Linear_t1(act(Linear_t0(temb(t)))))                 time features
+///     h  = Linear_in(x)
+///     h ← h + Linear₂(drop(act(norm₂(Linear₁(act(norm₁(h))) + Linear_t(e)))))   per block
+///     ε̂  = Linear_out(act(norm(h)))
+///
+/// Linear₂ of every block and Linear_out start at zero (DDIB's `zero_module`), so an untrained
+/// model is the identity stack with output 0.
+struct ResidualBody: Sendable {
+    struct Block: Sendable {
+        let norm1: GroupNorm?
+        let linear1: Linear
+        let time: Linear
+        let norm2: GroupNorm?
+        let linear2: Linear
+    }
+
+    let dimension: Int
+    let width: Int
+    let embedding: Int
+    let groups: Int
+    let activation: Activation
+    let slope: Double
+    let dropout: Double
+    let time0: Linear
+    let time1: Linear
+    let input: Linear
+    let blocks: [Block]
+    let outputNorm: GroupNorm?
+    let output: Linear
+
+    init(config: ModelConfig, layout: inout ParameterLayout) {
+        dimension = config.dimension
+        width = config.width
+        embedding = config.timeEmbedding
+        activation = config.activation
+        slope = config.negativeSlope
+        dropout = config.dropout
+        let groups = config.normGroups
+        self.groups = config.normalization == .none ? 1 : groups
+        let width = config.width
+        func norm(_ name: String, _ layout: inout ParameterLayout) -> GroupNorm? {
+            config.normalization == .none ? nil : GroupNorm(name, features: width, groups: groups, layout: &layout)
+        }
+        time0 = Linear("time.0", inputs: config.timeEmbedding, outputs: width, layout: &layout)
+        time1 = Linear("time.1", inputs: width, outputs: width, layout: &layout)
+        input = Linear("input", inputs: config.dimension, outputs: width, layout: &layout)
+        var blocks: [Block] = []
+        for b in 0..<config.depth {
+            let prefix = "blocks.\(b)"
+            let norm1 = norm("\(prefix).norm1", &layout)
+            let linear1 = Linear("\(prefix).linear1", inputs: width, outputs: width, layout: &layout)
+            let time = Linear("\(prefix).time", inputs: width, outputs: width, layout: &layout)
+            let norm2 = norm("\(prefix).norm2", &layout)
+            let linear2 = Linear("\(prefix).linear2", inputs: width, outputs: width, layout: &layout, zeroInitialized: true)
+            blocks.append(Block(norm1: norm1, linear1: linear1, time: time, norm2: norm2, linear2: linear2))
+        }
+        self.blocks = blocks
+        outputNorm = norm("output.norm", &layout)
+        output = Linear("output", inputs: width, outputs: config.dimension, layout: &layout, zeroInitialized: true)
+    }
+
+    // MARK: Norm or identity
+
+    @inline(__always)
+    private func normForward<S: NetworkScalar>(_ norm: GroupNorm?, rows n: Int, _ x: UnsafePointer<S>, parameters p: UnsafePointer<S>,
+                                               xhat: UnsafeMutablePointer<S>, rstd: UnsafeMutablePointer<S>,
+                                               into y: UnsafeMutablePointer<S>) {
+        if let norm {
+            norm.forward(rows: n, x, parameters: p, xhat: xhat, rstd: rstd, into: y)
+        } else if UnsafePointer(y) != x {
+            y.update(from: x, count: n * width)
+        }
+    }
+
+    @inline(__always)
+    private func normBackward<S: NetworkScalar>(_ norm: GroupNorm?, rows n: Int, _ d: UnsafeMutablePointer<S>,
+                                                xhat: UnsafePointer<S>, rstd: UnsafePointer<S>, parameters p: UnsafePointer<S>,
+                                                gradient g: UnsafeMutablePointer<S>) {
+        norm?.backward(rows: n, d, xhat: xhat, rstd: rstd, parameters: p, gradient: g, into: d)
+    }
+
+    // MARK: Training
+
+    struct BlockSlots: Sendable {
+        var xhat1 = 0, rstd1 = 0, a1 = 0, s1 = 0, xhat2 = 0, rstd2 = 0, a2 = 0, s2 = 0, mask = 0, d2 = 0, bias = 0
+    }
+
+    struct Slots: Sendable {
+        var x = 0, embedding = 0, t1 = 0, t1aux = 0, e = 0, eaux = 0, h = 0, z = 0
+        var xhat = 0, rstd = 0, a = 0, s = 0, output = 0, dh = 0, scratch1 = 0, scratch2 = 0, de = 0
+        var blocks: [BlockSlots] = []
+    }
+
+    func slots(rows n: Int, plan: inout ArenaPlan) -> Slots {
+        let aux = activation.needsAux ? n * width : 0
+        let normed = n * width, stats = n * groups
+        var s = Slots()
+        s.x = plan.next(n * dimension)
+        s.embedding = plan.next(n * embedding)
+        s.t1 = plan.next(n * width); s.t1aux = plan.next(aux)
+        s.e = plan.next(n * width); s.eaux = plan.next(aux)
+        s.h = plan.next(n * width)
+        s.z = plan.next(n * width)
+        for _ in blocks {
+            var b = BlockSlots()
+            b.xhat1 = plan.next(normed); b.rstd1 = plan.next(stats)
+            b.a1 = plan.next(n * width); b.s1 = plan.next(aux)
+            b.xhat2 = plan.next(normed); b.rstd2 = plan.next(stats)
+            b.a2 = plan.next(n * width); b.s2 = plan.next(aux)
+            b.mask = plan.next(dropout > 0 ? n * width : 0)
+            b.d2 = plan.next(dropout > 0 ? n * width : 0)
+            b.bias = plan.next(width)
+            s.blocks.append(b)
+        }
+        s.xhat = plan.next(normed); s.rstd = plan.next(stats)
+        s.a = plan.next(n * width); s.s = plan.next(aux)
+        s.output = plan.next(n * dimension)
+        s.dh = plan.next(n * width)
+        s.scratch1 = plan.next(n * width)
+        s.scratch2 = plan.next(n * width)
+        s.de = plan.next(n * width)
+        return s
+    }
+
+    func forward<S: NetworkScalar>(rows n: Int, x: UnsafePointer<S>, timesteps: UnsafePointer<Int>, parameters p: UnsafePointer<S>,
+                                   embeddingTable: TimeEmbedding<S>, arena m: Arena<S>, slots s: Slots,
+                                   dropout noise: DropoutNoise?, firstRow: Int) -> UnsafeMutablePointer<S> {
+        let aux = activation.needsAux
+        m[s.x].update(from: x, count: n * dimension)
+        embeddingTable.gather(rows: n, timesteps: timesteps, into: m[s.embedding], ld: embedding)
+        time0.multiply(rows: n, m[s.embedding], parameters: p, into: m[s.t1])
+        activation.apply(rows: n, columns: width, m[s.t1], bias: p + time0.bias, slope: slope, aux: aux ? m[s.t1aux] : nil)
+        time1.multiply(rows: n, m[s.t1], parameters: p, into: m[s.e])
+        activation.apply(rows: n, columns: width, m[s.e], bias: p + time1.bias, slope: slope, aux: aux ? m[s.eaux] : nil)
+        let h = m[s.h], z = m[s.z]
+        input.multiply(rows: n, m[s.x], parameters: p, into: h)
+        addBias(rows: n, columns: width, h, bias: p + input.bias)
+        for (k, block) in blocks.enumerated() {
+            let b = s.blocks[k]
+            normForward(block.norm1, rows: n, h, parameters: p, xhat: m[b.xhat1], rstd: m[b.rstd1], into: m[b.a1])
+            activation.apply(rows: n, columns: width, m[b.a1], bias: nil, slope: slope, aux: aux ? m[b.s1] : nil)
+            block.linear1.multiply(rows: n, m[b.a1], parameters: p, into: z)
+            block.time.multiply(rows: n, m[s.e], parameters: p, into: z, accumulate: true)
+            let bias = m[b.bias]
+            bias.update(from: p + block.linear1.bias, count: width)
+            S.add(count: width, bias, p + block.time.bias)
+            addBias(rows: n, columns: width, z, bias: bias)
+            normForward(block.norm2, rows: n, z, parameters: p, xhat: m[b.xhat2], rstd: m[b.rstd2], into: m[b.a2])
+            activation.apply(rows: n, columns: width, m[b.a2], bias: nil, slope: slope, aux: aux ? m[b.s2] : nil)
+            var dropped = m[b.a2]
+            if dropout > 0, let noise {
+                noise.fillMask(layer: k, firstRow: firstRow, rows: n, columns: width, into: m[b.mask])
+                dropped = m[b.d2]
+                dropped.update(from: m[b.a2], count: n * width)
+                S.multiply(count: n * width, dropped, m[b.mask])
+            } else if dropout > 0 {
+                // Evaluation mode: no mask; the backward pass sees a mask of ones.
+                m[b.d2].update(from: m[b.a2], count: n * width)
+                m[b.mask].update(repeating: 1, count: n * width)
+                dropped = m[b.d2]
+            }
+            block.linear2.multiply(rows: n, dropped, parameters: p, into: h, accumulate: true)
+            addBias(rows: n, columns: width, h, bias: p + block.linear2.bias)
+        }
+        normForward(outputNorm, rows: n, h, parameters: p, xhat: m[s.xhat], rstd: m[s.rstd], into: m[s.a])
+        activation.apply(rows: n, columns: width, m[s.a], bias: nil, slope: slope, aux: aux ? m[s.s] : nil)
+        let out = m[s.output]
+        output.multiply(rows: n, m[s.a], parameters: p, into: out)
+        addBias(rows: n, columns: dimension, out, bias: p + output.bias)
+        return out
+    }
+
+    func backward<S: NetworkScalar>(rows n: Int, outputGradient dOut: UnsafePointer<S>, parameters p: UnsafePointer<S>,
+                                    arena m: Arena<S>, slots s: Slots, gradient g: UnsafeMutablePointer<S>,
+                                    inputGradient dx: UnsafeMutablePointer<S>?) {
+        let aux = activation.needsAux
+        let dh = m[s.dh], t1 = m[s.scratch1], t2 = m[s.scratch2], de = m[s.de]
+        output.accumulateGradient(rows: n, input: m[s.a], outputGradient: dOut, gradient: g)
+        output.inputGradient(rows: n, outputGradient: dOut, parameters: p, into: dh)
+        activation.backward(rows: n, columns: width, dh, output: m[s.a], aux: aux ? m[s.s] : nil, slope: slope)
+        normBackward(outputNorm, rows: n, dh, xhat: m[s.xhat], rstd: m[s.rstd], parameters: p, gradient: g)
+        de.update(repeating: 0, count: n * width)
+        for k in stride(from: blocks.count - 1, through: 0, by: -1) {
+            let block = blocks[k], b = s.blocks[k]
+            // h_out = h_in + o: the gradient of o is dh.
+            block.linear2.accumulateGradient(rows: n, input: dropout > 0 ? m[b.d2] : m[b.a2], outputGradient: dh, gradient: g)
+            block.linear2.inputGradient(rows: n, outputGradient: dh, parameters: p, into: t1)
+            if dropout > 0 { S.multiply(count: n * width, t1, m[b.mask]) }
+            activation.backward(rows: n, columns: width, t1, output: m[b.a2], aux: aux ? m[b.s2] : nil, slope: slope)
+            normBackward(block.norm2, rows: n, t1, xhat: m[b.xhat2], rstd: m[b.rstd2], parameters: p, gradient: g)
+            block.linear1.accumulateGradient(rows: n, input: m[b.a1], outputGradient: t1, gradient: g)
+            block.time.accumulateGradient(rows: n, input: m[s.e], outputGradient: t1, gradient: g)
+            block.time.inputGradient(rows: n, outputGradient: t1, parameters: p, into: de, accumulate: true)
+            block.linear1.inputGradient(rows: n, outputGradient: t1, parameters: p, into: t2)
+            activation.backward(rows: n, columns: width, t2, output: m[b.a1], aux: aux ? m[b.s1] : nil, slope: slope)
+            normBackward(block.norm1, rows: n, t2, xhat: m[b.xhat1], rstd: m[b.rstd1], parameters: p, gradient: g)
+            S.add(count: n * width, dh, t2)
+        }
+        input.accumulateGradient(rows: n, input: m[s.x], outputGradient: dh, gradient: g)
+        if let dx { input.inputGradient(rows: n, outputGradient: dh, parameters: p, into: dx) }
+        activation.backward(rows: n, columns: width, de, output: m[s.e], aux: aux ? m[s.eaux] : nil, slope: slope)
+        time1.accumulateGradient(rows: n, input: m[s.t1], outputGradient: de, gradient: g)
+        time1.inputGradient(rows: n, outputGradient: de, parameters: p, into: t2)
+        activation.backward(rows: n, columns: width, t2, output: m[s.t1], aux: aux ? m[s.t1aux] : nil, slope: slope)
+        time0.accumulateGradient(rows: n, input: m[s.embedding], outputGradient: t2, gradient: g)
+    }
+
+    // MARK: Inference at one timestep
+
+    struct InferenceSlots: Sendable {
+        var input = 0, h = 0, u = 0, xhat = 0, rstd = 0, output = 0, e = 0, t = 0, constants = 0
+    }
+
+    func inferenceSlots(rows n: Int, plan: inout ArenaPlan) -> InferenceSlots {
+        var s = InferenceSlots()
+        s.input = plan.next(n * dimension)
+        s.h = plan.next(n * width)
+        s.u = plan.next(n * width)
+        s.xhat = plan.next(n * width)
+        s.rstd = plan.next(n * groups)
+        s.output = plan.next(n * dimension)
+        s.e = plan.next(width)
+        s.t = plan.next(width)
+        s.constants = plan.next(max(blocks.count, 1) * width)
+        return s
+    }
+
+    /// The timestep-only part: e = time features of t, and per block c_b = e·W_t + b_t + b₁.
+    func prepare<S: NetworkScalar>(timestep t: Int, parameters p: UnsafePointer<S>, embeddingTable: TimeEmbedding<S>,
+                                   arena m: Arena<S>, slots s: InferenceSlots) {
+        embeddingTable.withRow(t) { row in time0.multiply(rows: 1, row, parameters: p, into: m[s.t]) }
+        activation.apply(rows: 1, columns: width, m[s.t], bias: p + time0.bias, slope: slope, aux: nil)
+        time1.multiply(rows: 1, m[s.t], parameters: p, into: m[s.e])
+        activation.apply(rows: 1, columns: width, m[s.e], bias: p + time1.bias, slope: slope, aux: nil)
+        for (k, block) in blocks.enumerated() {
+            let c = m[s.constants] + k * width
+            block.time.multiply(rows: 1, m[s.e], parameters: p, into: c)
+            S.add(count: width, c, p + block.time.bias)
+            S.add(count: width, c, p + block.linear1.bias)
+        }
+    }
+
+    func infer<S: NetworkScalar>(rows n: Int, parameters p: UnsafePointer<S>, arena m: Arena<S>, slots s: InferenceSlots)
+        -> UnsafeMutablePointer<S> {
+        let h = m[s.h], u = m[s.u]
+        input.multiply(rows: n, m[s.input], parameters: p, into: h)
+        addBias(rows: n, columns: width, h, bias: p + input.bias)
+        for (k, block) in blocks.enumerated() {
+            normForward(block.norm1, rows: n, h, parameters: p, xhat: m[s.xhat], rstd: m[s.rstd], into: u)
+            activation.apply(rows: n, columns: width, u, bias: nil, slope: slope, aux: nil)
+            let z = m[s.xhat]  // the x̂ scratch holds z; the norm below overwrites it with x̂ in place
+            block.linear1.multiply(rows: n, u, parameters: p, into: z)
+            addBias(rows: n, columns: width, z, bias: m[s.constants] + k * width)
+            normForward(block.norm2, rows: n, z, parameters: p, xhat: z, rstd: m[s.rstd], into: u)
+            activation.apply(rows: n, columns: width, u, bias: nil, slope: slope, aux: nil)
+            block.linear2.multiply(rows: n, u, parameters: p, into: h, accumulate: true)
+            addBias(rows: n, columns: width, h, bias: p + block.linear2.bias)
+        }
+        normForward(outputNorm, rows: n, h, parameters: p, xhat: m[s.xhat], rstd: m[s.rstd], into: u)
+        activation.apply(rows: n, columns: width, u, bias: nil, slope: slope, aux: nil)
+        let out = m[s.output]
+        output.multiply(rows: n, u, parameters: p, into: out)
+        addBias(rows: n, columns: dimension, out, bias: p + output.bias)
+        return out
+    }
+}
