@@ -6,6 +6,7 @@
 #include "PackedGemm.hpp"
 
 #include <Eigen/Core>
+#include <string>
 
 namespace {
 
@@ -69,5 +70,11 @@ extern "C" void ek_dgemm(int transA, int transB, int64_t m, int64_t n, int64_t k
 }
 
 extern "C" const char *ek_simd_instruction_sets(void) {
+    // Eigen names AVX2/FMA builds "AVX SSE, …"; the packed SGEMM kernel needs both, so say so.
+#if defined(__AVX2__) && defined(__FMA__)
+    static const std::string sets = std::string(Eigen::SimdInstructionSetsInUse()) + "; AVX2 FMA";
+    return sets.c_str();
+#else
     return Eigen::SimdInstructionSetsInUse();
+#endif
 }
