@@ -26,9 +26,10 @@ struct GemmKernelTests {
             (self.alpha, self.beta) = (alpha, beta)
             let (aRows, aColumns) = transposeA ? (k, m) : (m, k)
             let (bRows, bColumns) = transposeB ? (n, k) : (k, n)
-            lda = max(aColumns, 1) + rng.integer(0, below: 3)
-            ldb = max(bColumns, 1) + rng.integer(1, below: 3)
-            ldc = n + rng.integer(2, below: 3)
+            let lda = max(aColumns, 1) + rng.integer(0, below: 3)
+            let ldb = max(bColumns, 1) + rng.integer(1, below: 3)
+            let ldc = n + rng.integer(2, below: 3)
+            (self.lda, self.ldb, self.ldc) = (lda, ldb, ldc)
             let ra = rng.substream(1), rb = rng.substream(2), rc = rng.substream(3)
             a = (0..<max(aRows * lda, 1)).map { Float(2 * ra.uniform(UInt64($0)) - 1) }
             b = (0..<max(bRows * ldb, 1)).map { Float(2 * rb.uniform(UInt64($0)) - 1) }
@@ -83,6 +84,13 @@ struct GemmKernelTests {
             }
             return worst
         }
+    }
+
+    /// The first index where two arrays differ in bits (NaN equals NaN), with both values.
+    static func firstDifference(_ x: [Float], _ y: [Float]) -> String? {
+        guard x.count == y.count else { return "counts \(x.count) and \(y.count)" }
+        guard let index = x.indices.first(where: { x[$0].bitPattern != y[$0].bitPattern }) else { return nil }
+        return "element \(index): \(x[index]) vs \(y[index])"
     }
 
     static let scalars: [(alpha: Float, beta: Float)] = [(1, 0), (1, 1), (-0.7, 0.3), (2.5, 0), (0.5, -1)]
@@ -147,7 +155,7 @@ struct GemmKernelTests {
                         }
                     }
                 }
-                #expect(row == Array(whole[(i * p.ldc)..<(i * p.ldc + p.n)]), "row \(i)")
+                #expect(Self.firstDifference(row, Array(whole[(i * p.ldc)..<(i * p.ldc + p.n)])) == nil, "row \(i)")
             }
             // Columns 5..<22 alone (crosses a 16-column panel boundary at a different offset).
             let (j0, width) = (5, 17)
@@ -162,7 +170,7 @@ struct GemmKernelTests {
                 }
             }
             let expected = (0..<p.m).flatMap { i in whole[(i * p.ldc + j0)..<(i * p.ldc + j0 + width)] }
-            #expect(window == expected)
+            #expect(Self.firstDifference(window, expected) == nil, "columns \(j0)..<\(j0 + width)")
         }
     }
 
