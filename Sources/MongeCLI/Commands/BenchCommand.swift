@@ -73,8 +73,7 @@ struct BenchGemm: ParsableCommand {
     }
 
     func run() throws {
-        // Several short peak measurements, the best kept: the ceiling, not the load.
-        let peak = (0..<3).map { _ in ek_fma_peak_gflops(0.3) }.max()!
+        let peak = fmaPeak()
         var monge = Array(repeating: [Double](), count: Self.shapes.count)
         var eigen = monge, openblas = monge
         var peerInfo: Any = NSNull()
@@ -159,10 +158,24 @@ struct BenchGemm: ParsableCommand {
     }
 
     /// Seconds on the selected clock.
-    private func now() -> Double {
+    private func now() -> Double { Self.seconds(clock) }
+
+    private static func seconds(_ clock: Clock) -> Double {
         var spec = timespec()
         clock_gettime(clock == .cpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+    }
+
+    /// The single-core FMA peak on the selected clock, best of three short runs (the ceiling,
+    /// not the load). `ek_fma_peak_gflops` divides by elapsed time; for the CPU clock its rate is
+    /// rescaled by elapsed / CPU time of the same call.
+    private func fmaPeak() -> Double {
+        (0..<3).map { _ in
+            let (wall0, cpu0) = (Self.seconds(.wall), Self.seconds(.cpu))
+            let rate = ek_fma_peak_gflops(0.3)
+            let (wall, cpu) = (Self.seconds(.wall) - wall0, Self.seconds(.cpu) - cpu0)
+            return clock == .cpu && cpu > 0 ? rate * wall / cpu : rate
+        }.max()!
     }
 
     struct PeerResult {
