@@ -10,14 +10,18 @@ struct Monge: ParsableCommand {
         abstract: "2-D optimal transport and diffusion bridges: how close is DDIB to the Monge map?",
         version: MongeVersion.string,
         subcommands: [
+            // data → models → bridges → exact OT → tables and figures
+            DataCommand.self,
+            TrainCommand.self,
             SampleCommand.self,
             EncodeCommand.self,
             DecodeCommand.self,
-            CompareCommand.self,
+            TranslateCommand.self,
             OTCommand.self,
-            BenchCommand.self,
-            DataCommand.self,
+            CompareCommand.self,
+            ReproduceCommand.self,
             PlotCommand.self,
+            BenchCommand.self,
         ]
     )
 }

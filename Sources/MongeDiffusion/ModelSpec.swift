@@ -8,7 +8,7 @@ import Foundation
 ///     oracle:gaussians8[:radius=2][:std=0.02]
 ///     oracle:gaussian:mean=0,0[:std=1 | :std=1,0.5 | :cov=1,0.3,0.3,0.5]
 ///     oracle:empirical:FILE                 (.npy or .csv of points, one per row)
-///     CHECKPOINT                            (anything else: a checkpoint folder)
+///     CHECKPOINT                            (anything else: a `monge train` folder, EMA weights)
 ///
 /// Every oracle also takes `:schedule=linear|cosine|scaled-linear` (default linear) and `:T=N`
 /// (default 1000; DDIB's 2-D models use `:schedule=scaled-linear:T=4000`).
@@ -127,11 +127,14 @@ public struct ModelSpec: Equatable, Sendable, CustomStringConvertible {
             try points.checkFinite("\(path)")
             return AnyDenoiser(try MixtureOracle<S>(empirical: points, schedule: schedule!), label: text)
         case let .checkpoint(path):
-            // INTEGRATION POINT (nn helper): load the trained network here, e.g.
-            //   let network = try NetworkDenoiser.load(checkpoint: path)
-            //   return S.self == Float.self ? AnyDenoiser(network) as! AnyDenoiser<S> : AnyDenoiser(converting: network)
-            throw MongeError.invalidArgument(
-                name: "MODEL", message: "\(path): loading trained checkpoints is not available yet; use an oracle such as oracle:gaussians25")
+            // A training run's folder (config.json + safetensors), sampled with its EMA weights.
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw MongeError.invalidFile(path: path, location: nil,
+                                             message: "no such checkpoint folder; MODEL is a `monge train` output folder or oracle:…")
+            }
+            let network = try TrainingCheckpoint.denoiser(from: path)
+            if S.self == Float.self { return AnyDenoiser(network, label: text) as! AnyDenoiser<S> }
+            return AnyDenoiser(converting: network, label: text)
         }
     }
 

@@ -135,10 +135,25 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         return InferenceWorkspace(tileRows: tile, arena: Arena(sizes: plan.sizes), slots: slots)
     }
 
+    /// The weight matrices of `parameters` packed for `epsilon` (do it once per set of weights).
+    public func pack(_ parameters: UnsafePointer<S>) -> PackedParameters<S> {
+        switch body {
+        case let .mlp(b): return PackedParameters(layers: b.packedLayers, parameters: parameters)
+        case let .residual(b): return PackedParameters(layers: b.packedLayers, parameters: parameters)
+        }
+    }
+
+    /// `pack` for an array of parameters.
+    public func pack(_ parameters: [S]) -> PackedParameters<S> {
+        precondition(parameters.count == parameterCount, "pack: \(parameters.count) parameters, expected \(parameterCount)")
+        return parameters.withUnsafeBufferPointer { pack($0.baseAddress!) }
+    }
+
     /// ε̂(x, t) for `rows` rows of x (rows × D) at one timestep, written to `output` (rows × D).
-    /// Single-threaded; reuse `workspace` across calls on one thread.
+    /// `packed` must come from `pack(parameters)`. Single-threaded; reuse `workspace` across calls
+    /// on one thread.
     public func epsilon(rows: Int, x: UnsafePointer<S>, timestep t: Int, parameters p: UnsafePointer<S>,
-                        output: UnsafeMutablePointer<S>, workspace w: InferenceWorkspace<S>) {
+                        packed: PackedParameters<S>, output: UnsafeMutablePointer<S>, workspace w: InferenceWorkspace<S>) {
         precondition(t >= 0 && t < timesteps, "timestep \(t) outside 0..<\(timesteps)")
         let m = w.arena, tile = w.tileRows, d = dimension
         switch (body, w.slots) {
@@ -162,8 +177,8 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
             if padded > n { (input + n * d).update(repeating: 0, count: (padded - n) * d) }
             let out: UnsafeMutablePointer<S>
             switch (body, w.slots) {
-            case let (.mlp(b), .mlp(s)): out = b.infer(rows: padded, parameters: p, arena: m, slots: s)
-            case let (.residual(b), .residual(s)): out = b.infer(rows: padded, parameters: p, arena: m, slots: s)
+            case let (.mlp(b), .mlp(s)): out = b.infer(rows: padded, parameters: p, packed: packed, arena: m, slots: s)
+            case let (.residual(b), .residual(s)): out = b.infer(rows: padded, parameters: p, packed: packed, arena: m, slots: s)
             default: preconditionFailure("workspace made for another network")
             }
             (output + start * d).update(from: out, count: n * d)
@@ -178,10 +193,11 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         var out = Matrix<S>(rows: x.rows, columns: dimension)
         guard x.rows > 0 else { return out }
         let workspace = makeInferenceWorkspace()
+        let packed = pack(parameters)
         x.storage.withUnsafeBufferPointer { xp in
             parameters.withUnsafeBufferPointer { pp in
                 out.storage.withUnsafeMutableBufferPointer { op in
-                    epsilon(rows: x.rows, x: xp.baseAddress!, timestep: t, parameters: pp.baseAddress!,
+                    epsilon(rows: x.rows, x: xp.baseAddress!, timestep: t, parameters: pp.baseAddress!, packed: packed,
                             output: op.baseAddress!, workspace: workspace)
                 }
             }

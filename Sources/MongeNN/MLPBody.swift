@@ -113,22 +113,24 @@ struct MLPBody: Sendable {
         S.add(count: width, c, p + input.bias)
     }
 
+    /// The weights the tile pass multiplies by: W_x (the first `dimension` rows of W_in), hidden, output.
+    var packedLayers: [(weight: Int, inputs: Int, outputs: Int)] {
+        [(input.weight, dimension, width)] + hidden.map { ($0.weight, $0.inputs, $0.outputs) } + [(output.weight, width, dimension)]
+    }
+
     /// ε̂ for the `rows` rows already copied into the input slot; returns the output slot.
-    func infer<S: NetworkScalar>(rows n: Int, parameters p: UnsafePointer<S>, arena: Arena<S>, slots s: InferenceSlots)
-        -> UnsafeMutablePointer<S> {
+    func infer<S: NetworkScalar>(rows n: Int, parameters p: UnsafePointer<S>, packed: PackedParameters<S>, arena: Arena<S>,
+                                 slots s: InferenceSlots) -> UnsafeMutablePointer<S> {
         var current = arena[s.a], other = arena[s.b]
-        // x·W_x with W_x the first `dimension` rows of W_in, plus the prepared timestep row.
-        S.gemm(transposeA: false, transposeB: false, m: n, n: width, k: dimension, alpha: 1,
-               a: arena[s.input], lda: dimension, b: p + input.weight, ldb: width, beta: 0, c: current, ldc: width)
-        activation.apply(rows: n, columns: width, current, bias: arena[s.constant], slope: slope, aux: nil)
+        // x·W_x plus the prepared timestep row, then the activation, in one kernel.
+        input.dense(rows: n, arena[s.input], inputs: dimension, packed: packed, bias: arena[s.constant],
+                    activation: activation, slope: slope, into: current)
         for layer in hidden {
-            layer.multiply(rows: n, current, parameters: p, into: other)
-            activation.apply(rows: n, columns: width, other, bias: p + layer.bias, slope: slope, aux: nil)
+            layer.dense(rows: n, current, packed: packed, bias: p + layer.bias, activation: activation, slope: slope, into: other)
             swap(&current, &other)
         }
         let out = arena[s.output]
-        output.multiply(rows: n, current, parameters: p, into: out)
-        addBias(rows: n, columns: dimension, out, bias: p + output.bias)
+        output.dense(rows: n, current, packed: packed, bias: p + output.bias, into: out)
         return out
     }
 }

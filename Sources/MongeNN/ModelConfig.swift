@@ -19,15 +19,6 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// The normalisation inside residual blocks.
-public enum Normalization: String, Codable, Sendable, CaseIterable {
-    case none
-    /// Over all `width` features of a row (GroupNorm with one group).
-    case layer
-    /// Over `groups` contiguous groups of features (DDIB's GroupNorm32).
-    case group
-}
-
 /// The shape of an ε-model, saved as JSON beside its weights.
 ///
 /// Two architectures:
@@ -42,6 +33,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public enum Architecture: String, Codable, Sendable, CaseIterable {
         case mlp
         case residual
+    }
+
+    /// The normalisation inside residual blocks.
+    public enum Normalization: String, Codable, Sendable, CaseIterable {
+        case none
+        /// Over all `width` features of a row (GroupNorm with one group).
+        case layer
+        /// Over `groups` contiguous groups of features (DDIB's GroupNorm32).
+        case group
     }
 
     public var architecture: Architecture

@@ -243,27 +243,34 @@ struct ResidualBody: Sendable {
         }
     }
 
-    func infer<S: NetworkScalar>(rows n: Int, parameters p: UnsafePointer<S>, arena m: Arena<S>, slots s: InferenceSlots)
-        -> UnsafeMutablePointer<S> {
+    /// The weights the tile pass multiplies by.
+    var packedLayers: [(weight: Int, inputs: Int, outputs: Int)] {
+        var layers = [(input.weight, input.inputs, input.outputs)]
+        for block in blocks {
+            layers.append((block.linear1.weight, width, width))
+            layers.append((block.linear2.weight, width, width))
+        }
+        layers.append((output.weight, width, dimension))
+        return layers
+    }
+
+    func infer<S: NetworkScalar>(rows n: Int, parameters p: UnsafePointer<S>, packed: PackedParameters<S>, arena m: Arena<S>,
+                                 slots s: InferenceSlots) -> UnsafeMutablePointer<S> {
         let h = m[s.h], u = m[s.u]
-        input.multiply(rows: n, m[s.input], parameters: p, into: h)
-        addBias(rows: n, columns: width, h, bias: p + input.bias)
+        input.dense(rows: n, m[s.input], packed: packed, bias: p + input.bias, into: h)
         for (k, block) in blocks.enumerated() {
             normForward(block.norm1, rows: n, h, parameters: p, xhat: m[s.xhat], rstd: m[s.rstd], into: u)
             activation.apply(rows: n, columns: width, u, bias: nil, slope: slope, aux: nil)
             let z = m[s.xhat]  // the x̂ scratch holds z; the norm below overwrites it with x̂ in place
-            block.linear1.multiply(rows: n, u, parameters: p, into: z)
-            addBias(rows: n, columns: width, z, bias: m[s.constants] + k * width)
+            block.linear1.dense(rows: n, u, packed: packed, bias: m[s.constants] + k * width, into: z)
             normForward(block.norm2, rows: n, z, parameters: p, xhat: z, rstd: m[s.rstd], into: u)
             activation.apply(rows: n, columns: width, u, bias: nil, slope: slope, aux: nil)
-            block.linear2.multiply(rows: n, u, parameters: p, into: h, accumulate: true)
-            addBias(rows: n, columns: width, h, bias: p + block.linear2.bias)
+            block.linear2.dense(rows: n, u, packed: packed, bias: p + block.linear2.bias, accumulate: true, into: h)
         }
         normForward(outputNorm, rows: n, h, parameters: p, xhat: m[s.xhat], rstd: m[s.rstd], into: u)
         activation.apply(rows: n, columns: width, u, bias: nil, slope: slope, aux: nil)
         let out = m[s.output]
-        output.multiply(rows: n, u, parameters: p, into: out)
-        addBias(rows: n, columns: dimension, out, bias: p + output.bias)
+        output.dense(rows: n, u, packed: packed, bias: p + output.bias, into: out)
         return out
     }
 }

@@ -96,4 +96,28 @@ struct SampleCommandTests {
             #expect(nearest < 1e-3)
         }
     }
+
+    @Test func aTrainedCheckpointIsAModel() throws {
+        let folder = TestSupport.temporaryFolder()
+        let train = try TestSupport.monge(["train", "data:gaussians8", "--out", folder + "/run", "--steps", "50", "--width", "16",
+                                           "--depth", "2", "--arch", "mlp", "--batch", "128", "--data-points", "1000", "--quiet"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let binary = try #require(TestSupport.mongeBinary)
+        var outputs: [Data] = []
+        for (threads, block) in [("1", "1024"), ("2", "7")] {
+            let path = folder + "/s\(threads).npy"
+            let r = try TestSupport.run(binary, ["sample", folder + "/run", "--n", "100", "--steps", "10", "--sampler", "ddpm",
+                                                 "--block-size", block, "--out", path, "--quiet"], environment: ["MONGE_THREADS": threads])
+            #expect(r.status == 0, "\(r.stderr)")
+            outputs.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        #expect(outputs[0] == outputs[1])
+        let x = try ArrayFile.readMatrix(folder + "/s1.npy", as: Float.self)
+        #expect(x.rows == 100 && x.columns == 2 && x.isFinite)
+        try ArrayFile.write(Matrix<Float>(rows: 3, columns: 5), to: folder + "/wide.npy")
+        let wide = try TestSupport.monge(["encode", folder + "/run", folder + "/wide.npy", "--steps", "5", "--out", folder + "/z.npy"])
+        #expect(wide.status != 0 && wide.stderr.contains("dimension 2"), "\(wide.stderr)")
+        let missing = try TestSupport.monge(["sample", folder + "/none", "--n", "5", "--steps", "5", "--out", folder + "/z.npy"])
+        #expect(missing.status != 0 && missing.stderr.contains("no such checkpoint folder"), "\(missing.stderr)")
+    }
 }

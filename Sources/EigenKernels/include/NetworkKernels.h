@@ -89,6 +89,22 @@ void ek_dadd(int64_t count, double *y, const double *x);
 void ek_smultiply(int64_t count, float *y, const float *x);
 void ek_dmultiply(int64_t count, double *y, const double *x);
 
+/// Scalars of W (k × n) packed by `ek_*pack_weights`: k times n rounded up to the panel width.
+int64_t ek_spacked_weights_count(int64_t k, int64_t n);
+int64_t ek_dpacked_weights_count(int64_t k, int64_t n);
+
+/// Packs W (k × n, row stride ldw) into zero-padded column panels for `ek_*dense_forward`.
+void ek_spack_weights(int64_t k, int64_t n, const float *w, int64_t ldw, float *packed);
+void ek_dpack_weights(int64_t k, int64_t n, const double *w, int64_t ldw, double *packed);
+
+/// C = act(A·W + bias), or act(C + A·W + bias) when `accumulate`: A is m × k (row stride lda),
+/// W packed by `ek_*pack_weights`, bias (length n) may be NULL, C is m × n (row stride ldc).
+/// Each element is one FMA chain over k in order, so a row's result does not depend on m.
+void ek_sdense_forward(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *packed,
+                       const float *bias, int accumulate, int activation, float slope, float *c, int64_t ldc);
+void ek_ddense_forward(int64_t m, int64_t n, int64_t k, const double *a, int64_t lda, const double *packed,
+                       const double *bias, int accumulate, int activation, double slope, double *c, int64_t ldc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,14 +38,26 @@ struct BenchMLP: ParsableCommand {
     @Option(help: "DDIM steps.")
     var ddimSteps: Int = 100
 
-    @Option(help: "Python with torch: also run the PyTorch anchor, alternating with Monge per width.")
+    @Option(help: "Python with torch: also time PyTorch on the same work, alternating with Monge rep by rep.")
     var python: String?
 
-    @Option(help: "Path of bench_diffusion.py (default: ../shared/anchors/bench_diffusion.py from the current folder).")
-    var anchor: String = "../shared/anchors/bench_diffusion.py"
+    @Option(help: "Folder of bench_diffusion.py and common.py (the PyTorch anchor). [../shared/anchors beside the package]")
+    var anchors: String?
+
+    @Option(help: "The PyTorch peer driver. [Benchmarks/peers/diffusion_peer.py in the package]")
+    var peerScript: String?
 
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
+
+    /// The package folder this binary was built from (for the default peer paths).
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    var anchorsFolder: String { anchors ?? BenchMLP.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/anchors").path }
+    var peerPath: String { peerScript ?? BenchMLP.packageRoot.appendingPathComponent("Benchmarks/peers/diffusion_peer.py").path }
 
     func validate() throws {
         guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw ValidationError("--widths must be positive") }
@@ -53,129 +65,168 @@ struct BenchMLP: ParsableCommand {
         guard reps > 0, ddimReps > 0, points > 0, ddimSteps > 0, trainSteps >= 0 else {
             throw ValidationError("--reps, --ddim-reps, --points and --ddim-steps must be positive")
         }
-        if python != nil, !FileManager.default.fileExists(atPath: anchor) {
-            throw ValidationError("--anchor \(anchor): no such file (bench_diffusion.py)")
+        if python != nil {
+            for file in [anchorsFolder + "/bench_diffusion.py", peerPath] where !FileManager.default.fileExists(atPath: file) {
+                throw ValidationError("\(file): no such file (see --anchors and --peer-script)")
+            }
         }
     }
 
+    /// One measurement: Monge's and (optionally) PyTorch's seconds per rep for the same work.
+    struct Measurement {
+        let name: String
+        let work: Double  // steps or point-steps per rep
+        let unit: String
+        let flops: Double  // per rep
+        var monge: [Double] = []
+        var torch: [Double] = []
+    }
+
     func run() throws {
-        var rows: [[String: Any]] = []
         let schedule = try NoiseSchedule.linear(count: 1000)
         let pool = BenchMLP.moons(100_000, seed: 0)
+        let peer = try python.map { try Peer(python: $0, script: peerPath, anchors: anchorsFolder) }
+        defer { peer?.close() }
+        var results: [Measurement] = []
         for width in widths {
-            var row: [String: Any] = ["width": width, "threads": Parallel.threadCount]
             let network = try EpsilonNetwork<Float>(config: .anchorMLP(width: width), timesteps: 1000)
-            let forwardFlops = 2 * network.multiplyAddsPerRow
-            let trainFlops = 3 * forwardFlops - 2 * (2 + 128) * width
+            // FLOPs as bench_diffusion.py counts them (matrix products of the concatenated model).
+            let forwardFlops = Double(2 * ((2 + 128) * width + 2 * width * width + 2 * width))
+            let trainFlops = 3 * forwardFlops - Double(2 * (2 + 128) * width)
             for batch in batches {
-                let steps = trainSteps > 0 ? trainSteps : max(20, Int(2e10 / Double(trainFlops * batch)))
+                let steps = trainSteps > 0 ? trainSteps : max(20, Int(2e10 / (trainFlops * Double(batch))))
                 let config = TrainingConfig(steps: Int.max / 2, batchSize: batch, seed: 0,
                                             optimizer: AdamConfig(learningRate: 1e-3), ema: EMAConfig(decay: 0.9999), chunks: 2)
                 let trainer = try DiffusionTrainer(network: network, schedule: schedule, data: pool, config: config)
                 for _ in 0..<20 { trainer.step() }
-                var rates: [Double] = []
+                var m = Measurement(name: "W \(width) train batch \(batch)", work: Double(steps), unit: "steps/s",
+                                    flops: trainFlops * Double(batch * steps))
                 for _ in 0..<reps {
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     for _ in 0..<steps { trainer.step() }
-                    rates.append(Double(steps) / (Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9))
+                    m.monge.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+                    if let peer { m.torch.append(try peer.ask("train \(width) \(batch) \(steps)")) }
                 }
-                let rate = BenchMLP.median(rates)
-                row["monge_train_b\(batch)_steps_per_s"] = rate
-                row["monge_train_b\(batch)_GFLOPs"] = rate * Double(trainFlops * batch) * 1e-9
-                log("W \(width) batch \(batch): \(String(format: "%.1f", rate)) steps/s")
+                log(m)
+                results.append(m)
             }
             let parameters = network.initialParameters(seed: 0)
             for invert in [false, true] {
-                let key = invert ? "ddim_inv" : "ddim"
-                var x = invert ? BenchMLP.moons(points, seed: 1) : RandomStream(seed: 1).normalMatrix(rows: points, columns: 2, as: Float.self)
-                let start = x
-                var times: [Double] = []
+                var m = Measurement(name: "W \(width) DDIM \(invert ? "inversion" : "sampling")", work: Double(points * ddimSteps),
+                                    unit: "point-steps/s", flops: forwardFlops * Double(points * ddimSteps))
+                let start = invert ? BenchMLP.moons(points, seed: 1) : RandomStream(seed: 1).normalMatrix(rows: points, columns: 2, as: Float.self)
+                var x = start
                 _ = BenchMLP.ddim(network, parameters, schedule, &x, steps: ddimSteps, invert: invert)  // warm-up
+                if let peer { _ = try peer.ask("ddim \(width) \(points) \(ddimSteps) \(invert ? 1 : 0)") }
                 for _ in 0..<ddimReps {
                     x = start
-                    times.append(BenchMLP.ddim(network, parameters, schedule, &x, steps: ddimSteps, invert: invert))
+                    m.monge.append(BenchMLP.ddim(network, parameters, schedule, &x, steps: ddimSteps, invert: invert))
+                    if let peer { m.torch.append(try peer.ask("ddim \(width) \(points) \(ddimSteps) \(invert ? 1 : 0)")) }
                 }
-                let seconds = BenchMLP.median(times)
-                let rate = Double(points * ddimSteps) / seconds
-                row["monge_\(key)_pts_steps_per_s"] = rate
-                row["monge_\(key)_seconds"] = seconds
-                row["monge_\(key)_GFLOPs"] = rate * Double(forwardFlops) * 1e-9
-                log("W \(width) \(key): \(String(format: "%.3e", rate)) point-steps/s")
+                log(m)
+                results.append(m)
             }
-            if let python {
-                let peer = try runAnchor(python: python, width: width)
-                for (key, value) in peer where key.hasPrefix("train_b") || key.hasPrefix("ddim") {
-                    row["torch_\(key)"] = value
-                }
-                if let version = peer["torch_version"] { row["torch_version"] = version }
-            }
-            rows.append(row)
         }
-        report(rows)
+        report(results, peerVersion: peer?.version)
     }
 
-    private func log(_ message: String) {
-        FileHandle.standardError.write(Data("bench mlp: \(message)\n".utf8))
+    private func log(_ m: Measurement) {
+        var line = "bench mlp: \(m.name): \(BenchMLP.format(m.work / BenchMLP.median(m.monge), m.unit))"
+        if !m.torch.isEmpty {
+            line += " vs PyTorch \(BenchMLP.format(m.work / BenchMLP.median(m.torch), m.unit))"
+                + String(format: " (%.2f×)", BenchMLP.median(m.torch) / BenchMLP.median(m.monge))
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    /// Runs bench_diffusion.py for one width and returns its JSON row.
-    private func runAnchor(python: String, width: Int) throws -> [String: Any] {
-        let folder = NSTemporaryDirectory() + "monge-bench-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let output = folder + "/torch.json"
-        let anchorURL = URL(fileURLWithPath: anchor)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.currentDirectoryURL = anchorURL.deletingLastPathComponent()
-        process.arguments = [anchorURL.lastPathComponent, "--threads", "\(Parallel.threadCount)", "--widths", "\(width)",
-                             "--batches"] + batches.map(String.init) +
-            ["--reps", "\(reps)", "--ddim-reps", "\(ddimReps)", "--npts", "\(points)", "--nsteps", "\(ddimSteps)", "--json", output]
-            + (trainSteps > 0 ? ["--train-steps", "\(trainSteps)"] : [])
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        log("running PyTorch anchor for W \(width)…")
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw MongeError.externalTool(name: "python", message: "bench_diffusion.py exited with status \(process.terminationStatus)")
-        }
-        let data = try AtomicFile.read(output)
-        guard let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]], var row = list.first else {
-            throw MongeError.externalTool(name: "python", message: "bench_diffusion.py wrote no JSON row")
-        }
-        if let line = text.split(separator: "\n").first, line.hasPrefix("torch ") { row["torch_version"] = String(line) }
-        return row
+    static func format(_ rate: Double, _ unit: String) -> String {
+        unit == "steps/s" ? String(format: "%.1f %@", rate, unit) : String(format: "%.3e %@", rate, unit)
     }
 
-    private func report(_ rows: [[String: Any]]) {
+    private func report(_ results: [Measurement], peerVersion: String?) {
         if json {
-            let object: [String: Any] = ["benchmark": "diffusion-mlp", "rows": rows]
+            let rows: [[String: Any]] = results.map { m in
+                var row: [String: Any] = ["name": m.name, "unit": m.unit, "monge_seconds": m.monge,
+                                          "monge_rate": m.work / BenchMLP.median(m.monge),
+                                          "monge_GFLOPs": m.flops / BenchMLP.median(m.monge) * 1e-9]
+                if !m.torch.isEmpty {
+                    row["torch_seconds"] = m.torch
+                    row["torch_rate"] = m.work / BenchMLP.median(m.torch)
+                    row["ratio"] = BenchMLP.median(m.torch) / BenchMLP.median(m.monge)
+                    row["ratio_of_pairs"] = BenchMLP.median(zip(m.torch, m.monge).map { $0 / $1 })
+                }
+                return row
+            }
+            var object: [String: Any] = ["benchmark": "diffusion-mlp", "threads": Parallel.threadCount, "rows": rows]
+            if let peerVersion { object["peer"] = peerVersion }
             if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
                 print(String(decoding: data, as: UTF8.self))
             }
             return
         }
-        print("Anchor ε-MLP (2 + 128 → 3 × W SiLU → 2), threads \(Parallel.threadCount)")
-        if let version = rows.first?["torch_version"] as? String { print("peer: \(version)") }
-        func number(_ row: [String: Any], _ key: String) -> Double? { row[key] as? Double }
-        func cell(_ row: [String: Any], _ key: String, _ format: String) -> String {
-            let monge = number(row, "monge_\(key)"), torch = number(row, "torch_\(key)")
-            var text = monge.map { String(format: format, $0) } ?? "–"
-            if let torch {
-                text += " vs " + String(format: format, torch)
-                if let monge { text += String(format: " (%.2f×)", monge / torch) }
+        print("Anchor ε-MLP (2 + 128 → 3 × W SiLU → 2), \(Parallel.threadCount) threads"
+              + (peerVersion.map { "; peer: \($0), alternating rep by rep" } ?? ""))
+        print("measurement                      Monge                 GFLOP/s" + (peerVersion == nil ? "" : "   PyTorch               ratio (median, of pairs)"))
+        for m in results {
+            let mongeTime = BenchMLP.median(m.monge)
+            var line = m.name.padding(toLength: 33, withPad: " ", startingAt: 0)
+                + BenchMLP.format(m.work / mongeTime, m.unit).padding(toLength: 22, withPad: " ", startingAt: 0)
+                + String(format: "%7.1f", m.flops / mongeTime * 1e-9)
+            if !m.torch.isEmpty {
+                let torchTime = BenchMLP.median(m.torch)
+                line += "   " + BenchMLP.format(m.work / torchTime, m.unit).padding(toLength: 22, withPad: " ", startingAt: 0)
+                    + String(format: "%.2f×, %.2f×", torchTime / mongeTime, BenchMLP.median(zip(m.torch, m.monge).map { $0 / $1 }))
             }
-            return text
+            print(line)
         }
-        for row in rows {
-            let width = row["width"] as? Int ?? 0
-            for batch in batches {
-                print("W \(width) train batch \(batch): steps/s " + cell(row, "train_b\(batch)_steps_per_s", "%.1f"))
+    }
+
+    /// The PyTorch driver process (Benchmarks/peers/diffusion_peer.py), one command per line.
+    final class Peer {
+        let process = Process()
+        let input = Pipe(), output = Pipe()
+        var buffer = Data()
+        private(set) var version = ""
+
+        init(python: String, script: String, anchors: String) throws {
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [script, "--anchors", anchors, "--threads", "\(Parallel.threadCount)"]
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            let ready = try readLine()
+            guard ready.hasPrefix("ready") else {
+                throw MongeError.externalTool(name: "python", message: "the PyTorch peer did not start: \(ready)")
             }
-            print("W \(width) DDIM sampling: point-steps/s " + cell(row, "ddim_pts_steps_per_s", "%.3e"))
-            print("W \(width) DDIM inversion: point-steps/s " + cell(row, "ddim_inv_pts_steps_per_s", "%.3e"))
+            version = String(ready.dropFirst(6))
+        }
+
+        func readLine() throws -> String {
+            while true {
+                if let newline = buffer.firstIndex(of: 0x0A) {
+                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                    buffer = Data(buffer[(newline + 1)...])
+                    return line
+                }
+                let chunk = output.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { throw MongeError.externalTool(name: "python", message: "the PyTorch peer exited") }
+                buffer.append(chunk)
+            }
+        }
+
+        /// Sends one command and returns the seconds it reports.
+        func ask(_ command: String) throws -> Double {
+            input.fileHandleForWriting.write(Data((command + "\n").utf8))
+            let reply = try readLine()
+            guard let seconds = Double(reply) else {
+                throw MongeError.externalTool(name: "python", message: "the PyTorch peer answered \"\(reply)\" to \"\(command)\"")
+            }
+            return seconds
+        }
+
+        func close() {
+            input.fileHandleForWriting.write(Data("quit\n".utf8))
+            process.waitUntilExit()
         }
     }
 
@@ -190,6 +241,7 @@ struct BenchMLP: ParsableCommand {
         x.storage.withUnsafeMutableBufferPointer { xb in
             parameters.withUnsafeBufferPointer { pb in
                 let xp = xb.baseAddress!, p = pb.baseAddress!
+                let packed = network.pack(p)
                 Parallel.forEachChunk(count: n, minimumChunk: 256) { range in
                     let workspace = network.makeInferenceWorkspace()
                     let rows = range.count
@@ -200,7 +252,7 @@ struct BenchMLP: ParsableCommand {
                     for i in order {
                         let t = timesteps[i]
                         let current = schedule.alphaBar(t), previous = i > 0 ? schedule.alphaBar(timesteps[i - 1]) : 1
-                        network.epsilon(rows: rows, x: chunk, timestep: t, parameters: p, output: eps, workspace: workspace)
+                        network.epsilon(rows: rows, x: chunk, timestep: t, parameters: p, packed: packed, output: eps, workspace: workspace)
                         // x ← √(ᾱ_to/ᾱ_from)·x + (√(1 − ᾱ_to) − √ᾱ_to·√(1 − ᾱ_from)/√ᾱ_from)·ε̂(x, t) (DDIM eq. 12, η = 0);
                         // sampling goes t → previous, inversion previous → t, both with ε̂ at t as the anchor does.
                         let (from, to) = invert ? (previous, current) : (current, previous)

@@ -12,6 +12,8 @@ public struct NetworkDenoiser: Denoiser {
     public let network: EpsilonNetwork<Float>
     public let parameters: [Float]
     public let schedule: NoiseSchedule
+    /// The weights packed once for the inference kernel.
+    public let packed: PackedParameters<Float>
 
     /// Throws when the parameters or the schedule do not fit the network.
     public init(network: EpsilonNetwork<Float>, parameters: [Float], schedule: NoiseSchedule) throws {
@@ -24,6 +26,7 @@ public struct NetworkDenoiser: Denoiser {
         self.network = network
         self.parameters = parameters
         self.schedule = schedule
+        packed = network.pack(parameters)
     }
 
     public var dimension: Int { network.dimension }
@@ -41,7 +44,7 @@ public struct NetworkDenoiser: Denoiser {
                     let x = xp.baseAddress!, p = pp.baseAddress!, o = op.baseAddress!
                     Parallel.forEachChunk(count: xp.count / max(d, 1), minimumChunk: Self.minimumRowsPerThread) { range in
                         let workspace = network.makeInferenceWorkspace()
-                        network.epsilon(rows: range.count, x: x + range.lowerBound * d, timestep: t, parameters: p,
+                        network.epsilon(rows: range.count, x: x + range.lowerBound * d, timestep: t, parameters: p, packed: packed,
                                         output: o + range.lowerBound * d, workspace: workspace)
                     }
                 }

@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import MongeCore
+import MongeData
+import MongeDiffusion
+import MongeNN
+
+/// `monge train DATA --out DIR`: train an ε-model on 2-D points (or any D) and checkpoint it.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a diffusion ε-model on points; writes DIR/model.safetensors, config.json and loss.csv.",
+        discussion: """
+        DATA is a .npy or .csv file of N × D points, or data:NAME for a generated dataset (see `monge data \
+        --list`; --data-points and --data-seed choose the sample). The loss is DDPM's simple loss \
+        ‖ε − ε̂(√ᾱ_t x₀ + √(1 − ᾱ_t) ε, t)‖², optimised with Adam; the EMA of the weights is saved for \
+        sampling. With --resume, options left out take the checkpoint's values and options given must agree \
+        with it (except --steps, which may extend the run); the result is bitwise that of an uninterrupted run. \
+        Results depend on --chunks (the fixed split of each batch for the gradient sum) but not on the \
+        number of threads (MONGE_THREADS).
+        """)
+
+    @Argument(help: "Training points: a .npy/.csv file or data:NAME.") var data: String
+    @Option(help: "Output folder.") var out: String
+
+    @Option(help: "Architecture: residual (DDIB-style) or mlp (the bench_diffusion.py anchor). [residual]")
+    var arch: ModelConfig.Architecture?
+    @Option(help: "Hidden width. [256 residual, 128 mlp]") var width: Int?
+    @Option(help: "Residual blocks (residual) or hidden layers (mlp). [4 residual, 3 mlp]") var depth: Int?
+    @Option(help: "Sinusoidal time-embedding dimension. [width (residual), 128 (mlp)]") var timeEmbedding: Int?
+    @Option(help: "Activation: silu, relu, leaky_relu. [silu]") var activation: Activation?
+    @Option(help: "Normalisation in residual blocks: group, layer, none. [group]") var norm: ModelConfig.Normalization?
+    @Option(help: "Groups of the group norm. [32, or the width if smaller]") var groups: Int?
+    @Option(help: "Dropout in residual blocks (DDIB: 0.2). [0]") var dropout: Double?
+
+    @Option(help: "Total training steps. [10000]") var steps: Int?
+    @Option(help: "Batch size. [1024]") var batch: Int?
+    @Option(help: "Adam learning rate. [1e-3]") var lr: Double?
+    @Option(help: "Learning-rate warm-up steps. [0]") var warmup: Int?
+    @Option(help: "Clip the gradient's global L2 norm to this value. [off]") var clip: Double?
+    @Option(help: "AdamW decoupled weight decay. [0]") var weightDecay: Double?
+    @Option(help: "EMA decay of the weights used for sampling. [0.9999]") var ema: Double?
+    @Flag(help: "Use the plain EMA decay from step 0 (default: min(decay, (1 + k)/(10 + k)) at step k).")
+    var noEmaWarmup = false
+    @Option(help: "Noise schedule: linear, cosine, scaled-linear (DDIB's β rescaled to T). [linear]") var schedule: ScheduleName?
+    @Option(name: .customLong("T"), help: "Diffusion timesteps T. [1000]") var timesteps: Int?
+    @Option(help: "Seed of the initial weights and of every batch. [0]") var seed: UInt64?
+    @Option(help: "Batch chunks per gradient (fixed, whatever the threads). [2]") var chunks: Int?
+    @Option(help: "Write a checkpoint every this many steps (0 = only at the end). [1000]") var checkpointEvery: Int?
+    @Option(help: "Log the loss every this many steps. [10]") var logEvery: Int?
+
+    @Option(help: "Points drawn for data:NAME.") var dataPoints: Int = 100_000
+    @Option(help: "Seed for data:NAME.") var dataSeed: UInt64 = 0
+    @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
+    @Flag(help: "No progress on stderr.") var quiet = false
+
+    enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
+        case linear, cosine
+        case scaledLinear = "scaled-linear"
+    }
+
+    func run() throws {
+        let (points, source) = try loadData()
+        let requested = try configuration(points: points, source: source)
+        var manifest = RunManifest.begin(command: "monge train", seed: requested.training.seed,
+                                         parameters: ["data": .string(source), "resume": .bool(resume)])
+        var run = try TrainingRun(folder: out, data: points, config: requested, resume: resume)
+        let progress = TrainingProgress(totalSteps: requested.training.steps, quiet: quiet)
+        if run.step > 0 { progress.note("train: resuming \(out) at step \(run.step)") }
+        let network = run.network
+        progress.note("train: \(requested.model.architecture.rawValue) W \(requested.model.width) depth \(requested.model.depth), "
+                      + "\(network.parameterCount) parameters, \(points.rows) points × \(points.columns), "
+                      + "batch \(requested.training.batchSize), \(Parallel.threadCount) threads")
+        let start = Date()
+        let state = try run.run(progress: progress)
+        let last = run.losses.last.map { String(format: "%.5f", $0.loss) } ?? "–"
+        let weights = URL(fileURLWithPath: out).appendingPathComponent(TrainingCheckpoint.weightsFile).path
+        manifest.finish(outputs: [TrainingCheckpoint.weightsFile, TrainingCheckpoint.configFile, TrainingCheckpoint.lossFile],
+                        results: ["steps": .integer(state.step), "parameters": .integer(network.parameterCount),
+                                  "last_logged_loss": run.losses.last.map { .number($0.loss) } ?? .null])
+        try manifest.write(beside: weights)
+        print("trained \(state.step) steps in \(String(format: "%.1f", Date().timeIntervalSince(start))) s; last logged loss \(last); checkpoint in \(out)")
+    }
+
+    /// The points and a description of where they came from.
+    func loadData() throws -> (Matrix<Float>, String) {
+        if data.hasPrefix("data:") {
+            let name = String(data.dropFirst(5))
+            let points = try Datasets.make(name).sample(n: dataPoints, seed: dataSeed)
+            return (points.converted(to: Float.self), "\(data) n=\(dataPoints) seed=\(dataSeed)")
+        }
+        let points = try ArrayFile.readMatrix(data, as: Float.self)
+        if let k = points.storage.firstIndex(where: { !$0.isFinite }) {
+            let c = max(points.columns, 1)
+            throw MongeError.invalidFile(path: data, location: "row \(k / c), column \(k % c)",
+                                         message: "\(points.storage[k]) is not a finite number")
+        }
+        return (points, data)
+    }
+
+    /// The run's config: the checkpoint's when resuming (overridden by the options given), else the defaults.
+    func configuration(points: Matrix<Float>, source: String) throws -> TrainingCheckpoint.Config {
+        let description = TrainingCheckpoint.DataDescription(source: source, data: points)
+        if resume {
+            var config = try TrainingCheckpoint.readConfig(from: out)
+            var model = config.model
+            if let arch { model.architecture = arch }
+            if let width { model.width = width }
+            if let depth { model.depth = depth }
+            if let timeEmbedding { model.timeEmbedding = timeEmbedding }
+            if let activation { model.activation = activation }
+            if let norm { model.normalization = norm }
+            if let groups { model.groups = groups }
+            if let dropout { model.dropout = dropout }
+            config.model = model
+            if schedule != nil || timesteps != nil {
+                config.schedule = try makeSchedule(schedule ?? .linear, timesteps ?? config.schedule.count)
+            }
+            var training = config.training
+            apply(to: &training)
+            config.training = training
+            config.data = description
+            return config
+        }
+        let architecture = arch ?? .residual
+        let w = width ?? (architecture == .mlp ? 128 : 256)
+        var model: ModelConfig
+        switch architecture {
+        case .mlp:
+            model = .anchorMLP(width: w, dimension: points.columns)
+            model.depth = depth ?? 3
+            model.timeEmbedding = timeEmbedding ?? 128
+        case .residual:
+            model = .ddib2D(dimension: points.columns, width: w, depth: depth ?? 4)
+            model.timeEmbedding = timeEmbedding ?? w
+            model.groups = groups ?? min(32, w)
+        }
+        if let activation { model.activation = activation }
+        if let norm { model.normalization = norm }
+        if let dropout { model.dropout = dropout }
+        var training = TrainingConfig(steps: 10_000, batchSize: 1024, seed: 0, optimizer: AdamConfig(learningRate: 1e-3),
+                                      ema: EMAConfig(decay: 0.9999, warmup: true), chunks: 2, logEvery: 10, checkpointEvery: 1000)
+        apply(to: &training)
+        return TrainingCheckpoint.Config(model: model, schedule: try makeSchedule(schedule ?? .linear, timesteps ?? 1000),
+                                         training: training, data: description)
+    }
+
+    func apply(to training: inout TrainingConfig) {
+        if let steps { training.steps = steps }
+        if let batch { training.batchSize = batch }
+        if let seed { training.seed = seed }
+        if let lr { training.optimizer.learningRate = lr }
+        if let warmup { training.optimizer.warmupSteps = warmup }
+        if let clip { training.optimizer.clipNorm = clip }
+        if let weightDecay { training.optimizer.weightDecay = weightDecay }
+        if let ema { training.ema.decay = ema }
+        if noEmaWarmup { training.ema.warmup = false }
+        if let chunks { training.chunks = chunks }
+        if let checkpointEvery { training.checkpointEvery = checkpointEvery }
+        if let logEvery { training.logEvery = logEvery }
+    }
+
+    func makeSchedule(_ name: ScheduleName, _ count: Int) throws -> NoiseSchedule {
+        switch name {
+        case .linear: return try .linear(count: count)
+        case .cosine: return try .cosine(count: count)
+        case .scaledLinear: return try .scaledLinear(count: count)
+        }
+    }
+}
+
+extension ModelConfig.Architecture: ExpressibleByArgument {}
+extension Activation: ExpressibleByArgument {}
+extension ModelConfig.Normalization: ExpressibleByArgument {}

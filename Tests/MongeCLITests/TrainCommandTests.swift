@@ -1,0 +1,68 @@
+import Foundation
+import MongeCore
+import Testing
+import TestSupport
+
+@Suite("monge train")
+struct TrainCommandTests {
+    static let small = ["--arch", "residual", "--width", "16", "--depth", "1", "--groups", "4", "--steps", "40", "--batch", "64",
+                        "--T", "100", "--checkpoint-every", "15", "--quiet"]
+
+    static func bytes(_ folder: String, _ names: [String] = ["config.json", "loss.csv", "model.safetensors"]) -> [Data?] {
+        names.map { FileManager.default.contents(atPath: folder + "/" + $0) }
+    }
+
+    @Test func trainsResumesAndIgnoresTheThreadCount() throws {
+        guard let binary = TestSupport.mongeBinary else { throw MongeError.externalTool(name: "monge", message: "not built") }
+        let folder = TestSupport.temporaryFolder()
+        let points: Matrix<Double> = RandomStream(seed: 1).normalMatrix(rows: 300, columns: 2)
+        try ArrayFile.write(points, to: folder + "/points.npy")
+
+        let two = try TestSupport.run(binary, ["train", folder + "/points.npy", "--out", folder + "/two"] + Self.small,
+                                      environment: ["MONGE_THREADS": "2"])
+        #expect(two.status == 0, "\(two.stderr)")
+        #expect(two.stdout.contains("trained 40 steps"))
+        #expect(TestSupport.files(in: folder + "/two") == ["config.json", "loss.csv", "model.safetensors", "model.safetensors.manifest.json"])
+        let one = try TestSupport.run(binary, ["train", folder + "/points.npy", "--out", folder + "/one"] + Self.small,
+                                      environment: ["MONGE_THREADS": "1"])
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(Self.bytes(folder + "/one") == Self.bytes(folder + "/two"))
+
+        // Stop at 25 steps, resume (options from the checkpoint) to 40: the same files.
+        var stopped = Self.small
+        stopped[stopped.firstIndex(of: "40")!] = "25"
+        let first = try TestSupport.monge(["train", folder + "/points.npy", "--out", folder + "/resumed"] + stopped)
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try TestSupport.monge(["train", folder + "/points.npy", "--out", folder + "/resumed", "--resume", "--steps", "40"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("resuming") && second.stderr.contains("step 25"), "\(second.stderr)")
+        #expect(Self.bytes(folder + "/resumed") == Self.bytes(folder + "/two"))
+
+        // Resuming with an option that contradicts the checkpoint fails and changes nothing.
+        let before = Self.bytes(folder + "/resumed")
+        let conflict = try TestSupport.monge(["train", folder + "/points.npy", "--out", folder + "/resumed", "--resume", "--width", "32"])
+        #expect(conflict.status != 0)
+        #expect(conflict.stderr.contains("the model differs"), "\(conflict.stderr)")
+        #expect(Self.bytes(folder + "/resumed") == before)
+    }
+
+    @Test func badInputIsNamedAndWritesNothing() throws {
+        let folder = TestSupport.temporaryFolder()
+        try "x,y\n0.5,1\nnan,2\n".write(toFile: folder + "/bad.csv", atomically: true, encoding: .utf8)
+        let nan = try TestSupport.monge(["train", folder + "/bad.csv", "--out", folder + "/out"] + Self.small)
+        #expect(nan.status != 0)
+        #expect(nan.stderr.contains("bad.csv") && nan.stderr.contains("row 1"), "\(nan.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/out"))
+
+        let missing = try TestSupport.monge(["train", folder + "/none.npy", "--out", folder + "/out"] + Self.small)
+        #expect(missing.status != 0 && missing.stderr.contains("none.npy"), "\(missing.stderr)")
+
+        let unknown = try TestSupport.monge(["train", "data:nosuch", "--out", folder + "/out"] + Self.small)
+        #expect(unknown.status != 0 && unknown.stderr.contains("unknown dataset"), "\(unknown.stderr)")
+
+        let groups = try TestSupport.monge(["train", "data:moons", "--data-points", "100", "--out", folder + "/out", "--width", "30",
+                                            "--groups", "4", "--steps", "1", "--quiet"])
+        #expect(groups.status != 0 && groups.stderr.contains("groups"), "\(groups.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/out"))
+    }
+}
