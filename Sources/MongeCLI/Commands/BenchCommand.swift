@@ -20,7 +20,14 @@ struct BenchGemm: ParsableCommand {
         commandName: "gemm",
         abstract: "SGEMM GFLOP/s (one thread) on the diffusion MLP's shapes, vs Eigen, the FMA peak and OpenBLAS.",
         discussion: """
-        Shapes (op(A) m×k · op(B) k×n): the forward pass x·W of a width-128 and a width-256 layer         (batch 1024 and 4096), the weight gradient xᵀ·dy and the input gradient dy·Wᵀ of the same         layers, and the square 1024³ reference. Per shape, calls of Monge's kernel (ek_sgemm) and         of Eigen's product alternate; the median of each is reported. With --python, each round         runs Benchmarks/gemm_openblas.py (numpy, one BLAS thread) after Monge's shapes, and the         median over rounds of each side's per-round median is reported. On a shared machine         use --clock cpu: the time the calling thread ran, not the time others held the core.
+        Shapes (op(A) m×k · op(B) k×n): the forward pass x·W of a width-128 and a width-256 layer \
+        (batch 1024 and 4096), the weight gradient xᵀ·dy and the input gradient dy·Wᵀ of the same \
+        layers, and the square 1024³ reference; with --thin, the input and output layers of a 2-D \
+        MLP and matrix–vector extremes instead. Per shape, calls of Monge's kernel (ek_sgemm) and \
+        of Eigen's product alternate; the median of each is reported. With --python, each round \
+        runs Benchmarks/gemm_openblas.py (numpy, one BLAS thread) after Monge's shapes, and the \
+        median over rounds of each side's per-round median is reported. On a shared machine \
+        use --clock cpu: the time the calling thread ran, not the time others held the core.
         """)
 
     enum Clock: String, ExpressibleByArgument, CaseIterable { case wall, cpu }
@@ -42,6 +49,26 @@ struct BenchGemm: ParsableCommand {
         Shape(label: "A·Bᵀ", m: 4096, k: 256, n: 256, transposeA: false, transposeB: true),
         Shape(label: "A·B ", m: 1024, k: 1024, n: 1024, transposeA: false, transposeB: false),
     ]
+
+    /// The thin products of a 2-D diffusion MLP (input and output layers, width 256, batch 1024)
+    /// and matrix–vector extremes: where the 6×16 register tile is mostly padding.
+    static let thinShapes = [
+        Shape(label: "A·B ", m: 1024, k: 2, n: 256, transposeA: false, transposeB: false),
+        Shape(label: "A·B ", m: 1024, k: 256, n: 2, transposeA: false, transposeB: false),
+        Shape(label: "Aᵀ·B", m: 2, k: 1024, n: 256, transposeA: true, transposeB: false),
+        Shape(label: "Aᵀ·B", m: 256, k: 1024, n: 2, transposeA: true, transposeB: false),
+        Shape(label: "A·Bᵀ", m: 1024, k: 256, n: 2, transposeA: false, transposeB: true),
+        Shape(label: "A·Bᵀ", m: 1024, k: 2, n: 256, transposeA: false, transposeB: true),
+        Shape(label: "A·B ", m: 1, k: 128, n: 256, transposeA: false, transposeB: false),
+        Shape(label: "A·B ", m: 1, k: 256, n: 256, transposeA: false, transposeB: false),
+        Shape(label: "A·B ", m: 256, k: 256, n: 1, transposeA: false, transposeB: false),
+        Shape(label: "A·B ", m: 64, k: 64, n: 64, transposeA: false, transposeB: false),
+    ]
+
+    @Flag(help: "Time the thin shapes (input/output layers of a 2-D MLP, matrix–vector) instead; no OpenBLAS.")
+    var thin = false
+
+    private var shapes: [Shape] { thin ? Self.thinShapes : Self.shapes }
 
     @Option(help: "Timed calls per shape and kernel in each round (more for small shapes; medians reported).")
     var reps: Int = 20
@@ -67,6 +94,7 @@ struct BenchGemm: ParsableCommand {
     func validate() throws {
         guard reps > 0 else { throw ValidationError("--reps must be positive, got \(reps)") }
         guard rounds > 0 else { throw ValidationError("--rounds must be positive, got \(rounds)") }
+        if python != nil, thin { throw ValidationError("--python compares the MLP shapes only, not --thin") }
         if python != nil, !FileManager.default.fileExists(atPath: peerScript) {
             throw ValidationError("--peer-script \(peerScript): no such file (gemm_openblas.py)")
         }
@@ -74,12 +102,12 @@ struct BenchGemm: ParsableCommand {
 
     func run() throws {
         let peak = fmaPeak()
-        var monge = Array(repeating: [Double](), count: Self.shapes.count)
+        var monge = Array(repeating: [Double](), count: shapes.count)
         var eigen = monge, openblas = monge
         var peerInfo: Any = NSNull()
-        let operands = Self.shapes.enumerated().map { index, shape in Operands(shape, seed: UInt64(index)) }
+        let operands = shapes.enumerated().map { index, shape in Operands(shape, seed: UInt64(index)) }
         for round in 0..<rounds {
-            for (index, shape) in Self.shapes.enumerated() {
+            for (index, shape) in shapes.enumerated() {
                 let (mongeSeconds, eigenSeconds) = time(operands[index], shape)
                 monge[index].append(mongeSeconds)
                 eigen[index].append(eigenSeconds)
@@ -90,12 +118,12 @@ struct BenchGemm: ParsableCommand {
                 let peer = try runPeer(python: python)
                 peerInfo = peer["blas"] ?? NSNull()
                 for (index, seconds) in peer.seconds.enumerated() { openblas[index].append(seconds) }
-                log("round \(round + 1)/\(rounds) OpenBLAS: " + zip(Self.shapes, peer.seconds)
+                log("round \(round + 1)/\(rounds) OpenBLAS: " + zip(shapes, peer.seconds)
                     .map { format($0.flops / $1 * 1e-9) }.joined(separator: ", ") + " GFLOP/s")
             }
         }
         var results: [[String: Any]] = []
-        for (index, shape) in Self.shapes.enumerated() {
+        for (index, shape) in shapes.enumerated() {
             let seconds = Self.median(monge[index])
             let gflops = shape.flops / seconds * 1e-9
             var row: [String: Any] = [
@@ -230,7 +258,7 @@ struct BenchGemm: ParsableCommand {
               + "FMA peak (1 core, measured) \(format(peak)) GFLOP/s")
         print("shape (op(A) m×k · op(B) k×n)    Monge   Eigen" + (peer ? "  OpenBLAS  Monge/OpenBLAS" : "") + "  Monge/peak")
         for r in results {
-            let shape = Self.shapes.first { $0.m == r["m"] as! Int && $0.k == r["k"] as! Int && $0.n == r["n"] as! Int
+            let shape = shapes.first { $0.m == r["m"] as! Int && $0.k == r["k"] as! Int && $0.n == r["n"] as! Int
                 && $0.transposeA == r["transA"] as! Bool && $0.transposeB == r["transB"] as! Bool }!
             var line = shape.text.padding(toLength: 31, withPad: " ", startingAt: 0)
                 + String(format: " %6.1f  %6.1f", r["gflops"] as! Double, r["eigen_gflops"] as! Double)
