@@ -19,6 +19,9 @@ public struct NetworkSimplex: Sendable {
         /// Every pair (i, j) of the full problem, in blocks.
         case all
         /// A sparse set: the `perRow` cheapest targets of each source, grown by full-problem pricing.
+        /// Exact as well, but on clustered data it needs many more pivots than `.all` (13× slower
+        /// at n = 4096 on the 25-Gaussians → moons anchor); prefer `.all`, or `Assignment` when
+        /// n = m with uniform weights.
         case columnGeneration(perRow: Int)
     }
 

@@ -34,6 +34,12 @@ struct OTCommandTests {
         #expect(plan.rows == 60 && plan.columns == 3)
         #expect((0..<60).allSatisfy { plan[$0, 0] == plan[$0, 1] && abs(plan[$0, 2] - 1.0 / 60) < 1e-15 })
         #expect(FileManager.default.fileExists(atPath: folder + "/map.npy.manifest.json"))
+        // The figure of the plotting module, when gnuplot is installed.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot") {
+            let plotted = try TestSupport.monge(["ot", folder + "/x.npy", folder + "/y.csv", "--quiet", "--plot", folder + "/map.svg"])
+            #expect(plotted.status == 0, "\(plotted.stderr)")
+            #expect(FileManager.default.fileExists(atPath: folder + "/map.svg"))
+        }
     }
 
     @Test func weightsGoToTheNetworkSimplexAndAPivotLimitIsAnExitCode() throws {
