@@ -25,12 +25,15 @@ struct Dense {
 
     static int64_t panels(int64_t n) { return (n + Panel - 1) / Panel; }
 
-    static void pack(int64_t k, int64_t n, const T *w, int64_t ldw, T *packed) {
+    /// Packs B (k × n) = W, or Wᵀ when `transposed` (W then n × k with row stride ldw).
+    static void pack(int64_t k, int64_t n, const T *w, int64_t ldw, T *packed, bool transposed) {
         for (int64_t p = 0; p < panels(n); ++p) {
             T *out = packed + p * k * Panel;
             const int64_t first = p * Panel, width = n - first < Panel ? n - first : Panel;
             for (int64_t kk = 0; kk < k; ++kk) {
-                for (int j = 0; j < Panel; ++j) out[kk * Panel + j] = j < width ? w[kk * ldw + first + j] : T(0);
+                for (int j = 0; j < Panel; ++j) {
+                    out[kk * Panel + j] = j >= width ? T(0) : transposed ? w[(first + j) * ldw + kk] : w[kk * ldw + first + j];
+                }
             }
         }
     }
@@ -51,7 +54,7 @@ struct Dense {
     /// One 6 × Panel tile: rows a[r·lda …], panel `w` (k × Panel), output c (row stride ldc),
     /// `width` valid columns (≤ Panel), `bias` padded to the panel.
     static inline void tile(int64_t k, const T *a, int64_t lda, const T *w, const T *bias, bool accumulate,
-                            int activation, T slope, T *c, int64_t ldc, int width) {
+                            int activation, T slope, T *c, int64_t ldc, int width, T *aux) {
         Packet c0[Rows], c1[Rows];
         for (int r = 0; r < Rows; ++r) { c0[r] = pset1<Packet>(T(0)); c1[r] = pset1<Packet>(T(0)); }
         const T *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *a4 = a + 4 * lda, *a5 = a + 5 * lda;
@@ -66,53 +69,86 @@ struct Dense {
             b = pset1<Packet>(a5[kk]); c0[5] = pmadd(b, w0, c0[5]); c1[5] = pmadd(b, w1, c1[5]);
         }
         const Packet bias0 = ploadu<Packet>(bias), bias1 = ploadu<Packet>(bias + P), s = pset1<Packet>(slope);
+        const bool keepSigma = aux != nullptr && activation == EK_ACTIVATION_SILU;
         for (int r = 0; r < Rows; ++r) {
             Packet v0 = padd(c0[r], bias0), v1 = padd(c1[r], bias1);
             T *out = c + r * ldc;
-            if (width == Panel) {
-                if (accumulate) { v0 = padd(ploadu<Packet>(out), v0); v1 = padd(ploadu<Packet>(out + P), v1); }
-                pstoreu(out, activate(v0, activation, s));
-                pstoreu(out + P, activate(v1, activation, s));
+            alignas(64) T buffer[Panel] = {};
+            if (accumulate) {
+                if (width == Panel) {
+                    v0 = padd(ploadu<Packet>(out), v0); v1 = padd(ploadu<Packet>(out + P), v1);
+                } else {
+                    std::memcpy(buffer, out, sizeof(T) * width);
+                    v0 = padd(pload<Packet>(buffer), v0); v1 = padd(pload<Packet>(buffer + P), v1);
+                }
+            }
+            if (keepSigma) {
+                const scalar_logistic_op<T> logistic;
+                const Packet s0 = logistic.packetOp(v0), s1 = logistic.packetOp(v1);
+                v0 = pmul(v0, s0); v1 = pmul(v1, s1);
+                T *sigma = aux + r * ldc;
+                if (width == Panel) {
+                    pstoreu(sigma, s0); pstoreu(sigma + P, s1);
+                } else {
+                    pstore(buffer, s0); pstore(buffer + P, s1);
+                    std::memcpy(sigma, buffer, sizeof(T) * width);
+                }
             } else {
-                alignas(64) T buffer[Panel] = {};
-                if (accumulate) std::memcpy(buffer, out, sizeof(T) * width);
-                if (accumulate) { v0 = padd(pload<Packet>(buffer), v0); v1 = padd(pload<Packet>(buffer + P), v1); }
-                pstore(buffer, activate(v0, activation, s));
-                pstore(buffer + P, activate(v1, activation, s));
+                v0 = activate(v0, activation, s); v1 = activate(v1, activation, s);
+            }
+            if (width == Panel) {
+                pstoreu(out, v0); pstoreu(out + P, v1);
+            } else {
+                pstore(buffer, v0); pstore(buffer + P, v1);
                 std::memcpy(out, buffer, sizeof(T) * width);
             }
         }
     }
 
     static void forward(int64_t m, int64_t n, int64_t k, const T *a, int64_t lda, const T *packed, const T *bias,
-                        int accumulate, int activation, T slope, T *c, int64_t ldc) {
+                        int accumulate, int activation, T slope, T *c, int64_t ldc, T *aux) {
         if (m <= 0 || n <= 0) return;
         const int64_t count = panels(n);
         std::vector<T, Eigen::aligned_allocator<T>> paddedBias(count * Panel, T(0));
         if (bias) std::memcpy(paddedBias.data(), bias, sizeof(T) * n);
         // Rows beyond the last multiple of 6 go through a zero-padded copy (same arithmetic).
         const int64_t full = m / Rows * Rows, rest = m - full;
-        std::vector<T> lastA, lastC;
+        std::vector<T> lastA, lastC, lastAux;
         if (rest > 0) {
             lastA.assign(Rows * (k > 0 ? k : 1), T(0));
             for (int64_t r = 0; r < rest; ++r) std::memcpy(lastA.data() + r * k, a + (full + r) * lda, sizeof(T) * k);
             lastC.assign(Rows * n, T(0));
+            if (aux) lastAux.assign(Rows * n, T(0));
             if (accumulate) {
                 for (int64_t r = 0; r < rest; ++r) std::memcpy(lastC.data() + r * n, c + (full + r) * ldc, sizeof(T) * n);
             }
         }
-        for (int64_t p = 0; p < count; ++p) {
-            const T *w = packed + p * k * Panel;
-            const int width = int(n - p * Panel < Panel ? n - p * Panel : Panel);
-            const T *b = paddedBias.data() + p * Panel;
-            for (int64_t i = 0; i < full; i += Rows) {
-                tile(k, a + i * lda, lda, w, b, accumulate != 0, activation, slope, c + i * ldc + p * Panel, ldc, width);
-            }
-            if (rest > 0) {
-                tile(k, lastA.data(), k, w, b, accumulate != 0, activation, slope, lastC.data() + p * Panel, n, width);
+        // Blocks of rows whose A (about 128 KB) stays in L2 while every panel passes over it.
+        int64_t block = (int64_t(128 * 1024) / int64_t(sizeof(T) * (k > 0 ? k : 1))) / Rows * Rows;
+        if (block < Rows) block = Rows;
+        for (int64_t start = 0; start < full; start += block) {
+            const int64_t end = start + block < full ? start + block : full;
+            for (int64_t p = 0; p < count; ++p) {
+                const T *w = packed + p * k * Panel;
+                const int width = int(n - p * Panel < Panel ? n - p * Panel : Panel);
+                const T *b = paddedBias.data() + p * Panel;
+                for (int64_t i = start; i < end; i += Rows) {
+                    tile(k, a + i * lda, lda, w, b, accumulate != 0, activation, slope, c + i * ldc + p * Panel, ldc, width,
+                         aux ? aux + i * ldc + p * Panel : nullptr);
+                }
             }
         }
-        for (int64_t r = 0; r < rest; ++r) std::memcpy(c + (full + r) * ldc, lastC.data() + r * n, sizeof(T) * n);
+        if (rest > 0) {
+            for (int64_t p = 0; p < count; ++p) {
+                const int width = int(n - p * Panel < Panel ? n - p * Panel : Panel);
+                tile(k, lastA.data(), k, packed + p * k * Panel, paddedBias.data() + p * Panel, accumulate != 0, activation,
+                     slope, lastC.data() + p * Panel, n, width, aux ? lastAux.data() + p * Panel : nullptr);
+            }
+            for (int64_t r = 0; r < rest; ++r) {
+                std::memcpy(c + (full + r) * ldc, lastC.data() + r * n, sizeof(T) * n);
+                if (aux) std::memcpy(aux + (full + r) * ldc, lastAux.data() + r * n, sizeof(T) * n);
+            }
+        }
     }
 };
 
@@ -121,18 +157,20 @@ struct Dense {
 extern "C" int64_t ek_spacked_weights_count(int64_t k, int64_t n) { return k * Dense<float>::panels(n) * Dense<float>::Panel; }
 extern "C" int64_t ek_dpacked_weights_count(int64_t k, int64_t n) { return k * Dense<double>::panels(n) * Dense<double>::Panel; }
 
-extern "C" void ek_spack_weights(int64_t k, int64_t n, const float *w, int64_t ldw, float *packed) {
-    Dense<float>::pack(k, n, w, ldw, packed);
+extern "C" void ek_spack_weights(int64_t k, int64_t n, const float *w, int64_t ldw, int transposed, float *packed) {
+    Dense<float>::pack(k, n, w, ldw, packed, transposed != 0);
 }
-extern "C" void ek_dpack_weights(int64_t k, int64_t n, const double *w, int64_t ldw, double *packed) {
-    Dense<double>::pack(k, n, w, ldw, packed);
+extern "C" void ek_dpack_weights(int64_t k, int64_t n, const double *w, int64_t ldw, int transposed, double *packed) {
+    Dense<double>::pack(k, n, w, ldw, packed, transposed != 0);
 }
 
 extern "C" void ek_sdense_forward(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *packed,
-                                  const float *bias, int accumulate, int activation, float slope, float *c, int64_t ldc) {
-    Dense<float>::forward(m, n, k, a, lda, packed, bias, accumulate, activation, slope, c, ldc);
+                                  const float *bias, int accumulate, int activation, float slope, float *c, int64_t ldc,
+                                  float *aux) {
+    Dense<float>::forward(m, n, k, a, lda, packed, bias, accumulate, activation, slope, c, ldc, aux);
 }
 extern "C" void ek_ddense_forward(int64_t m, int64_t n, int64_t k, const double *a, int64_t lda, const double *packed,
-                                  const double *bias, int accumulate, int activation, double slope, double *c, int64_t ldc) {
-    Dense<double>::forward(m, n, k, a, lda, packed, bias, accumulate, activation, slope, c, ldc);
+                                  const double *bias, int accumulate, int activation, double slope, double *c, int64_t ldc,
+                                  double *aux) {
+    Dense<double>::forward(m, n, k, a, lda, packed, bias, accumulate, activation, slope, c, ldc, aux);
 }

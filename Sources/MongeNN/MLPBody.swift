@@ -114,8 +114,8 @@ struct MLPBody: Sendable {
     }
 
     /// The weights the tile pass multiplies by: W_x (the first `dimension` rows of W_in), hidden, output.
-    var packedLayers: [(weight: Int, inputs: Int, outputs: Int)] {
-        [(input.weight, dimension, width)] + hidden.map { ($0.weight, $0.inputs, $0.outputs) } + [(output.weight, width, dimension)]
+    var packedLayers: [PackedLayer] {
+        [input.forwardPacking(inputs: dimension)] + hidden.map { $0.forwardPacking() } + [output.forwardPacking()]
     }
 
     /// ε̂ for the `rows` rows already copied into the input slot; returns the output slot.

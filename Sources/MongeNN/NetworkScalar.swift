@@ -26,10 +26,11 @@ public protocol NetworkScalar: MatrixScalar {
     static func add(count: Int, _ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>)
     static func multiply(count: Int, _ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>)
     static func packedWeightsCount(inputs: Int, outputs: Int) -> Int
-    static func packWeights(inputs: Int, outputs: Int, _ w: UnsafePointer<Self>, ld: Int, into packed: UnsafeMutablePointer<Self>)
+    static func packWeights(inputs: Int, outputs: Int, _ w: UnsafePointer<Self>, ld: Int, transposed: Bool,
+                            into packed: UnsafeMutablePointer<Self>)
     static func denseForward(rows: Int, outputs: Int, inputs: Int, _ a: UnsafePointer<Self>, lda: Int, packed: UnsafePointer<Self>,
                              bias: UnsafePointer<Self>?, accumulate: Bool, activation: Int32, slope: Self,
-                             into c: UnsafeMutablePointer<Self>, ldc: Int)
+                             into c: UnsafeMutablePointer<Self>, ldc: Int, aux: UnsafeMutablePointer<Self>?)
 }
 
 extension Float: NetworkScalar {
@@ -80,14 +81,15 @@ extension Float: NetworkScalar {
     @inlinable public static func packedWeightsCount(inputs: Int, outputs: Int) -> Int {
         Int(ek_spacked_weights_count(Int64(inputs), Int64(outputs)))
     }
-    @inlinable public static func packWeights(inputs: Int, outputs: Int, _ w: UnsafePointer<Float>, ld: Int, into packed: UnsafeMutablePointer<Float>) {
-        ek_spack_weights(Int64(inputs), Int64(outputs), w, Int64(ld), packed)
+    @inlinable public static func packWeights(inputs: Int, outputs: Int, _ w: UnsafePointer<Float>, ld: Int, transposed: Bool,
+                                              into packed: UnsafeMutablePointer<Float>) {
+        ek_spack_weights(Int64(inputs), Int64(outputs), w, Int64(ld), transposed ? 1 : 0, packed)
     }
     @inlinable public static func denseForward(rows: Int, outputs: Int, inputs: Int, _ a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
                                                bias: UnsafePointer<Float>?, accumulate: Bool, activation: Int32, slope: Float,
-                                               into c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                               into c: UnsafeMutablePointer<Float>, ldc: Int, aux: UnsafeMutablePointer<Float>?) {
         ek_sdense_forward(Int64(rows), Int64(outputs), Int64(inputs), a, Int64(lda), packed, bias, accumulate ? 1 : 0,
-                          activation, slope, c, Int64(ldc))
+                          activation, slope, c, Int64(ldc), aux)
     }
 }
 
@@ -139,13 +141,14 @@ extension Double: NetworkScalar {
     @inlinable public static func packedWeightsCount(inputs: Int, outputs: Int) -> Int {
         Int(ek_dpacked_weights_count(Int64(inputs), Int64(outputs)))
     }
-    @inlinable public static func packWeights(inputs: Int, outputs: Int, _ w: UnsafePointer<Double>, ld: Int, into packed: UnsafeMutablePointer<Double>) {
-        ek_dpack_weights(Int64(inputs), Int64(outputs), w, Int64(ld), packed)
+    @inlinable public static func packWeights(inputs: Int, outputs: Int, _ w: UnsafePointer<Double>, ld: Int, transposed: Bool,
+                                              into packed: UnsafeMutablePointer<Double>) {
+        ek_dpack_weights(Int64(inputs), Int64(outputs), w, Int64(ld), transposed ? 1 : 0, packed)
     }
     @inlinable public static func denseForward(rows: Int, outputs: Int, inputs: Int, _ a: UnsafePointer<Double>, lda: Int, packed: UnsafePointer<Double>,
                                                bias: UnsafePointer<Double>?, accumulate: Bool, activation: Int32, slope: Double,
-                                               into c: UnsafeMutablePointer<Double>, ldc: Int) {
+                                               into c: UnsafeMutablePointer<Double>, ldc: Int, aux: UnsafeMutablePointer<Double>?) {
         ek_ddense_forward(Int64(rows), Int64(outputs), Int64(inputs), a, Int64(lda), packed, bias, accumulate ? 1 : 0,
-                          activation, slope, c, Int64(ldc))
+                          activation, slope, c, Int64(ldc), aux)
     }
 }

@@ -1,33 +1,66 @@
-/// A network's weight matrices packed into the column panels of the inference kernel
-/// (`ek_*dense_forward`), made once per set of parameters and then read by any number of threads.
+/// A matrix to pack: the first `inputs` rows of the `[inputs…, outputs]` weight at `weight`,
+/// as is (`transposed` false, for x·W) or transposed (for dy·Wᵀ).
+struct PackedLayer {
+    let weight: Int
+    let inputs: Int
+    let outputs: Int
+    let transposed: Bool
+    var key: Int { transposed ? ~weight : weight }
+}
+
+/// A network's weight matrices packed into the column panels of the dense kernel
+/// (`ek_*dense_forward`), made once per set of weights for sampling and then read by any number
+/// of threads. (Training keeps Eigen's GEMM, measured faster on its shapes: the kernel wins on
+/// 256-row inference tiles, where it fuses bias, residual add and activation.)
 public final class PackedParameters<S: NetworkScalar>: @unchecked Sendable {
+    private let layers: [PackedLayer]
     private let storage: UnsafeMutablePointer<S>
     private let count: Int
-    /// Panel offset of each packed layer, keyed by the offset of its weight in the parameters.
     private let offsets: [Int: Int]
 
-    /// Packs the first `inputs` rows of each listed weight (`[inputs, outputs]` at `weight`).
-    init(layers: [(weight: Int, inputs: Int, outputs: Int)], parameters: UnsafePointer<S>) {
+    /// Allocates the panels of `layers` (zero until `update(from:)`).
+    init(layers: [PackedLayer]) {
         var offsets: [Int: Int] = [:]
+        var unique: [PackedLayer] = []
         var total = 0
-        for layer in layers where offsets[layer.weight] == nil {
-            offsets[layer.weight] = total
-            total += S.packedWeightsCount(inputs: layer.inputs, outputs: layer.outputs)
+        for layer in layers where offsets[layer.key] == nil {
+            offsets[layer.key] = total
+            unique.append(layer)
+            total += layer.transposed ? S.packedWeightsCount(inputs: layer.outputs, outputs: layer.inputs)
+                : S.packedWeightsCount(inputs: layer.inputs, outputs: layer.outputs)
         }
+        self.layers = unique
+        self.offsets = offsets
         count = max(total, 1)
         storage = UnsafeMutablePointer<S>.allocate(capacity: count)
         storage.initialize(repeating: 0, count: count)
-        for layer in layers {
-            S.packWeights(inputs: layer.inputs, outputs: layer.outputs, parameters + layer.weight, ld: layer.outputs,
-                          into: storage + offsets[layer.weight]!)
-        }
-        self.offsets = offsets
     }
 
-    /// The panels of the layer whose weight starts at `weight`.
+    /// Packs `layers` from `parameters`.
+    convenience init(layers: [PackedLayer], parameters: UnsafePointer<S>) {
+        self.init(layers: layers)
+        update(from: parameters)
+    }
+
+    /// Repacks every layer from `parameters`.
+    func update(from parameters: UnsafePointer<S>) {
+        for layer in layers {
+            // The full weight has `outputs` columns whatever the number of rows packed.
+            let target = storage + offsets[layer.key]!
+            if layer.transposed {
+                S.packWeights(inputs: layer.outputs, outputs: layer.inputs, parameters + layer.weight, ld: layer.outputs,
+                              transposed: true, into: target)
+            } else {
+                S.packWeights(inputs: layer.inputs, outputs: layer.outputs, parameters + layer.weight, ld: layer.outputs,
+                              transposed: false, into: target)
+            }
+        }
+    }
+
+    /// The panels under `key` (a weight offset, or its bitwise complement for the transpose).
     @inline(__always)
-    func panels(_ weight: Int) -> UnsafePointer<S> {
-        guard let offset = offsets[weight] else { preconditionFailure("layer at \(weight) was not packed") }
+    func panels(_ key: Int) -> UnsafePointer<S> {
+        guard let offset = offsets[key] else { preconditionFailure("layer \(key) was not packed") }
         return UnsafePointer(storage + offset)
     }
 
@@ -35,14 +68,21 @@ public final class PackedParameters<S: NetworkScalar>: @unchecked Sendable {
 }
 
 extension Linear {
+    /// The forward product of this layer (first `inputs` rows of W).
+    func forwardPacking(inputs: Int? = nil) -> PackedLayer {
+        .init(weight: weight, inputs: inputs ?? self.inputs, outputs: outputs, transposed: false)
+    }
+
     /// y = act(x·W + bias) (or act(y + x·W + bias) when `accumulate`) with the packed weights;
-    /// `inputs` may be fewer than the layer's (a leading block of W's rows, as packed).
+    /// `inputs` may be fewer than the layer's (a leading block of W's rows, as packed). With SiLU
+    /// and `aux`, σ of the pre-activation is kept for the backward pass.
     @inline(__always)
     func dense<S: NetworkScalar>(rows: Int, _ x: UnsafePointer<S>, inputs: Int? = nil, packed: PackedParameters<S>,
                                  bias: UnsafePointer<S>?, accumulate: Bool = false, activation: Activation? = nil,
-                                 slope: Double = 0, into y: UnsafeMutablePointer<S>) {
+                                 slope: Double = 0, into y: UnsafeMutablePointer<S>, aux: UnsafeMutablePointer<S>? = nil) {
         let k = inputs ?? self.inputs
         S.denseForward(rows: rows, outputs: outputs, inputs: k, x, lda: k, packed: packed.panels(weight), bias: bias,
-                       accumulate: accumulate, activation: activation?.kernelCode ?? 0, slope: S(slope), into: y, ldc: outputs)
+                       accumulate: accumulate, activation: activation?.kernelCode ?? 0, slope: S(slope), into: y,
+                       ldc: outputs, aux: aux)
     }
 }

@@ -244,14 +244,9 @@ struct ResidualBody: Sendable {
     }
 
     /// The weights the tile pass multiplies by.
-    var packedLayers: [(weight: Int, inputs: Int, outputs: Int)] {
-        var layers = [(input.weight, input.inputs, input.outputs)]
-        for block in blocks {
-            layers.append((block.linear1.weight, width, width))
-            layers.append((block.linear2.weight, width, width))
-        }
-        layers.append((output.weight, width, dimension))
-        return layers
+    var packedLayers: [PackedLayer] {
+        [input.forwardPacking()] + blocks.flatMap { [$0.linear1.forwardPacking(), $0.linear2.forwardPacking()] }
+            + [output.forwardPacking()]
     }
 
     func infer<S: NetworkScalar>(rows n: Int, parameters p: UnsafePointer<S>, packed: PackedParameters<S>, arena m: Arena<S>,

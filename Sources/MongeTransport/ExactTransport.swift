@@ -7,7 +7,8 @@ public enum ExactTransport {
         case auto
         /// Network simplex (any weights).
         case simplex
-        /// Assignment (n = m, uniform weights): multiscale on point clouds, dense otherwise.
+        /// Assignment (n = m, uniform weights): multiscale auction + shortest augmenting paths on
+        /// point clouds, dense shortest augmenting paths for a cost matrix.
         case assignment
         /// Sorting (1-D points, any weights).
         case sorting
@@ -40,7 +41,7 @@ public enum ExactTransport {
 
 /// The assignment solver: uniform weights and n = m.
 public enum Assignment {
-    /// Multiscale shortest augmenting paths on point clouds, the dense solver for a cost matrix.
+    /// `MultiscaleAssignment` on point clouds, `DenseAssignment` for an explicit cost matrix.
     public static func solve(_ problem: TransportProblem, progress: (@Sendable (String) -> Void)? = nil) throws -> AssignmentResult {
         guard problem.isAssignment else {
             throw MongeError.invalidArgument(name: "problem", message: "the assignment solver needs n = m and uniform weights (got \(problem.n)×\(problem.m), uniform: \(problem.isUniform))")

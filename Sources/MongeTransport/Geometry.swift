@@ -173,8 +173,19 @@ public struct Geometry: Sendable {
                     default: break
                     }
                 }
-                for t in 0..<count {
-                    out[t] = cost.evaluate(xi, ys + lo + t, yStride: m, dimension: dimension)
+                // Any dimension: accumulate coordinate by coordinate over the row (vectorises).
+                switch cost {
+                case .squaredEuclidean, .euclidean:
+                    out.update(repeating: 0, count: count)
+                    for k in 0..<dimension {
+                        let xk = xi[k], yk = ys + k * m + lo
+                        for t in 0..<count { let a = xk - yk[t]; out[t] += a * a }
+                    }
+                    if cost == .euclidean { for t in 0..<count { out[t] = out[t].squareRoot() } }
+                case .pNormPower:
+                    for t in 0..<count {
+                        out[t] = cost.evaluate(xi, ys + lo + t, yStride: m, dimension: dimension)
+                    }
                 }
             }
         }

@@ -1,5 +1,4 @@
 import MongeCore
-import Foundation
 
 /// Exact assignment (uniform weights, n = m) for large point clouds, without an n × n matrix.
 ///
@@ -7,34 +6,40 @@ import Foundation
 /// cut by a balanced k-d tree into 2^L clusters of `leafSize`…2·`leafSize` points; the centroids
 /// form an assignment problem of size 2^L, solved the same way (down to `baseSize`, solved by the
 /// network simplex). The coarse source potentials F give fine target potentials by the
-/// c-transform g̃_j = min_I C(x̄_I, y_j) − F_I. The `candidatesPerRow` pairs of smallest reduced
-/// cost under g̃ (plus a 1-D matching along the principal axis, so that a perfect matching
-/// exists) seed `SparseAssignmentEngine`, which adds every pair the full problem shows to be
-/// missing until no pair of the n² violates dual feasibility. The answer is exact with its
-/// certificate; memory is O(n · candidatesPerRow).
+/// c-transform g̃_j = min_I C(x̄_I, y_j) − F_I, the start of `SparseAssignmentEngine`: an
+/// ε-scaling auction from `auctionStart` down to `auctionEnd` (relative to the largest cost,
+/// divided by `auctionFactor` per phase) settles most rows, then exact shortest augmenting paths
+/// match the rest. Every search and bid sees the full problem through per-row bounds, so the
+/// potentials stay dual feasible on all n² pairs; a final scan of all pairs confirms it (and
+/// would repair rounding-level violations). The answer is exact with its certificate; memory is
+/// O(n · candidatesPerRow).
 public struct MultiscaleAssignment: Sendable {
     /// Points per cluster (clusters hold leafSize…2·leafSize points).
     public var leafSize: Int
     /// Problems of at most this size are solved directly (network simplex).
     public var baseSize: Int
-    /// Candidates per row from the propagated potentials.
+    /// Length of each row's candidate list.
     public var candidatesPerRow: Int
-    /// Violating pairs added per row and verification round.
-    public var violationsPerRow: Int
-    /// Pairs added when a search expands a row.
-    public var expansionSize: Int
+    /// First auction ε, relative to the largest cost bound (0: no auction).
+    public var auctionStart: Double
+    /// Last auction ε, relative to the largest cost bound.
+    public var auctionEnd: Double
+    /// ε is divided by this between auction phases.
+    public var auctionFactor: Double
     /// Dual feasibility is enforced to `relativeTolerance` × the largest cost bound.
     public var relativeTolerance: Double
     /// Messages about levels and rounds (nil: silent).
     public var progress: (@Sendable (String) -> Void)?
 
-    public init(leafSize: Int = 8, baseSize: Int = 1024, candidatesPerRow: Int = 8, violationsPerRow: Int = 4,
-                expansionSize: Int = 16, relativeTolerance: Double = 1e-13, progress: (@Sendable (String) -> Void)? = nil) {
+    public init(leafSize: Int = 8, baseSize: Int = 1024, candidatesPerRow: Int = 32, auctionStart: Double = 1e-3,
+                auctionEnd: Double = 1e-9, auctionFactor: Double = 4, relativeTolerance: Double = 1e-13,
+                progress: (@Sendable (String) -> Void)? = nil) {
         self.leafSize = leafSize
         self.baseSize = baseSize
         self.candidatesPerRow = candidatesPerRow
-        self.violationsPerRow = violationsPerRow
-        self.expansionSize = expansionSize
+        self.auctionStart = auctionStart
+        self.auctionEnd = auctionEnd
+        self.auctionFactor = auctionFactor
         self.relativeTolerance = relativeTolerance
         self.progress = progress
     }
@@ -54,12 +59,13 @@ public struct MultiscaleAssignment: Sendable {
         let plan = TransportPlan(permutation: level.permutation, mass: problem.a[0])
         let certificate = OptimalityCertificate.check(problem, plan: plan, f: level.f, g: level.g)
         return AssignmentResult(solver: "multiscale-assignment", problem: problem, permutation: level.permutation,
-                                f: level.f, g: level.g, iterations: stats.augmentations, rounds: stats.rounds,
+                                f: level.f, g: level.g, iterations: stats.work, rounds: stats.rounds,
                                 solverStatus: .optimal, certificate: certificate, seconds: seconds)
     }
 
     struct Statistics {
-        var augmentations = 0
+        /// Bids, augmenting paths and base-level pivots over all levels.
+        var work = 0
         var rounds = 0
     }
 
@@ -75,10 +81,11 @@ public struct MultiscaleAssignment: Sendable {
         let geometry = try! Geometry(x: x, y: y, cost: cost)
         let problem = try! TransportProblem(geometry: geometry)
         if n <= max(baseSize, 2 * leafSize) {
-            let result = NetworkSimplex().solve(problem)
-            let sigma = result.plan.permutation ?? denseFallback(result)
-            stats.augmentations += result.iterations
-            return LevelSolution(permutation: sigma, f: result.f, g: result.g)
+            // Unit integer masses: every basic solution is a permutation (integrality).
+            let basis = NetworkSimplex().optimalBasis(problem)
+            guard let sigma = basis.plan.permutation else { preconditionFailure("a uniform n × n basis that is not a permutation") }
+            stats.work += basis.iterations
+            return LevelSolution(permutation: sigma, f: basis.f, g: basis.g)
         }
         var levels = 0
         while (n >> (levels + 1)) >= leafSize { levels += 1 }
@@ -90,45 +97,34 @@ public struct MultiscaleAssignment: Sendable {
         // Fine target potentials: c-transform of the coarse source potentials.
         let coarseSources = try! Geometry(x: y, y: cx.centroids, cost: cost)
         let gTilde = CandidateSearch.cTransform(coarseSources, potentials: coarse.f)
-        let (candidates, bounds) = CandidateSearch.cheapest(geometry, g: gTilde, perRow: candidatesPerRow)
-        if ProcessInfo.processInfo.environment["NSCG"] != nil {
-            let t = now()
-            let ns = NetworkSimplex(candidates: .columnGeneration(perRow: violationsPerRow), progress: { print("  ns", $0) })
-            let r = ns.solve(problem, seedCandidates: candidates)
-            progress?("NS column generation: \(r.iterations) pivots, \(secondsSince(t)) s status \(r.status)")
-            stats.augmentations += r.iterations
-            return LevelSolution(permutation: r.plan.permutation!, f: r.f, g: r.g)
-        }
-        let engine = SparseAssignmentEngine(geometry: geometry, g: gTilde, candidates: candidates, bounds: bounds,
-                                            expansionSize: expansionSize)
+        let engine = SparseAssignmentEngine(geometry: geometry, g: gTilde, capacity: candidatesPerRow)
         let tolerance = relativeTolerance * max(geometry.costBound, .leastNormalMagnitude)
+        let tAuction = now()
+        if auctionStart > 0 && auctionEnd > 0 && geometry.costBound > 0 {
+            var epsilon = auctionStart * geometry.costBound
+            let last = auctionEnd * geometry.costBound
+            while epsilon >= last {
+                engine.auction(epsilon: epsilon)
+                epsilon /= max(auctionFactor, 1.5)
+            }
+            engine.tighten()
+        }
+        progress?("level \(depth) n=\(n): auction \(engine.bids) bids, \(engine.refills) refills, \(secondsSince(tAuction)) s; \(engine.freeRowCount) rows left")
         var rounds = 0
         while true {
             engine.augmentAll()
             rounds += 1
-            let missing = CandidateSearch.violations(geometry, f: engine.f, g: engine.g, tolerance: tolerance,
-                                                     perRow: violationsPerRow)
-            progress?("level \(depth) n=\(n): round \(rounds), \(engine.candidateCount) candidates, \(engine.expansions) row expansions, \(missing.count) violations, \(engine.augmentations) augmentations")
+            let missing = CandidateSearch.violations(geometry, f: engine.f, g: engine.g, tolerance: tolerance, perRow: 1)
+            progress?("level \(depth) n=\(n): round \(rounds), \(engine.augmentations) augmentations (\(engine.scans) rows scanned), \(engine.refills) refills, \(missing.count) rows violating")
             if missing.isEmpty { break }
-            engine.repair(adding: missing)
+            engine.repair(rows: Set(missing.map(\.0)))
         }
-        stats.augmentations += engine.augmentations
+        stats.work += engine.augmentations + engine.bids
         if depth == 0 { stats.rounds = rounds }
         progress?("level \(depth) n=\(n): coarse \(tCoarse) s, total \(secondsSince(start)) s")
         return LevelSolution(permutation: engine.permutation, f: engine.f, g: engine.g)
     }
 
-    /// A permutation from a plan that is not one (possible only with ties); rows take their
-    /// largest entry. Never used by a tie-free optimal basis with uniform weights.
-    private func denseFallback(_ result: TransportResult) -> [Int] {
-        var sigma = [Int](repeating: -1, count: result.n)
-        var best = [Double](repeating: -1, count: result.n)
-        for k in 0..<result.plan.entryCount where result.plan.masses[k] > best[result.plan.sources[k]] {
-            best[result.plan.sources[k]] = result.plan.masses[k]
-            sigma[result.plan.sources[k]] = result.plan.targets[k]
-        }
-        return sigma
-    }
 }
 
 extension CandidateSearch {

@@ -96,11 +96,24 @@ public struct Sinkhorn: Sendable {
                     defer { row.deallocate() }
                     return rows.map { i in
                         geometry.costRow(i, columns: 0..<m, into: row)
-                        var largest = -Double.infinity
-                        for j in 0..<m {
+                        let scale = SIMD4<Double>(repeating: inverse)
+                        var top = SIMD4<Double>(repeating: -.infinity)
+                        var j = 0
+                        while j + 4 <= m {
+                            let c = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD4<Double>.self)
+                            let pot = UnsafeRawPointer(o + j).loadUnaligned(as: SIMD4<Double>.self)
+                            let lw = UnsafeRawPointer(w + j).loadUnaligned(as: SIMD4<Double>.self)
+                            let v = lw + (pot - c) * scale
+                            UnsafeMutableRawPointer(row + j).storeBytes(of: v, as: SIMD4<Double>.self)
+                            top.replace(with: v, where: v .> top)
+                            j += 4
+                        }
+                        var largest = top.max()
+                        while j < m {
                             let v = w[j] + (o[j] - row[j]) * inverse
                             row[j] = v
-                            largest = max(largest, v)
+                            if v > largest { largest = v }
+                            j += 1
                         }
                         if largest == -.infinity { return .infinity }
                         return -epsilon * (largest + log(sumExp(row, count: m, shift: largest)))

@@ -53,7 +53,7 @@ struct InferenceTests {
             p.withUnsafeBufferPointer { pp in
                 tiled.storage.withUnsafeMutableBufferPointer { op in
                     network.epsilon(rows: 1000, x: xp.baseAddress!, timestep: 42, parameters: pp.baseAddress!,
-                                    output: op.baseAddress!, workspace: workspace)
+                                    packed: network.pack(pp.baseAddress!), output: op.baseAddress!, workspace: workspace)
                 }
             }
         }

@@ -5,7 +5,7 @@ import Testing
 @Suite("Exact solvers against brute force and each other")
 struct SolverAgreementTests {
     /// Multiscale with tiny levels so that small problems exercise the sparse path.
-    let multiscale = MultiscaleAssignment(leafSize: 4, baseSize: 16, candidatesPerRow: 3, expansionSize: 4)
+    let multiscale = MultiscaleAssignment(leafSize: 4, baseSize: 16, candidatesPerRow: 3)
 
     @Test(arguments: [1, 2, 3, 4, 6, 8])
     func everyAssignmentSolverMatchesBruteForce(n: Int) throws {
@@ -72,6 +72,38 @@ struct SolverAgreementTests {
         #expect(sparse.status == .optimal)
         #expect(Fixtures.relative(dense.cost, sparse.cost) < 1e-12)
         #expect(dense.permutation == sparse.permutation)
+    }
+
+    /// Repeated target points make ties at the end of every candidate list (and in the auction).
+    @Test func repeatedPointsWithTiesAreSolvedExactly() throws {
+        let distinct = Fixtures.points(8, 2, seed: 31)
+        let y = distinct.rows(at: (0..<48).map { $0 % 8 })
+        let x = Fixtures.points(48, 2, seed: 32)
+        for (source, target) in [(x, y), (y, x), (y, y)] {
+            let problem = try TransportProblem(x: source, y: target)
+            let dense = try DenseAssignment().solve(problem)
+            let sparse = try multiscale.solve(problem)
+            let simplex = NetworkSimplex().solve(problem)
+            #expect(sparse.status == .optimal && dense.status == .optimal && simplex.status == .optimal)
+            #expect(abs(sparse.cost - dense.cost) <= 1e-12 * max(dense.cost, 1e-300) || sparse.cost == dense.cost)
+            #expect(abs(simplex.cost - dense.cost) <= 1e-12 * max(dense.cost, 1e-300) || simplex.cost == dense.cost)
+        }
+    }
+
+    /// Zero weights, an explicit cost matrix and n ≠ m in one problem.
+    @Test func zeroWeightsAndExplicitMatricesWork() throws {
+        let x = Fixtures.points(9, 2, seed: 41), y = Fixtures.points(6, 2, seed: 42)
+        var a = Fixtures.weights(9, seed: 5)
+        a[2] = 0; a[7] = 0
+        let total = a.reduce(0, +)
+        a = a.map { $0 / total }
+        let b = Fixtures.weights(6, seed: 6)
+        let points = try TransportProblem(geometry: Geometry(x: x, y: y), a: a, b: b)
+        let matrix = try TransportProblem(geometry: Geometry(costMatrix: points.geometry.denseCostMatrix()), a: a, b: b)
+        let r1 = NetworkSimplex().solve(points), r2 = NetworkSimplex().solve(matrix)
+        #expect(r1.status == .optimal && r2.status == .optimal)
+        #expect(Fixtures.relative(r1.cost, r2.cost) < 1e-12)
+        #expect(!r1.plan.sources.contains(2) && !r1.plan.sources.contains(7))
     }
 
     @Test func pointsTransportToThemselvesAtZeroCostWithTheIdentity() throws {

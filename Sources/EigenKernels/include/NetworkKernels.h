@@ -93,17 +93,21 @@ void ek_dmultiply(int64_t count, double *y, const double *x);
 int64_t ek_spacked_weights_count(int64_t k, int64_t n);
 int64_t ek_dpacked_weights_count(int64_t k, int64_t n);
 
-/// Packs W (k × n, row stride ldw) into zero-padded column panels for `ek_*dense_forward`.
-void ek_spack_weights(int64_t k, int64_t n, const float *w, int64_t ldw, float *packed);
-void ek_dpack_weights(int64_t k, int64_t n, const double *w, int64_t ldw, double *packed);
+/// Packs B (k × n) into zero-padded column panels for `ek_*dense_forward`: B = W (k × n, row
+/// stride ldw), or B = Wᵀ when `transposed` (W is then n × k with row stride ldw).
+void ek_spack_weights(int64_t k, int64_t n, const float *w, int64_t ldw, int transposed, float *packed);
+void ek_dpack_weights(int64_t k, int64_t n, const double *w, int64_t ldw, int transposed, double *packed);
 
-/// C = act(A·W + bias), or act(C + A·W + bias) when `accumulate`: A is m × k (row stride lda),
-/// W packed by `ek_*pack_weights`, bias (length n) may be NULL, C is m × n (row stride ldc).
+/// C = act(A·B + bias), or act(C + A·B + bias) when `accumulate`: A is m × k (row stride lda),
+/// B packed by `ek_*pack_weights`, bias (length n) may be NULL, C is m × n (row stride ldc).
+/// With SiLU and a non-NULL `aux` (laid out like C), σ of the pre-activation is kept there.
 /// Each element is one FMA chain over k in order, so a row's result does not depend on m.
 void ek_sdense_forward(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *packed,
-                       const float *bias, int accumulate, int activation, float slope, float *c, int64_t ldc);
+                       const float *bias, int accumulate, int activation, float slope, float *c, int64_t ldc,
+                       float *aux);
 void ek_ddense_forward(int64_t m, int64_t n, int64_t k, const double *a, int64_t lda, const double *packed,
-                       const double *bias, int accumulate, int activation, double slope, double *c, int64_t ldc);
+                       const double *bias, int accumulate, int activation, double slope, double *c, int64_t ldc,
+                       double *aux);
 
 #ifdef __cplusplus
 }
