@@ -199,6 +199,24 @@ double mse_gradient(int64_t count, const T *pred, const T *target, T scale, T *g
     return total;
 }
 
+template <typename T>
+void add_rows(int64_t rows, int64_t cols, T *z, const T *table, const int64_t *index) {
+    for (int64_t i = 0; i < rows; ++i) {
+        T *zr = z + i * cols;
+        const T *tr = table + index[i] * cols;
+        for (int64_t j = 0; j < cols; ++j) zr[j] += tr[j];
+    }
+}
+
+template <typename T>
+void scatter_add_rows(int64_t rows, int64_t cols, const T *x, const int64_t *index, T *out) {
+    for (int64_t i = 0; i < rows; ++i) {
+        const T *xr = x + i * cols;
+        T *orow = out + index[i] * cols;
+        for (int64_t j = 0; j < cols; ++j) orow[j] += xr[j];
+    }
+}
+
 }  // namespace
 
 #define EK_DEFINE(prefix, T)                                                                          \
@@ -242,6 +260,14 @@ double mse_gradient(int64_t count, const T *pred, const T *target, T scale, T *g
     }                                                                                                 \
     extern "C" void ek_##prefix##multiply(int64_t count, T *y, const T *x) {                          \
         for (int64_t k = 0; k < count; ++k) y[k] *= x[k];                                             \
+    }                                                                                                 \
+    extern "C" void ek_##prefix##add_rows(int64_t rows, int64_t cols, T *z, const T *table,           \
+                                          const int64_t *index) {                                     \
+        add_rows<T>(rows, cols, z, table, index);                                                     \
+    }                                                                                                 \
+    extern "C" void ek_##prefix##scatter_add_rows(int64_t rows, int64_t cols, const T *x,             \
+                                                  const int64_t *index, T *out) {                     \
+        scatter_add_rows<T>(rows, cols, x, index, out);                                               \
     }
 
 EK_DEFINE(s, float)

@@ -66,10 +66,11 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         switch (body, workspace.slots) {
         case let (.mlp(b), .mlp(s)):
             return UnsafePointer(b.forward(rows: rows, x: x, timesteps: timesteps, parameters: parameters,
-                                           embeddingTable: embedding, arena: workspace.arena, slots: s))
+                                           embeddingTable: embedding, arena: workspace.arena, levels: workspace.levels, slots: s))
         case let (.residual(b), .residual(s)):
             return UnsafePointer(b.forward(rows: rows, x: x, timesteps: timesteps, parameters: parameters, embeddingTable: embedding,
-                                           arena: workspace.arena, slots: s, dropout: dropout, firstRow: firstRow))
+                                           arena: workspace.arena, levels: workspace.levels, slots: s, dropout: dropout,
+                                           firstRow: firstRow))
         default:
             preconditionFailure("workspace made for another network")
         }
@@ -83,10 +84,10 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         switch (body, workspace.slots) {
         case let (.mlp(b), .mlp(s)):
             b.backward(rows: rows, outputGradient: outputGradient, parameters: parameters, arena: workspace.arena,
-                       slots: s, gradient: gradient, inputGradient: inputGradient)
+                       levels: workspace.levels, slots: s, gradient: gradient, inputGradient: inputGradient)
         case let (.residual(b), .residual(s)):
             b.backward(rows: rows, outputGradient: outputGradient, parameters: parameters, arena: workspace.arena,
-                       slots: s, gradient: gradient, inputGradient: inputGradient)
+                       levels: workspace.levels, slots: s, gradient: gradient, inputGradient: inputGradient)
         default:
             preconditionFailure("workspace made for another network")
         }
@@ -100,7 +101,8 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         case let .mlp(b): slots = .mlp(b.slots(rows: rows, plan: &plan))
         case let .residual(b): slots = .residual(b.slots(rows: rows, plan: &plan))
         }
-        return TrainingWorkspace(rows: rows, arena: Arena(sizes: plan.sizes), slots: slots)
+        return TrainingWorkspace(rows: rows, arena: Arena(sizes: plan.sizes), levels: TimestepLevels(rows: rows, timesteps: timesteps),
+                                 slots: slots)
     }
 
     /// Convenience for tests and small batches: ε̂ for x with per-row timesteps, no dropout.
@@ -216,12 +218,15 @@ public final class TrainingWorkspace<S: NetworkScalar>: @unchecked Sendable {
     /// The largest number of rows a pass may use.
     public let rows: Int
     let arena: Arena<S>
+    /// The distinct timesteps of the last forward pass.
+    let levels: TimestepLevels
     let slots: Slots
     var usedRows = 0
 
-    init(rows: Int, arena: Arena<S>, slots: Slots) {
+    init(rows: Int, arena: Arena<S>, levels: TimestepLevels, slots: Slots) {
         self.rows = rows
         self.arena = arena
+        self.levels = levels
         self.slots = slots
     }
 }
