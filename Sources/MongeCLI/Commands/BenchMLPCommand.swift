@@ -38,6 +38,9 @@ struct BenchMLP: ParsableCommand {
     @Option(help: "DDIM steps.")
     var ddimSteps: Int = 100
 
+    @Flag(help: "Time DDIM through the library's sampler (Sampler.sample / Sampler.encode with NetworkDenoiser) instead of the plain loop.")
+    var sampler = false
+
     @Option(help: "Python with torch: also time PyTorch on the same work, alternating with Monge rep by rep.")
     var python: String?
 
@@ -112,15 +115,27 @@ struct BenchMLP: ParsableCommand {
             }
             let parameters = network.initialParameters(seed: 0)
             for invert in [false, true] {
-                var m = Measurement(name: "W \(width) DDIM \(invert ? "inversion" : "sampling")", work: Double(points * ddimSteps),
+                var m = Measurement(name: "W \(width) DDIM \(invert ? "inversion" : "sampling")\(sampler ? " (Sampler)" : "")", work: Double(points * ddimSteps),
                                     unit: "point-steps/s", flops: forwardFlops * Double(points * ddimSteps))
                 let start = invert ? BenchMLP.moons(points, seed: 1) : RandomStream(seed: 1).normalMatrix(rows: points, columns: 2, as: Float.self)
                 var x = start
-                _ = BenchMLP.ddim(network, parameters, schedule, &x, steps: ddimSteps, invert: invert)  // warm-up
+                let denoiser = try NetworkDenoiser(network: network, parameters: parameters, schedule: schedule)
+                let timesteps = try Timesteps.respaced(count: 1000, steps: ddimSteps, spacing: .leading)  // 0, 10, …, 990
+                func once() throws -> Double {
+                    x = start
+                    if !sampler { return BenchMLP.ddim(network, parameters, schedule, &x, steps: ddimSteps, invert: invert) }
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    if invert {
+                        x = try Sampler.encode(denoiser, x, timesteps: timesteps).x
+                    } else {
+                        x = try Sampler.decode(denoiser, x, timesteps: timesteps).x
+                    }
+                    return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+                }
+                _ = try once()  // warm-up
                 if let peer { _ = try peer.ask("ddim \(width) \(points) \(ddimSteps) \(invert ? 1 : 0)") }
                 for _ in 0..<ddimReps {
-                    x = start
-                    m.monge.append(BenchMLP.ddim(network, parameters, schedule, &x, steps: ddimSteps, invert: invert))
+                    m.monge.append(try once())
                     if let peer { m.torch.append(try peer.ask("ddim \(width) \(points) \(ddimSteps) \(invert ? 1 : 0)")) }
                 }
                 log(m)
