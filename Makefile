@@ -38,11 +38,17 @@ $(VENV)/.ready:
 build: setup
 	swift build -c release --product monge
 
+# The README's figures are copied from the quick run into plots/ (the only figures kept in git).
+README_FIGURES := map_moons__concentric-rings oracle_map_2 oracle_optimality_vs_steps
+
 demo: build
 	$(MONGE) reproduce ddib-2d --quick --out $(DEMO_OUT)
+	@mkdir -p plots
+	@for f in $(README_FIGURES); do cp $(DEMO_OUT)/figures/$$f.png plots/$$f.png; done
+	@echo "demo: results in $(DEMO_OUT)/results.md and $(DEMO_OUT)/oracle_results.md; README figures in plots/" >&2
 
 test: build
-	swift test -c release
+	swift test -c release --disable-testable-imports
 
 bench: build
 	$(MONGE) bench gemm

@@ -49,7 +49,9 @@ let package = Package(
         .target(name: "MongeCore", dependencies: ["EigenKernels"]),
         .target(name: "MongeData", dependencies: ["MongeCore"]),
         .target(name: "MongePlot", dependencies: ["MongeCore", "GnuplotBridge"]),
-        .target(name: "MongeTransport", dependencies: ["MongeCore"]),
+        .target(name: "MongeTransport", dependencies: ["MongeCore"],
+                // AVX2 + FMA for the pricing loops, as the kernels (x86-64-v3); FP contraction stays off.
+                swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))]),
         .target(name: "MongeNN", dependencies: ["MongeCore", "EigenKernels"]),
         .target(name: "MongeDiffusion", dependencies: ["MongeCore", "MongeNN"]),
         .target(

@@ -1,7 +1,12 @@
-// GEMM over Eigen::Map of row-major strided buffers; see EigenKernels.h.
+// GEMM entry points (see EigenKernels.h): SGEMM goes to the packed AVX2/FMA kernel of
+// PackedGemm.cpp; DGEMM (and `ek_sgemm_eigen`, kept for comparison) use Eigen's product over
+// Eigen::Map of the row-major strided buffers.
 #include "EigenKernels.h"
+#include "GemmVariants.h"
+#include "PackedGemm.hpp"
 
 #include <Eigen/Core>
+#include <string>
 
 namespace {
 
@@ -37,10 +42,25 @@ void gemm(int transA, int transB, int64_t m, int64_t n, int64_t k, T alpha,
 
 }  // namespace
 
+extern "C" void ek_sgemm_eigen(int transA, int transB, int64_t m, int64_t n, int64_t k,
+                               float alpha, const float *a, int64_t lda, const float *b,
+                               int64_t ldb, float beta, float *c, int64_t ldc) {
+    gemm<float>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+extern "C" void ek_sgemm_packed(int transA, int transB, int64_t m, int64_t n, int64_t k,
+                                float alpha, const float *a, int64_t lda, const float *b,
+                                int64_t ldb, float beta, float *c, int64_t ldc) {
+    if (!monge::packedGemm(transA != 0, transB != 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+        gemm<float>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 extern "C" void ek_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
                          const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                          float *c, int64_t ldc) {
-    gemm<float>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    // Every shape, matrix–vector ones included (Eigen's GEMV is faster when m or n is 1, see
+    // BENCHMARKS.md): one kernel keeps each row of C independent of the batch it is computed in.
+    ek_sgemm_packed(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 extern "C" void ek_dgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, double alpha,
@@ -50,5 +70,11 @@ extern "C" void ek_dgemm(int transA, int transB, int64_t m, int64_t n, int64_t k
 }
 
 extern "C" const char *ek_simd_instruction_sets(void) {
+    // Eigen names AVX2/FMA builds "AVX SSE, …"; the packed SGEMM kernel needs both, so say so.
+#if defined(__AVX2__) && defined(__FMA__)
+    static const std::string sets = std::string(Eigen::SimdInstructionSetsInUse()) + "; AVX2 FMA";
+    return sets.c_str();
+#else
     return Eigen::SimdInstructionSetsInUse();
+#endif
 }

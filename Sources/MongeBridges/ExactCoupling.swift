@@ -21,14 +21,11 @@ public struct ExactCoupling: Sendable {
         }
         let start = Date()
         let problem = try TransportProblem(x: x, y: y)
-        let result = NetworkSimplex(candidates: .columnGeneration(perRow: 8)).solve(problem)
+        let result = try Assignment.solve(problem)
         guard result.status == .optimal, result.certificate.holds else {
             throw MongeError.numerical("exact OT between \(x.rows) points ended with status \(result.status); its certificate: \(result.certificate)")
         }
-        guard let permutation = result.plan.permutation else {
-            throw MongeError.numerical("exact OT between \(x.rows) uniform points returned a plan that is not a permutation")
-        }
-        self.permutation = permutation
+        self.permutation = result.permutation
         self.cost = result.cost
         self.solver = result.solver
         self.seconds = Date().timeIntervalSince(start)

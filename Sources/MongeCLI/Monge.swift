@@ -10,8 +10,17 @@ struct Monge: ParsableCommand {
         abstract: "2-D optimal transport and diffusion bridges: how close is DDIB to the Monge map?",
         version: MongeVersion.string,
         subcommands: [
-            CompareCommand.self,
+            // data → models → bridges → exact OT → tables and figures
+            DataCommand.self,
             TrainCommand.self,
+            SampleCommand.self,
+            EncodeCommand.self,
+            DecodeCommand.self,
+            TranslateCommand.self,
+            OTCommand.self,
+            CompareCommand.self,
+            ReproduceCommand.self,
+            PlotCommand.self,
             BenchCommand.self,
         ]
     )

@@ -50,10 +50,10 @@ extension Double: MatrixScalar {
 public struct Matrix<Scalar: MatrixScalar>: Equatable, Sendable {
     public private(set) var rows: Int
     public private(set) var columns: Int
-    /// Row-major elements; `storage.count == rows * columns` always holds.
-    public var storage: [Scalar] {
-        didSet { precondition(storage.count == rows * columns, "Matrix storage resized") }
-    }
+    /// Row-major elements. Writers must keep `storage.count == rows * columns` (elements may be
+    /// changed freely; the count may not). No property observer: element writes in hot loops stay
+    /// as cheap as an array's.
+    public var storage: [Scalar]
 
     /// A `rows × columns` matrix filled with `value`.
     public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
@@ -144,6 +144,7 @@ public struct Matrix<Scalar: MatrixScalar>: Equatable, Sendable {
     }
 
     /// Converts the element type (e.g. Float → Double for OT).
+    @inlinable
     public func converted<Other: MatrixScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
         try! Matrix<Other>(rows: rows, columns: columns, storage: storage.map { Other($0) })
     }
@@ -207,11 +208,13 @@ extension Matrix {
 
 extension Matrix {
     /// Applies `transform` to every element.
+    @inlinable
     public func map(_ transform: (Scalar) -> Scalar) -> Matrix {
         try! Matrix(rows: rows, columns: columns, storage: storage.map(transform))
     }
 
     /// Combines two same-shaped matrices element by element.
+    @inlinable
     public func zipMap(_ other: Matrix, _ combine: (Scalar, Scalar) -> Scalar) -> Matrix {
         precondition(rows == other.rows && columns == other.columns, "elementwise \(rows)×\(columns) vs \(other.rows)×\(other.columns)")
         var out = self
@@ -233,6 +236,7 @@ extension Matrix {
     public func hadamard(_ other: Matrix) -> Matrix { zipMap(other, *) }
 
     /// self ← self + α·x (BLAS axpy).
+    @inlinable
     public mutating func axpy(_ alpha: Scalar, _ x: Matrix) {
         precondition(rows == x.rows && columns == x.columns, "axpy \(rows)×\(columns) vs \(x.rows)×\(x.columns)")
         storage.withUnsafeMutableBufferPointer { y in

@@ -128,6 +128,7 @@ public struct RandomStream: Sendable, Hashable {
     }
 
     /// Fills `buffer` with normals `start ..< start + buffer.count` of this stream.
+    @inlinable
     public func fillNormal<S: BinaryFloatingPoint>(_ buffer: UnsafeMutableBufferPointer<S>, start: UInt64 = 0) {
         var k = 0
         var index = start
@@ -149,6 +150,7 @@ public struct RandomStream: Sendable, Hashable {
 
     /// Rows `firstRow ..< firstRow + rows` of the conceptually infinite normal matrix with
     /// `columns` columns: the same values whatever the batch a row falls in.
+    @inlinable
     public func normalMatrix<S: MatrixScalar>(rows: Int, columns: Int, firstRow: Int, as _: S.Type = S.self) -> Matrix<S> {
         var m = Matrix<S>(rows: rows, columns: columns)
         m.storage.withUnsafeMutableBufferPointer { fillNormal($0, start: UInt64(firstRow * columns)) }

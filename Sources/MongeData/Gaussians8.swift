@@ -1,7 +1,8 @@
 import Foundation
 
 /// 8 isotropic Gaussians with centres evenly spaced on a circle: mode k at angle 2πk/8, radius 2,
-/// std 0.02 — the WGAN-GP toy ("8gaussians", Gulrajani et al. 2017: scale 2, std 0.02).
+/// std 0.02 — the WGAN-GP toy ("8gaussians", Gulrajani et al. 2017: centres at scale 2, noise
+/// std 0.02), without that script's final division of the whole set by 1.414.
 ///
 /// Point i belongs to mode i % 8 (round-robin: equal counts ±1). Prefix-stable.
 public struct Gaussians8: Dataset2D {

@@ -2,7 +2,9 @@ import Foundation
 
 /// Two interleaved spirals (FFJORD's "2spirals" construction): t = 2π·turns·√u, arm a point
 /// scale·(−t cos t, t sin t), the other arm its negation, plus N(0, noise²). The √u spreads
-/// points evenly along the growing arms. Point i is on arm i % 2 (equal counts). Prefix-stable.
+/// points evenly along the growing arms. FFJORD also adds a uniform [0, 0.5) jitter before
+/// scaling; here the only noise is the Gaussian one. Point i is on arm i % 2 (equal counts).
+/// Prefix-stable.
 public struct Spirals: Dataset2D {
     public static let name = "spirals"
     public static let summary = "two interleaved spirals (1.5 turns each), point i on arm i % 2, plus Gaussian noise"

@@ -4,29 +4,32 @@ import MongeCore
 /// candidates of each row and the pairs that violate dual feasibility.
 enum CandidateSearch {
     /// For each source i, the `perRow` targets with the smallest C_ij − g_j (g = 0 when nil), as
-    /// (i, j, C_ij). Ties are broken by the smaller j.
-    static func cheapest(_ geometry: Geometry, g: [Double]?, perRow: Int) -> [(Int, Int, Double)] {
+    /// (i, j, C_ij), ties broken by the smaller j; and per row the smallest C_ij − g_j over the
+    /// other targets (+∞ if none), a lower bound on what the candidates leave out.
+    static func cheapest(_ geometry: Geometry, g: [Double]?, perRow: Int) -> (pairs: [(Int, Int, Double)], bounds: [Double]) {
         let m = geometry.targetCount
         let k = min(perRow, m)
         let shift = g ?? [Double](repeating: 0, count: m)
-        let chunks: [[(Int, Int, Double)]] = shift.withUnsafeBufferPointer { gp in
+        let chunks: [([(Int, Int, Double)], [Double])] = shift.withUnsafeBufferPointer { gp in
             nonisolated(unsafe) let gb = gp.baseAddress!
-            return Parallel.mapChunks(count: geometry.sourceCount, minimumChunk: 16) { rows in
+            return mapRowChunks(count: geometry.sourceCount, rowLength: m) { rows in
                 let row = UnsafeMutablePointer<Double>.allocate(capacity: m)
                 defer { row.deallocate() }
-                var selector = SmallestK(k)
+                var selector = SmallestK(k + 1)
                 var out: [(Int, Int, Double)] = []
+                var bounds: [Double] = []
                 out.reserveCapacity(rows.count * k)
                 for i in rows {
                     geometry.costRow(i, columns: 0..<m, into: row)
                     selector.reset()
                     for j in 0..<m { selector.offer(row[j] - gb[j], j) }
-                    for t in 0..<selector.count { let j = selector.indices[t]; out.append((i, j, row[j])) }
+                    for t in 0..<min(k, selector.count) { let j = selector.indices[t]; out.append((i, j, row[j])) }
+                    bounds.append(selector.count > k ? selector.values[k] : .infinity)
                 }
-                return out
+                return (out, bounds)
             }
         }
-        return chunks.flatMap { $0 }
+        return (chunks.flatMap { $0.0 }, chunks.flatMap { $0.1 })
     }
 
     /// For each source i, up to `perRow` targets with C_ij − f_i − g_j < −tolerance, the most
@@ -38,7 +41,7 @@ enum CandidateSearch {
         let chunks: [[(Int, Int, Double)]] = f.withUnsafeBufferPointer { fp in
             g.withUnsafeBufferPointer { gp in
                 nonisolated(unsafe) let fb = fp.baseAddress!, gb = gp.baseAddress!
-                return Parallel.mapChunks(count: geometry.sourceCount, minimumChunk: 16) { rows in
+                return mapRowChunks(count: geometry.sourceCount, rowLength: m) { rows in
                     let row = UnsafeMutablePointer<Double>.allocate(capacity: m)
                     defer { row.deallocate() }
                     var selector = SmallestK(k)

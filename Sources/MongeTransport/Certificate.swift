@@ -65,7 +65,7 @@ public struct OptimalityCertificate: Sendable, Codable, Equatable {
         let partial: [(Double, Double)] = f.withUnsafeBufferPointer { fp in
             g.withUnsafeBufferPointer { gp in
                 nonisolated(unsafe) let fb = fp.baseAddress!, gb = gp.baseAddress!
-                return Parallel.mapChunks(count: n, minimumChunk: 32) { rows -> (Double, Double) in
+                return mapRowChunks(count: n, rowLength: m) { rows -> (Double, Double) in
                     let row = UnsafeMutablePointer<Double>.allocate(capacity: m)
                     defer { row.deallocate() }
                     var violation = -Double.infinity, largest = 0.0

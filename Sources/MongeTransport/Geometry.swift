@@ -188,7 +188,7 @@ public struct Geometry: Sendable {
         c.storage.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
             nonisolated(unsafe) let out = base
-            Parallel.forEachChunk(count: sourceCount, minimumChunk: 64) { rows in
+            _ = mapRowChunks(count: sourceCount, rowLength: m) { rows in
                 for i in rows { costRow(i, columns: 0..<m, into: out + i * m) }
             }
         }
@@ -200,4 +200,16 @@ public struct Geometry: Sendable {
         if let costMatrix { return try Geometry(costMatrix: costMatrix.transposed()) }
         return try Geometry(x: y!, y: x!, cost: cost)
     }
+}
+
+/// Rows per parallel task for rows of length m: enough work (≈ 32k pairs) to pay for the dispatch.
+@inline(__always)
+func rowsPerTask(_ m: Int) -> Int { max(4, 32_768 / max(m, 1)) }
+
+/// `Parallel.mapChunks` over rows of length m, or one serial call when the work is too small to
+/// share (this also skips the thread-count lookup, which reads the environment).
+func mapRowChunks<T>(count: Int, rowLength m: Int, _ body: (Range<Int>) -> T) -> [T] {
+    guard count > 0 else { return [] }
+    if count < 2 * rowsPerTask(m) { return [body(0..<count)] }
+    return Parallel.mapChunks(count: count, minimumChunk: rowsPerTask(m), body)
 }

@@ -41,6 +41,22 @@ public struct NetworkSimplex: Sendable {
 
     /// Solves `problem` and checks the certificate on the full problem.
     public func solve(_ problem: TransportProblem) -> TransportResult {
+        solve(problem, seedCandidates: nil)
+    }
+
+    /// Solves `problem`; with column generation, `seedCandidates` (i, j, C_ij) replace the default
+    /// first candidates (each source's cheapest targets).
+    func solve(_ problem: TransportProblem, seedCandidates: [(Int, Int, Double)]?) -> TransportResult {
+        let basis = optimalBasis(problem, seedCandidates: seedCandidates)
+        let certificate = OptimalityCertificate.check(problem, plan: basis.plan, f: basis.f, g: basis.g)
+        return TransportResult(solver: "network-simplex", problem: problem, plan: basis.plan, f: basis.f, g: basis.g,
+                               iterations: basis.iterations, solverStatus: basis.status, certificate: certificate,
+                               seconds: basis.seconds)
+    }
+
+    /// The pivots without the certificate check (for callers that certify a larger problem).
+    func optimalBasis(_ problem: TransportProblem, seedCandidates: [(Int, Int, Double)]? = nil)
+        -> (plan: TransportPlan, f: [Double], g: [Double], iterations: Int, status: SolverStatus, seconds: Double) {
         let start = now()
         let geometry = problem.geometry
         let masses = IntegerMasses(problem)
@@ -56,7 +72,7 @@ public struct NetworkSimplex: Sendable {
         case let .columnGeneration(perRow):
             var pricer = SparsePricer(nodeCount: problem.n, targetCount: problem.m)
             pricer.add(tree.positiveAndTreeArcs())
-            pricer.add(CandidateSearch.cheapest(geometry, g: nil, perRow: max(1, perRow)))
+            pricer.add(seedCandidates ?? CandidateSearch.cheapest(geometry, g: nil, perRow: max(1, perRow)).pairs)
             while true {
                 status = run(tree, &pricer, tolerance: tolerance, iterations: &iterations)
                 if status != .optimal { break }
@@ -66,14 +82,10 @@ public struct NetworkSimplex: Sendable {
                 pricer.add(missing)
             }
         }
-        let seconds = secondsSince(start)
         let arcs = tree.positiveArcs()
         let plan = TransportPlan(sourceCount: problem.n, targetCount: problem.m, sources: arcs.map(\.0),
                                  targets: arcs.map(\.1), masses: arcs.map { Double($0.2) * masses.unit })
-        let f = tree.sourcePotentials, g = tree.targetPotentials
-        let certificate = OptimalityCertificate.check(problem, plan: plan, f: f, g: g)
-        return TransportResult(solver: "network-simplex", problem: problem, plan: plan, f: f, g: g,
-                               iterations: iterations, solverStatus: status, certificate: certificate, seconds: seconds)
+        return (plan, tree.sourcePotentials, tree.targetPotentials, iterations, status, secondsSince(start))
     }
 
     /// Pivots until the pricer finds no arc with reduced cost below −tolerance (twice: the second
@@ -110,6 +122,9 @@ protocol EnteringArcPricer {
 }
 
 /// Block search over every pair (i, j), rows computed on the fly.
+///
+/// Each row segment is first reduced to its minimum reduced cost (vectorised); only a segment
+/// that beats the block's best so far is scanned again for the index.
 struct DensePricer: EnteringArcPricer {
     let geometry: Geometry
     let blockSize: Int
@@ -117,6 +132,10 @@ struct DensePricer: EnteringArcPricer {
     var column = 0
     let buffer: UnsafeMutablePointer<Double>
     private let owner: BufferOwner
+    /// Planar squared Euclidean fast path: source coordinates interleaved, target coordinates
+    /// in two arrays (nil otherwise).
+    private let planar: (owner: BufferOwner, x: UnsafeMutablePointer<Double>, y0: UnsafeMutablePointer<Double>,
+                         y1: UnsafeMutablePointer<Double>)?
 
     init(geometry: Geometry) {
         self.geometry = geometry
@@ -124,9 +143,71 @@ struct DensePricer: EnteringArcPricer {
         blockSize = max(10, Int(arcs.squareRoot()))
         owner = BufferOwner(capacity: geometry.targetCount)
         buffer = owner.pointer
+        if let x = geometry.x, geometry.dimension == 2, geometry.cost == .squaredEuclidean {
+            let n = geometry.sourceCount, m = geometry.targetCount
+            let o = BufferOwner(capacity: 2 * n + 2 * m)
+            x.storage.withUnsafeBufferPointer { o.pointer.update(from: $0.baseAddress!, count: 2 * n) }
+            geometry.yColumns.withUnsafeBufferPointer { o.pointer.advanced(by: 2 * n).update(from: $0.baseAddress!, count: 2 * m) }
+            planar = (o, o.pointer, o.pointer + 2 * n, o.pointer + 2 * n + m)
+        } else {
+            planar = nil
+        }
     }
 
     mutating func restart() { row = 0; column = 0 }
+
+    /// min over t < width of C(row, column + t) − g[column + t] (vectorised).
+    @inline(__always)
+    private func segmentMinimum(_ g: UnsafeMutablePointer<Double>, width: Int) -> Double {
+        if let planar {
+            let x0 = planar.x[2 * row], x1 = planar.x[2 * row + 1]
+            let y0 = planar.y0 + column, y1 = planar.y1 + column, gs = g + column
+            let vx0 = SIMD4<Double>(repeating: x0), vx1 = SIMD4<Double>(repeating: x1)
+            var best = SIMD4<Double>(repeating: .infinity)
+            var t = 0
+            while t + 4 <= width {
+                let a = vx0 - UnsafeRawPointer(y0 + t).loadUnaligned(as: SIMD4<Double>.self)
+                let b = vx1 - UnsafeRawPointer(y1 + t).loadUnaligned(as: SIMD4<Double>.self)
+                let r = a * a + b * b - UnsafeRawPointer(gs + t).loadUnaligned(as: SIMD4<Double>.self)
+                best.replace(with: r, where: r .< best)
+                t += 4
+            }
+            var result = best.min()
+            while t < width {
+                let a = x0 - y0[t], b = x1 - y1[t]
+                result = min(result, a * a + b * b - gs[t])
+                t += 1
+            }
+            return result
+        }
+        geometry.costRow(row, columns: column..<(column + width), into: buffer)
+        var result = Double.infinity
+        let gs = g + column
+        for t in 0..<width { result = min(result, buffer[t] - gs[t]) }
+        return result
+    }
+
+    /// The index t < width where C(row, column + t) − g[column + t] is smallest, and that value.
+    private func segmentArgmin(_ g: UnsafeMutablePointer<Double>, width: Int) -> (Int, Double) {
+        var bestValue = Double.infinity, bestT = 0
+        let gs = g + column
+        if let planar {
+            let x0 = planar.x[2 * row], x1 = planar.x[2 * row + 1]
+            let y0 = planar.y0 + column, y1 = planar.y1 + column
+            for t in 0..<width {
+                let a = x0 - y0[t], b = x1 - y1[t]
+                let v = a * a + b * b - gs[t]
+                if v < bestValue { bestValue = v; bestT = t }
+            }
+            return (bestT, bestValue)
+        }
+        geometry.costRow(row, columns: column..<(column + width), into: buffer)
+        for t in 0..<width {
+            let v = buffer[t] - gs[t]
+            if v < bestValue { bestValue = v; bestT = t }
+        }
+        return (bestT, bestValue)
+    }
 
     mutating func next(_ potential: UnsafeMutablePointer<Double>, n: Int, tolerance: Double) -> (Int, Int, Double)? {
         let m = geometry.targetCount
@@ -137,15 +218,11 @@ struct DensePricer: EnteringArcPricer {
         while scanned < total {
             let end = min(m, column + (blockSize - inBlock))
             let width = end - column
-            geometry.costRow(row, columns: column..<end, into: buffer)
-            let fi = potential[row]
-            let gRow = g + column
-            var localBest = best, localJ = -1
-            for t in 0..<width {
-                let r = buffer[t] - fi - gRow[t]
-                if r < localBest { localBest = r; localJ = t }
+            let value = segmentMinimum(g, width: width) - potential[row]
+            if value < best {
+                let (t, v) = segmentArgmin(g, width: width)
+                bestI = row; bestJ = column + t; best = v - potential[row]
             }
-            if localJ >= 0 { best = localBest; bestI = row; bestJ = column + localJ }
             scanned += width
             inBlock += width
             column = end

@@ -50,9 +50,10 @@ public struct AssignmentResult: Sendable {
     /// Potentials for the transport problem (f_i + g_j ≤ C_ij, tight on σ).
     public let f: [Double]
     public let g: [Double]
-    /// Shortest augmenting paths run (including re-augmentations after new candidate pairs).
+    /// Units of work: augmenting paths (dense solver); bids, augmenting paths and base-level
+    /// pivots over all levels (multiscale solver).
     public let iterations: Int
-    /// Rounds of candidate generation (1 for the dense solver).
+    /// Full verification scans of the multiscale solver's finest level (1 for the dense solver).
     public let rounds: Int
     public let status: SolverStatus
     public let certificate: OptimalityCertificate

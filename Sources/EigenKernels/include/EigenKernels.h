@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "NetworkKernels.h"
+#include "GemmVariants.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -55,17 +55,18 @@ public struct GaussianOracle<Scalar: MatrixScalar>: Denoiser {
         let root = a.squareRoot(), noise = (1 - a).squareRoot()
         // M = √(1 − ᾱ) C_t⁻¹.
         let m = eigen.function { lambda in noise / (a * max(lambda, 0) + 1 - a) }
-        var out = Matrix<Scalar>(rows: x.rows, columns: d)
+        let input = ScalarKernels.doubles(x.storage)
+        var out = [Double](repeating: 0, count: x.rows * d)
         var centred = [Double](repeating: 0, count: d)
         for i in 0..<x.rows {
-            for j in 0..<d { centred[j] = Double(x.storage[i * d + j]) - root * mean[j] }
+            for j in 0..<d { centred[j] = input[i * d + j] - root * mean[j] }
             for j in 0..<d {
                 var s = 0.0
                 for k in 0..<d { s += m[j * d + k] * centred[k] }
-                out.storage[i * d + j] = Scalar(s)
+                out[i * d + j] = s
             }
         }
-        return out
+        return ScalarKernels.matrix(rows: x.rows, columns: d, out)
     }
 
     /// The exact probability-flow map from level `from` to level `to` (either may be −1): in
@@ -81,14 +82,14 @@ public struct GaussianOracle<Scalar: MatrixScalar>: Denoiser {
             let num = l + sTo * sTo, den = l + sFrom * sFrom
             return den > 0 ? (num / den).squareRoot() : (num > 0 ? .infinity : 1)
         }
-        var out = Matrix<Double>(rows: x.rows, columns: d)
+        var out = [Double](repeating: 0, count: x.rows * d)
         for i in 0..<x.rows {
             for j in 0..<d {
                 var s = 0.0
                 for k in 0..<d { s += m[j * d + k] * (x.storage[i * d + k] / aFrom.squareRoot() - mean[k]) }
-                out.storage[i * d + j] = (mean[j] + s) * aTo.squareRoot()
+                out[i * d + j] = (mean[j] + s) * aTo.squareRoot()
             }
         }
-        return out
+        return try! Matrix(rows: x.rows, columns: d, storage: out)
     }
 }

@@ -5,9 +5,9 @@ import Foundation
 ///
 /// Under the forward process p_t(x) = Σ_k w_k N(x; √ᾱ μ_k, C_k), C_k = ᾱ diag(v_k) + (1 − ᾱ) I, so
 /// ε(x, t) = −√(1 − ᾱ) ∇log p_t(x) = √(1 − ᾱ) Σ_k r_k(x) C_k⁻¹ (x − √ᾱ μ_k), with responsibilities
-/// r_k ∝ w_k N(x; √ᾱ μ_k, C_k) from a log-sum-exp softmax. Everything is computed in Double;
-/// the log-densities and the sums over components are GEMMs, in blocks of query rows so that the
-/// [rows × components] table stays near 32 MB (the empirical oracle has one component per point).
+/// r_k ∝ w_k N(x; √ᾱ μ_k, C_k) from a log-sum-exp softmax. Everything is computed in Double, row
+/// by row in a fixed order (no GEMM, whose blocking depends on the batch size), so that ε of a row
+/// does not depend on the batch it comes in: O(rows × components × D) per call.
 public struct MixtureOracle<Scalar: MatrixScalar>: Denoiser {
     public let schedule: NoiseSchedule
     /// μ_k as the rows of a [K, D] matrix.
@@ -62,58 +62,69 @@ public struct MixtureOracle<Scalar: MatrixScalar>: Denoiser {
         precondition(x.columns == dimension, "mixture oracle of dimension \(dimension) given \(x.columns) columns")
         let d = dimension, kCount = componentCount
         let a = schedule.alphaBar(t), root = a.squareRoot(), noise = (1 - a).squareRoot()
-        // Per-timestep tables. log N(x; √ᾱμ, C) = [x², x]·[−1/(2c); √ᾱμ/c] + bias.
-        var weightsTable = Matrix<Double>(rows: 2 * d, columns: kCount)
-        var inverseC = Matrix<Double>(rows: kCount, columns: d)
-        var meanOverC = Matrix<Double>(rows: kCount, columns: d)
+        // Per-timestep tables, component-major: the means √ᾱ μ_k, the precisions 1/c_kj with
+        // c_kj = ᾱ v_kj + 1 − ᾱ, and log w_k − ½ Σ_j log c_kj.
+        var centre = [Double](repeating: 0, count: kCount * d)
+        var precision = [Double](repeating: 0, count: kCount * d)
         var bias = [Double](repeating: 0, count: kCount)
         for k in 0..<kCount {
             var b = log(weights[k])
             for j in 0..<d {
                 let c = a * variances.storage[k * d + j] + (1 - a)
-                let m = root * means.storage[k * d + j]
-                weightsTable.storage[j * kCount + k] = -0.5 / c
-                weightsTable.storage[(d + j) * kCount + k] = m / c
-                inverseC.storage[k * d + j] = 1 / c
-                meanOverC.storage[k * d + j] = m / c
-                b -= 0.5 * (m * m / c + log(c))
+                centre[k * d + j] = root * means.storage[k * d + j]
+                precision[k * d + j] = 1 / c
+                b -= 0.5 * log(c)
             }
             bias[k] = b
         }
-        var out = Matrix<Scalar>(rows: x.rows, columns: d)
-        let block = max(1, min(x.rows, (1 << 22) / kCount))
-        var start = 0
-        while start < x.rows {
-            let end = min(x.rows, start + block), n = end - start
-            var features = Matrix<Double>(rows: n, columns: 2 * d)
-            for i in 0..<n { for j in 0..<d {
-                let v = Double(x.storage[(start + i) * d + j])
-                features.storage[i * 2 * d + j] = v * v
-                features.storage[i * 2 * d + d + j] = v
-            } }
-            var logits = Matrix<Double>(rows: n, columns: kCount)
-            Matrix.gemm(features, weightsTable, into: &logits)
-            logits.storage.withUnsafeMutableBufferPointer { l in
-                for i in 0..<n {
-                    let row = i * kCount
-                    var top = -Double.infinity
-                    for k in 0..<kCount { l[row + k] += bias[k]; top = max(top, l[row + k]) }
-                    var sum = 0.0
-                    for k in 0..<kCount { let e = exp(l[row + k] - top); l[row + k] = e; sum += e }
-                    let scale = 1 / sum
-                    for k in 0..<kCount { l[row + k] *= scale }
+        let input = ScalarKernels.doubles(x.storage)
+        let out = [Double](unsafeUninitializedCapacity: x.rows * d) { out, initialized in
+            input.withUnsafeBufferPointer { input in
+                centre.withUnsafeBufferPointer { centre in
+                    precision.withUnsafeBufferPointer { precision in
+                        bias.withUnsafeBufferPointer { bias in
+                            MixtureOracle.epsilonRows(input, rows: x.rows, dimension: d, centre: centre, precision: precision,
+                                                      bias: bias, noise: noise, into: out)
+                        }
+                    }
                 }
             }
-            var precision = Matrix<Double>(rows: n, columns: d)
-            var shifted = Matrix<Double>(rows: n, columns: d)
-            Matrix.gemm(logits, inverseC, into: &precision)
-            Matrix.gemm(logits, meanOverC, into: &shifted)
-            for i in 0..<n { for j in 0..<d {
-                let k = i * d + j
-                out.storage[(start + i) * d + j] = Scalar(noise * (features.storage[i * 2 * d + d + j] * precision.storage[k] - shifted.storage[k]))
-            } }
-            start = end
+            initialized = x.rows * d
         }
-        return out
+        return ScalarKernels.matrix(rows: x.rows, columns: d, out)
+    }
+
+    /// ε for each row, in a fixed order (see `epsilon`).
+    private static func epsilonRows(
+        _ input: UnsafeBufferPointer<Double>, rows: Int, dimension d: Int, centre m: UnsafeBufferPointer<Double>,
+        precision p: UnsafeBufferPointer<Double>, bias: UnsafeBufferPointer<Double>, noise: Double,
+        into out: UnsafeMutableBufferPointer<Double>
+    ) {
+        let kCount = bias.count
+        let logits = UnsafeMutableBufferPointer<Double>.allocate(capacity: kCount)
+        let weighted = UnsafeMutableBufferPointer<Double>.allocate(capacity: d)
+        defer { logits.deallocate(); weighted.deallocate() }
+        for i in 0..<rows {
+            let row = i * d
+            var top = -Double.infinity
+            for k in 0..<kCount {
+                var q = 0.0
+                for j in 0..<d {
+                    let r = input[row + j] - m[k * d + j]
+                    q += r * r * p[k * d + j]
+                }
+                let l = bias[k] - 0.5 * q
+                logits[k] = l
+                top = max(top, l)
+            }
+            var total = 0.0
+            for j in 0..<d { weighted[j] = 0 }
+            for k in 0..<kCount {
+                let e = exp(logits[k] - top)
+                total += e
+                for j in 0..<d { weighted[j] += e * (input[row + j] - m[k * d + j]) * p[k * d + j] }
+            }
+            for j in 0..<d { out[row + j] = noise * weighted[j] / total }
+        }
     }
 }

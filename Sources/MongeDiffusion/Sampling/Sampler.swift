@@ -49,10 +49,8 @@ public enum Sampler {
             }
         }.flatMap { $0 }
 
-        var out = Matrix<M.Scalar>(rows: n, columns: d)
-        for part in parts {
-            out.storage.replaceSubrange((part.rows.lowerBound * d)..<(part.rows.upperBound * d), with: part.x.storage)
-        }
+        // The parts come in row order (chunks in order, blocks ascending within a chunk).
+        let out = try Matrix(rows: n, columns: d, storage: parts.flatMap(\.x.storage))
         do {
             try out.checkFinite("sampler output (\(method), path \(path.first!) → \(path.last!))")
         } catch {
@@ -60,15 +58,16 @@ public enum Sampler {
         }
         var trajectory: Trajectory<M.Scalar>?
         if !recorded.isEmpty {
-            var states = [Matrix<M.Scalar>](repeating: Matrix(rows: recorded.count, columns: d), count: path.count)
+            var states = [[M.Scalar]](repeating: Array(repeating: 0, count: recorded.count * d), count: path.count)
             for part in parts {
                 for (position, values) in part.recorded {
                     for k in 0..<path.count {
-                        for j in 0..<d { states[k].storage[position * d + j] = values[k * d + j] }
+                        for j in 0..<d { states[k][position * d + j] = values[k * d + j] }
                     }
                 }
             }
-            trajectory = Trajectory(levels: path, rows: recorded, states: states)
+            trajectory = Trajectory(levels: path, rows: recorded,
+                                    states: try states.map { try Matrix(rows: recorded.count, columns: d, storage: $0) })
         }
         let evaluations = zip(path, path.dropFirst()).reduce(0) { $0 + method.evaluations(from: $1.0, to: $1.1) }
         return SamplerOutput(x: out, trajectory: trajectory, evaluations: evaluations)
@@ -130,13 +129,13 @@ public enum Sampler {
                 c = DDPM.coefficients(alphaBarFrom: at, alphaBarTo: as_)
             }
             let z: Matrix<M.Scalar>? = c.noise > 0
-                ? noise.substream(NoiseTag.step.rawValue, UInt64(k)).normalMatrix(rows: x.rows, columns: x.columns, firstRow: firstRow)
+                ? ScalarKernels.normals(noise.substream(NoiseTag.step.rawValue, UInt64(k)), rows: x.rows, columns: x.columns, firstRow: firstRow)
                 : nil
-            var next = c.apply(x, epsilon: epsilon, noise: z)
-            if let drift {
-                next += drift(x, DriftStep(from: t, to: s, index: k, rows: firstRow..<(firstRow + x.rows)))
-            }
-            return next
+            let next = c.apply(x, epsilon: epsilon, noise: z)
+            guard let drift else { return next }
+            let shift = drift(x, DriftStep(from: t, to: s, index: k, rows: firstRow..<(firstRow + x.rows)))
+            precondition(shift.shape == x.shape, "the drift returned \(shift.shape) for a block of \(x.shape)")
+            return try! Matrix(rows: x.rows, columns: x.columns, storage: ScalarKernels.combine(1, next.storage, 1, shift.storage))
         case .heun:
             return heunStep(model, x, epsilon: epsilon, from: t, to: s)
         }
@@ -169,9 +168,9 @@ public enum Sampler {
         let rootB = schedule.alphaBar(second).squareRoot()
         let predicted = StepCoefficients(x: rootB / rootT, epsilon: rootB * c2 * h, noise: 0).apply(x, epsilon: k1)
         let k2 = model.epsilon(predicted, timestep: second)
-        var out = StepCoefficients(x: rootS / rootT, epsilon: rootS * h * w1, noise: 0).apply(x, epsilon: k1)
-        out.axpy(M.Scalar(rootS * h * w2), k2)
-        return out
+        // x_s = √ᾱ_s (y_t + h (w₁ k1 + w₂ k2)).
+        let storage = ScalarKernels.combine(rootS / rootT, x.storage, rootS * h * w1, k1.storage, rootS * h * w2, k2.storage)
+        return try! Matrix(rows: x.rows, columns: x.columns, storage: storage)
     }
 
     // MARK: - Validation

@@ -1,5 +1,5 @@
 /// The update rule a sampler applies at every step of its path.
-public enum SamplerMethod: Equatable, Sendable, CustomStringConvertible {
+public enum SamplerMethod: Hashable, Sendable, CustomStringConvertible {
     /// DDIM (Song et al. 2021, eq. 12) with stochasticity η ∈ [0, 1]. η = 0 is the Euler method
     /// of the probability-flow ODE in (x/√ᾱ, σ) and runs in either direction (decode or encode).
     case ddim(eta: Double)

@@ -58,20 +58,10 @@ extension StepCoefficients {
     /// out = x·x + epsilon·ε (+ noise·z when z is given), elementwise in `Scalar`.
     public func apply<S: MatrixScalar>(_ x: Matrix<S>, epsilon e: Matrix<S>, noise z: Matrix<S>? = nil) -> Matrix<S> {
         precondition(x.shape == e.shape, "step: x is \(x.shape), ε is \(e.shape)")
-        var out = x
-        let cx = S(self.x), ce = S(epsilon), cz = S(noise)
-        out.storage.withUnsafeMutableBufferPointer { o in
-            e.storage.withUnsafeBufferPointer { e in
-                if let z, noise != 0 {
-                    precondition(z.shape == x.shape, "step: noise is \(z.shape), x is \(x.shape)")
-                    z.storage.withUnsafeBufferPointer { z in
-                        for k in 0..<o.count { o[k] = cx * o[k] + ce * e[k] + cz * z[k] }
-                    }
-                } else {
-                    for k in 0..<o.count { o[k] = cx * o[k] + ce * e[k] }
-                }
-            }
-        }
-        return out
+        precondition(z == nil || z!.shape == x.shape, "step: noise is \(z!.shape), x is \(x.shape)")
+        let storage = z != nil && noise != 0
+            ? ScalarKernels.combine(self.x, x.storage, epsilon, e.storage, noise, z!.storage)
+            : ScalarKernels.combine(self.x, x.storage, epsilon, e.storage)
+        return try! Matrix(rows: x.rows, columns: x.columns, storage: storage)
     }
 }

@@ -1,0 +1,336 @@
+// A packed SGEMM in the Goto/BLIS scheme for AVX2 + FMA (x86-64-v3):
+//
+//   for each K block (kc):         pack op(B)[kc × n] into NR-wide column panels
+//     for each M block (mc):       pack op(A)[mc × kc] into MR-high row panels
+//       for each NR panel of B:    (kc × NR of B stays in L1 while…)
+//         for each MR panel of A:  …the micro-kernel runs kc rank-1 updates in registers.
+//
+// The micro-kernel keeps an MR×NR = 6×16 tile of C in 12 ymm accumulators: per k it loads two
+// vectors of B, broadcasts six scalars of A and issues twelve FMAs, enough independent chains to
+// cover the FMA latency on both pipes. Ragged edges use the same kernel instantiated for fewer
+// rows or one vector. Operands already laid out as the kernel reads them are not packed: an
+// untransposed A is read in place (its rows are contiguous over k), and so is an untransposed B
+// when all of C's rows fit one tile row (no reuse for packing to buy).
+// Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3), 2008.
+//
+// Determinism: every element of C is computed by the same operation sequence — one FMA per k in
+// increasing k, K blocks at multiples of kc (a function of k alone), then α·sum, then + β·C
+// without contraction — whatever its tile, tile shape, or the layouts and addresses of the
+// operands. So a row of C does not depend on how many other rows are computed with it.
+#include "PackedGemm.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <immintrin.h>
+
+namespace {
+
+template <typename T>
+struct Simd;
+
+template <>
+struct Simd<float> {
+    using V = __m256;
+    static constexpr int width = 8;
+    static V zero() { return _mm256_setzero_ps(); }
+    static V loadu(const float *p) { return _mm256_loadu_ps(p); }
+    static void storeu(float *p, V v) { _mm256_storeu_ps(p, v); }
+    static V broadcast(const float *p) { return _mm256_broadcast_ss(p); }
+    static V set1(float x) { return _mm256_set1_ps(x); }
+    static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+    static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+    static V add(V a, V b) { return _mm256_add_ps(a, b); }
+};
+
+/// Register tile and cache blocking (Zen 3: 32 KiB L1d, 512 KiB L2 per core): a kc×NR panel of
+/// B (16 KiB) stays in L1, an mc×kc block of A (≤ 144 KiB) in L2.
+template <typename T>
+struct Blocking {
+    static constexpr int mr = 6;
+    static constexpr int nr = 2 * Simd<T>::width;
+    static constexpr int64_t kc = 256;
+    static constexpr int64_t mc = 144;
+    static constexpr int64_t nc = 4096;
+};
+
+/// C[0..rows)[0..vectors·W) ← α·(A panel · B panel) + β·C; β = 0 never reads C.
+///
+/// A: with `directA`, row r of op(A) at pa + r·lda, contiguous over k; otherwise a packed
+/// panel, MR values per k. B: `vectors` vectors at pb, the next k at pb + ldb (ldb = NR when
+/// packed). The epilogue is not contracted into FMAs, so that it rounds like `storeTile`.
+template <typename T, int rows, int vectors, bool directA>
+inline void microKernel(int64_t kc, const T *__restrict pa, int64_t lda, const T *__restrict pb,
+                        int64_t ldb, T *c, int64_t ldc, T alpha, T beta) {
+    using S = Simd<T>;
+    using V = typename S::V;
+    constexpr int MR = Blocking<T>::mr, W = S::width;
+    const int64_t rowStep = directA ? lda : 1;
+    constexpr int64_t kStep = directA ? 1 : MR;
+    // The C tile is needed only after kc steps: fetch its lines now (write-allocate misses
+    // would otherwise stall the stores).
+#pragma clang loop unroll(full)
+    for (int r = 0; r < rows; ++r) {
+        _mm_prefetch(reinterpret_cast<const char *>(c + r * ldc), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char *>(c + r * ldc + vectors * W - 1), _MM_HINT_T0);
+    }
+    V acc[rows][vectors];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < rows; ++r)
+#pragma clang loop unroll(full)
+        for (int v = 0; v < vectors; ++v) acc[r][v] = S::zero();
+    for (int64_t p = 0; p < kc; ++p) {
+        V bv[vectors];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < vectors; ++v) bv[v] = S::loadu(pb + v * W);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < rows; ++r) {
+            const V ar = S::broadcast(pa + r * rowStep);
+#pragma clang loop unroll(full)
+            for (int v = 0; v < vectors; ++v) acc[r][v] = S::fmadd(ar, bv[v], acc[r][v]);
+        }
+        pa += kStep;
+        pb += ldb;
+    }
+    const V va = S::set1(alpha), vb = S::set1(beta);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < rows; ++r) {
+#pragma clang loop unroll(full)
+        for (int v = 0; v < vectors; ++v) {
+            T *cv = c + r * ldc + v * W;
+            const V scaled = S::mul(va, acc[r][v]);
+            if (beta == T(0)) S::storeu(cv, scaled);
+            else if (beta == T(1)) S::storeu(cv, S::add(scaled, S::loadu(cv)));
+            else S::storeu(cv, S::add(scaled, S::mul(vb, S::loadu(cv))));
+        }
+    }
+}
+
+/// Copies the first mr×nr of a computed tile (leading dimension NR) into C: C ← t + β·C,
+/// rounding like the micro-kernel's epilogue (no contraction; β = 0 never reads C).
+template <typename T>
+void storeTile(const T *tile, T *c, int64_t ldc, int64_t mr, int64_t nr, T beta) {
+#pragma clang fp contract(off)
+    constexpr int NR = Blocking<T>::nr;
+    for (int64_t i = 0; i < mr; ++i) {
+        T *row = c + i * ldc;
+        if (beta == T(0)) {
+            for (int64_t j = 0; j < nr; ++j) row[j] = tile[i * NR + j];
+        } else if (beta == T(1)) {
+            for (int64_t j = 0; j < nr; ++j) row[j] = tile[i * NR + j] + row[j];
+        } else {
+            for (int64_t j = 0; j < nr; ++j) {
+                const T scaledC = beta * row[j];
+                row[j] = tile[i * NR + j] + scaledC;
+            }
+        }
+    }
+}
+
+/// One mr×nr tile of C (mr ≤ MR, nr ≤ NR) with the kernel instantiated for mr rows and as few
+/// vectors as cover nr; columns short of a whole vector go through a scratch tile.
+template <typename T, int rows, bool directA>
+inline void tileRows(int64_t nr, int64_t kc, const T *pa, int64_t lda, const T *pb, int64_t ldb,
+                     T *c, int64_t ldc, T alpha, T beta) {
+    constexpr int W = Simd<T>::width, NR = Blocking<T>::nr;
+    if (nr == NR) {
+        microKernel<T, rows, 2, directA>(kc, pa, lda, pb, ldb, c, ldc, alpha, beta);
+    } else if (nr == W) {
+        microKernel<T, rows, 1, directA>(kc, pa, lda, pb, ldb, c, ldc, alpha, beta);
+    } else {
+        alignas(64) T tile[Blocking<T>::mr * NR];
+        if (nr > W)
+            microKernel<T, rows, 2, directA>(kc, pa, lda, pb, ldb, tile, NR, alpha, T(0));
+        else
+            microKernel<T, rows, 1, directA>(kc, pa, lda, pb, ldb, tile, NR, alpha, T(0));
+        storeTile(tile, c, ldc, rows, nr, beta);
+    }
+}
+
+template <typename T, bool directA>
+inline void tile(int64_t mr, int64_t nr, int64_t kc, const T *pa, int64_t lda, const T *pb,
+                 int64_t ldb, T *c, int64_t ldc, T alpha, T beta) {
+    static_assert(Blocking<T>::mr == 6, "one case per row count");
+    switch (mr) {
+    case 6: tileRows<T, 6, directA>(nr, kc, pa, lda, pb, ldb, c, ldc, alpha, beta); break;
+    case 5: tileRows<T, 5, directA>(nr, kc, pa, lda, pb, ldb, c, ldc, alpha, beta); break;
+    case 4: tileRows<T, 4, directA>(nr, kc, pa, lda, pb, ldb, c, ldc, alpha, beta); break;
+    case 3: tileRows<T, 3, directA>(nr, kc, pa, lda, pb, ldb, c, ldc, alpha, beta); break;
+    case 2: tileRows<T, 2, directA>(nr, kc, pa, lda, pb, ldb, c, ldc, alpha, beta); break;
+    default: tileRows<T, 1, directA>(nr, kc, pa, lda, pb, ldb, c, ldc, alpha, beta); break;
+    }
+}
+
+/// Copies `count` < width values of a ragged panel row and zero-fills it to `width`.
+template <typename T>
+inline void copyPadded(T *dst, const T *src, int64_t count, int64_t width) {
+    for (int64_t j = 0; j < count; ++j) dst[j] = src[j];
+    for (int64_t j = count; j < width; ++j) dst[j] = T(0);
+}
+
+/// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) = Aᵀ (A stored k×m) into MR-high
+/// panels `panelStride` apart, each k-major (MR consecutive values per k), rows past mc zero.
+/// (An untransposed A is never packed: the micro-kernel reads its rows in place.)
+template <typename T>
+void packTransposedA(const T *a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+                     T *dst, int64_t panelStride) {
+    using S = Simd<T>;
+    constexpr int MR = Blocking<T>::mr;
+    constexpr int vectors = (MR + S::width - 1) / S::width;
+    const int64_t mFull = mc / MR * MR;
+    // Whole-vector copies: the spill past MR lands in the slot of k = p + 1 (rewritten next)
+    // or in the panel's slack; the over-read stays inside the stored row (i < lda).
+    int64_t mVector = 0;
+    while (mVector + MR <= mFull && i0 + mVector + vectors * S::width <= lda) mVector += MR;
+    // Stored row p holds the MR values of k = p of every panel: sweep it once, in order (the
+    // source is the operand that comes from far caches).
+    for (int64_t p = 0; p < kc; ++p) {
+        const T *src = a + (p0 + p) * lda + i0;
+        for (int64_t ir = 0; ir < mVector; ir += MR) {
+            T *d = dst + ir / MR * panelStride + p * MR;
+#pragma clang loop unroll(full)
+            for (int v = 0; v < vectors; ++v) S::storeu(d + v * S::width, S::loadu(src + ir + v * S::width));
+        }
+        for (int64_t ir = mVector; ir < mFull; ir += MR)
+            std::memcpy(dst + ir / MR * panelStride + p * MR, src + ir, MR * sizeof(T));
+        if (mFull < mc) copyPadded(dst + mFull / MR * panelStride + p * MR, src + mFull, mc - mFull, MR);
+    }
+}
+
+/// Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into NR-wide panels `panelStride`
+/// apart, each k-major (NR consecutive values per k), columns past nc zero.
+template <typename T>
+void packB(bool transB, const T *b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+           T *dst, int64_t panelStride) {
+    constexpr int NR = Blocking<T>::nr;
+    const int64_t nFull = nc / NR * NR;
+    if (!transB) {
+        // op(B)(p, j) = b[p·ldb + j]: stored row p holds the NR values of k = p of every panel.
+        for (int64_t p = 0; p < kc; ++p) {
+            const T *src = b + (p0 + p) * ldb + j0;
+            for (int64_t jr = 0; jr < nFull; jr += NR)
+                std::memcpy(dst + jr / NR * panelStride + p * NR, src + jr, NR * sizeof(T));
+            if (nFull < nc)
+                copyPadded(dst + nFull / NR * panelStride + p * NR, src + nFull, nc - nFull, NR);
+        }
+        return;
+    }
+    // op(B)(p, j) = b[j·ldb + p]: column j of a panel is a contiguous run over k.
+    for (int64_t jr = 0; jr < nc; jr += NR, dst += panelStride) {
+        const int64_t nr = std::min<int64_t>(NR, nc - jr);
+        for (int64_t j = 0; j < nr; ++j) {
+            const T *src = b + (j0 + jr + j) * ldb + p0;
+            for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = src[p];
+        }
+        for (int64_t j = nr; j < NR; ++j)
+            for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = T(0);
+    }
+}
+
+/// Elements between the starts of two packed panels of `elements`: whole cache lines, an odd
+/// number of them, so that the panels written side by side while packing (and read in turn by
+/// the micro-kernel) fall in different L1 sets instead of evicting each other.
+template <typename T>
+int64_t panelStride(int64_t elements) {
+    constexpr int64_t perLine = 64 / sizeof(T);
+    const int64_t lines = ((elements + perLine - 1) / perLine) | 1;
+    return lines * perLine;
+}
+
+/// A per-thread, 64-byte aligned scratch area that only grows (packing buffers are reused
+/// across calls: allocating and faulting in fresh pages each call would cost as much as a
+/// small product).
+template <typename T>
+T *scratch(size_t count) {
+    struct Buffer {
+        T *data = nullptr;
+        size_t capacity = 0;
+        ~Buffer() { std::free(data); }
+    };
+    thread_local Buffer buffer;
+    if (buffer.capacity < count) {
+        const size_t bytes = (count * sizeof(T) + 63) / 64 * 64;
+        T *fresh = static_cast<T *>(std::aligned_alloc(64, bytes));
+        if (fresh == nullptr) return nullptr;
+        std::free(buffer.data);
+        buffer.data = fresh;
+        buffer.capacity = count;
+    }
+    return buffer.data;
+}
+
+template <typename T>
+bool gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, T alpha, const T *a,
+          int64_t lda, const T *b, int64_t ldb, T beta, T *c, int64_t ldc) {
+    using B = Blocking<T>;
+    constexpr int64_t MR = B::mr, NR = B::nr;
+    if (m <= 0 || n <= 0) return true;
+    if (k <= 0 || alpha == T(0)) {
+        for (int64_t i = 0; i < m; ++i) {
+            T *row = c + i * ldc;
+            if (beta == T(0)) std::fill(row, row + n, T(0));
+            else if (beta != T(1)) for (int64_t j = 0; j < n; ++j) row[j] *= beta;
+        }
+        return true;
+    }
+    // Even K and M blocks (no thin last block); M blocks are a multiple of MR.
+    const int64_t kBlocks = (k + B::kc - 1) / B::kc;
+    const int64_t kc = (k + kBlocks - 1) / kBlocks;
+    const int64_t mBlocks = (m + B::mc - 1) / B::mc;
+    const int64_t mcMax = ((m + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
+    const int64_t ncMax = std::min<int64_t>(B::nc, (n + NR - 1) / NR * NR);
+    // Untransposed A is read in place; untransposed B too when C is one tile row high.
+    const bool directA = !transA, directB = !transB && m <= MR;
+    // A panels get a vector of slack for packTransposedA's whole-vector copies.
+    const int64_t strideA = directA ? 0 : panelStride<T>(MR * kc + Simd<T>::width);
+    const int64_t strideB = panelStride<T>(NR * kc);
+    const int64_t panelsB = directB ? 1 : ncMax / NR;  // directB packs only a ragged last panel
+    T *packedB = scratch<T>(static_cast<size_t>(panelsB * strideB + mcMax / MR * strideA));
+    if (packedB == nullptr) return false;
+    T *packedA = packedB + panelsB * strideB;
+
+    for (int64_t j0 = 0; j0 < n; j0 += B::nc) {
+        const int64_t nc = std::min<int64_t>(B::nc, n - j0);
+        const int64_t nFull = nc / NR * NR;
+        for (int64_t p0 = 0; p0 < k; p0 += kc) {
+            const int64_t kcur = std::min<int64_t>(kc, k - p0);
+            const T betaBlock = p0 == 0 ? beta : T(1);  // later K blocks accumulate
+            if (!directB) packB(transB, b, ldb, p0, kcur, j0, nc, packedB, strideB);
+            else if (nFull < nc) packB(false, b, ldb, p0, kcur, j0 + nFull, nc - nFull, packedB, strideB);
+            for (int64_t i0 = 0; i0 < m; i0 += mcMax) {
+                const int64_t mc = std::min<int64_t>(mcMax, m - i0);
+                if (!directA) packTransposedA(a, lda, i0, mc, p0, kcur, packedA, strideA);
+                for (int64_t jr = 0; jr < nc; jr += NR) {
+                    const int64_t nr = std::min<int64_t>(NR, nc - jr);
+                    const bool inPlaceB = directB && jr < nFull;
+                    const T *pb = inPlaceB ? b + p0 * ldb + j0 + jr
+                                           : packedB + (directB ? 0 : jr / NR * strideB);
+                    const int64_t stepB = inPlaceB ? ldb : NR;
+                    for (int64_t ir = 0; ir < mc; ir += MR) {
+                        const int64_t mr = std::min<int64_t>(MR, mc - ir);
+                        T *cTile = c + (i0 + ir) * ldc + j0 + jr;
+                        if (directA)
+                            tile<T, true>(mr, nr, kcur, a + (i0 + ir) * lda + p0, lda, pb, stepB,
+                                          cTile, ldc, alpha, betaBlock);
+                        else
+                            tile<T, false>(mr, nr, kcur, packedA + ir / MR * strideA, 0, pb, stepB,
+                                           cTile, ldc, alpha, betaBlock);
+                    }
+                }
+            }
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+namespace monge {
+
+bool packedGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha,
+                const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                int64_t ldc) {
+    return gemm<float>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+}  // namespace monge

@@ -1,0 +1,135 @@
+import Foundation
+import MongeData
+import MongeNN
+
+/// What `monge reproduce ddib-2d` runs: the datasets, the models and their training, the pairs,
+/// the step counts and solvers, and the oracle experiments. A Codable value, written to
+/// `plan.json` beside the results so that a run says exactly what it did.
+public struct ReproductionPlan: Codable, Equatable, Sendable {
+    /// "quick" or "full".
+    public var mode: String
+    public var seed: UInt64
+    /// Datasets that get a trained model (MongeData names).
+    public var datasets: [String]
+    /// Parameters passed to a dataset's generator (defaults otherwise); DDIB normalises moons too.
+    public var datasetParameters: [String: [String: Double]]
+    /// Translation pairs [source, target].
+    public var pairs: [[String]]
+    /// Points sampled to train each model.
+    public var trainingPoints: Int
+    public var model: ModelConfig
+    public var schedule: NoiseSchedule
+    public var training: TrainingConfig
+    /// Points translated per pair (and size of each target sample for exact OT).
+    public var translationPoints: Int
+    /// (solver, steps) cells run for every trained pair.
+    public var cells: [Cell]
+    /// (solver, steps) cells of the oracle experiments.
+    public var oracleCells: [Cell]
+    /// Points per oracle experiment.
+    public var oraclePoints: Int
+    /// Rows whose latent trajectories are drawn.
+    public var trajectoryRows: Int
+
+    public struct Cell: Codable, Equatable, Sendable {
+        /// "ddim" or "heun".
+        public var solver: String
+        public var steps: Int
+
+        public init(_ solver: String, _ steps: Int) {
+            self.solver = solver
+            self.steps = steps
+        }
+
+        public var method: SamplerMethod {
+            get throws {
+                switch solver {
+                case "ddim": return .ddim(eta: 0)
+                case "heun": return .heun
+                default: throw MongeError.invalidArgument(name: "solver", message: "expected ddim or heun, got \(solver)")
+                }
+            }
+        }
+    }
+
+    /// DDIB's six 2-D datasets (Su et al. 2023) in the order of their code, plus the two
+    /// Gaussian mixtures of the Diffusion-GAN toy.
+    public static let ddibDatasets = ["moons", "checkerboard", "concentric-rings", "concentric-squares",
+                                      "parallel-rings", "parallel-squares"]
+
+    /// The translation pairs of DDIB's `synthetic_translation.py` (indices into `ddibDatasets`),
+    /// and 25-Gaussians ↔ 8-Gaussians, whose exact oracle bridge is also run.
+    public static let paperPairs: [[String]] = [(0, 1), (0, 2), (1, 0), (1, 2), (1, 3), (1, 4), (2, 4), (4, 2), (5, 3), (2, 3), (4, 5)]
+        .map { [ddibDatasets[$0.0], ddibDatasets[$0.1]] } + [["gaussians25", "gaussians8"], ["gaussians8", "gaussians25"]]
+
+    /// Minutes on two cores: the anchor ε-MLP (3 × 128, SiLU) per dataset, T = 1000, DDIM at 10 and
+    /// 100 steps and Heun at 50, 1000 translated points per pair.
+    public static func quick(seed: UInt64 = 0) throws -> ReproductionPlan {
+        var training = TrainingConfig(steps: 3000, batchSize: 1024, seed: seed)
+        training.optimizer.learningRate = 2e-3
+        training.optimizer.warmupSteps = 100
+        training.logEvery = 50
+        return ReproductionPlan(
+            mode: "quick", seed: seed, datasets: ddibDatasets + ["gaussians25", "gaussians8"],
+            datasetParameters: ["moons": ["normalize": 1]], pairs: paperPairs,
+            trainingPoints: 20_000,
+            model: ModelConfig(architecture: .mlp, width: 128, depth: 3, timeEmbedding: 128),
+            schedule: try .linear(), training: training, translationPoints: 1000,
+            cells: [Cell("ddim", 10), Cell("ddim", 100), Cell("heun", 50)],
+            oracleCells: [10, 20, 50, 100, 200].flatMap { [Cell("ddim", $0), Cell("heun", $0)] },
+            oraclePoints: 1000, trajectoryRows: 24)
+    }
+
+    /// The paper's scale where this machine allows: DDIB's residual MLP (width 256, 4 blocks, group
+    /// norm), its T = 4000 rescaled linear schedule, up to all 4000 steps, 10,000 translated points
+    /// per pair (the paper's 90,000 would need an exact OT solve far beyond this machine).
+    public static func full(seed: UInt64 = 0) throws -> ReproductionPlan {
+        var plan = try quick(seed: seed)
+        plan.mode = "full"
+        plan.trainingPoints = 300_000
+        plan.model = ModelConfig(architecture: .residual, width: 256, depth: 4, timeEmbedding: 128, groups: 32)
+        plan.schedule = try .scaledLinear(count: 4000)
+        plan.training.steps = 40_000
+        plan.training.batchSize = 4096
+        plan.training.optimizer.learningRate = 1e-3
+        plan.training.optimizer.warmupSteps = 500
+        plan.training.logEvery = 200
+        plan.translationPoints = 10_000
+        plan.cells = [Cell("ddim", 100), Cell("ddim", 1000), Cell("ddim", 4000), Cell("heun", 100), Cell("heun", 1000)]
+        plan.oracleCells = [10, 20, 50, 100, 200, 500, 1000].flatMap { [Cell("ddim", $0), Cell("heun", $0)] }
+        plan.oraclePoints = 5000
+        return plan
+    }
+
+    /// The generator of dataset `name` with this plan's parameters.
+    public func dataset(_ name: String) throws -> any Dataset2D {
+        try Datasets.make(name, parameters: datasetParameters[name] ?? [:])
+    }
+
+    /// Checks names, sizes and step counts before anything runs.
+    public func validate() throws {
+        let known = Set(Datasets.names)
+        for name in datasets where !known.contains(name) {
+            throw MongeError.invalidArgument(name: "datasets", message: "unknown dataset \(name); known: \(Datasets.names.joined(separator: ", "))")
+        }
+        for (name, parameters) in datasetParameters {
+            _ = try Datasets.make(name, parameters: parameters)
+        }
+        for pair in pairs {
+            guard pair.count == 2, datasets.contains(pair[0]), datasets.contains(pair[1]) else {
+                throw MongeError.invalidArgument(name: "pairs", message: "pair \(pair.joined(separator: " → ")) needs two of the trained datasets \(datasets.joined(separator: ", "))")
+            }
+        }
+        guard translationPoints >= 2, oraclePoints >= 2, trainingPoints >= 1 else {
+            throw MongeError.invalidArgument(name: "n", message: "need at least 2 points to translate and 1 to train")
+        }
+        for cell in cells + oracleCells {
+            _ = try cell.method
+            guard cell.steps >= 1, cell.steps <= schedule.count else {
+                throw MongeError.invalidArgument(name: "steps", message: "\(cell.steps) steps outside 1…T = \(schedule.count)")
+            }
+        }
+        try model.validate()
+        try training.validate()
+    }
+}

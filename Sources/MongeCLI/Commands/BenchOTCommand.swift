@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import MongeCore
+import MongeData
+import MongeTransport
+
+/// `monge bench ot`: wall time and peak memory of the exact solvers on 25 Gaussians → moons.
+struct BenchOT: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ot",
+        abstract: "Time the exact OT solvers (and Sinkhorn) on 25-Gaussians → scaled moons; peak memory from /proc.",
+        discussion: """
+        The data are those of shared/anchors/common.py: `--source` and `--target` name files with a
+        {n} placeholder (written by Benchmarks/write_ot_anchor_data.py, so Monge and POT time the
+        same points); without them the same distributions are drawn by MongeData (other random
+        numbers). Squared Euclidean cost, uniform weights, n = m. Each solve's peak resident memory
+        is read from VmHWM after resetting it (/proc/self/clear_refs), next to the resident size
+        before the solve. Costs are printed to 15 digits for comparison with POT's emd2.
+        """)
+
+    @Option(help: "Comma-separated sizes.") var ns: String = "256,1024,4096"
+    @Option(help: "Comma-separated solvers: simplex, assignment, dense-assignment, multiscale, sinkhorn.")
+    var solvers: String = "simplex,assignment"
+    @Option(help: "Repetitions per (n, solver); the median time is reported.") var reps: Int = 3
+    @Option(help: "Source points file with {n}, e.g. bench/source_{n}.npy.") var source: String?
+    @Option(help: "Target points file with {n}.") var target: String?
+    @Option(help: "Sinkhorn ε relative to max C (POT anchor: 0.01).") var sinkhornRelativeEpsilon: Double = 0.01
+    @Option(help: "Skip a solver at n above this (the dense assignment and Sinkhorn are O(n²) per step).")
+    var quadraticLimit: Int = 4096
+    @Flag(help: "Print one JSON object per line instead of a table.") var json = false
+
+    func validate() throws {
+        guard reps > 0 else { throw ValidationError("--reps must be positive") }
+        guard (source == nil) == (target == nil) else { throw ValidationError("give both --source and --target, or neither") }
+        let known = Set(["simplex", "assignment", "dense-assignment", "multiscale", "sinkhorn"])
+        for s in solverList where !known.contains(s) { throw ValidationError("unknown solver \(s); expected one of \(known.sorted())") }
+        for n in try sizes() where n <= 0 { throw ValidationError("sizes must be positive") }
+    }
+
+    var solverList: [String] { solvers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+
+    func sizes() throws -> [Int] {
+        try ns.split(separator: ",").map {
+            guard let n = Int($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("bad size \($0)") }
+            return n
+        }
+    }
+
+    func points(_ n: Int) throws -> (Matrix<Double>, Matrix<Double>, String) {
+        if let source, let target {
+            let xs = source.replacingOccurrences(of: "{n}", with: "\(n)"), ys = target.replacingOccurrences(of: "{n}", with: "\(n)")
+            let x = try ArrayFile.readMatrix(xs, as: Double.self), y = try ArrayFile.readMatrix(ys, as: Double.self)
+            guard x.rows == n, y.rows == n else { throw MongeError.shapeMismatch("\(xs) / \(ys) have \(x.rows) / \(y.rows) rows, expected \(n)") }
+            return (x, y, "files")
+        }
+        let x = try Gaussians25().sample(n: n, seed: 0)
+        let y = try Moons(scale: 3, shiftX: -1.5, shiftY: -0.75).sample(n: n, seed: 0)
+        return (x, y, "mongedata")
+    }
+
+    func run() throws {
+        if !json {
+            let header = ["n", "solver", "median s", "min s", "cost", "status", "iterations", "cert", "peak MB", "+MB"]
+            print(zip(header, BenchOT.widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " "))
+        }
+        for n in try sizes() {
+            let (x, y, origin) = try points(n)
+            let problem = try TransportProblem(x: x, y: y)
+            let maxCost = problem.geometry.denseCostMaximum()
+            for solver in solverList {
+                if (solver == "dense-assignment" || solver == "sinkhorn") && n > quadraticLimit { continue }
+                var times: [Double] = []
+                var outcome: (cost: Double, status: String, iterations: Int, holds: Bool?, extra: [String: Any]) = (0, "", 0, nil, [:])
+                var peak = 0, before = 0
+                for _ in 0..<reps {
+                    before = Memory.residentBytes()
+                    Memory.resetPeak()
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    outcome = try solve(solver, problem, maxCost: maxCost)
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+                    peak = max(peak, Memory.peakBytes())
+                }
+                times.sort()
+                let median = times[times.count / 2]
+                if json {
+                    var object: [String: Any] = [
+                        "n": n, "solver": solver, "data": origin, "median_seconds": median, "min_seconds": times[0],
+                        "seconds": times, "cost": outcome.cost, "status": outcome.status, "iterations": outcome.iterations,
+                        "peak_rss_mb": Double(peak) / 1_048_576, "rss_before_mb": Double(before) / 1_048_576,
+                        "threads": Parallel.threadCount]
+                    if let holds = outcome.holds { object["certificate_holds"] = holds }
+                    object.merge(outcome.extra) { $1 }
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+                } else {
+                    let holds = outcome.holds.map { $0 ? "ok" : "FAIL" } ?? "–"
+                    let cells = ["\(n)", solver, String(format: "%.4f", median), String(format: "%.4f", times[0]),
+                                 String(format: "%.15g", outcome.cost), outcome.status, "\(outcome.iterations)", holds,
+                                 String(format: "%.1f", Double(peak) / 1_048_576), String(format: "%.1f", Double(peak - before) / 1_048_576)]
+                    print(zip(cells, BenchOT.widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " "))
+                }
+                fflush(stdout)
+            }
+        }
+    }
+
+    static let widths = [7, 17, 9, 9, 20, 11, 10, 5, 8, 8]
+
+    func solve(_ solver: String, _ problem: TransportProblem, maxCost: Double) throws
+        -> (cost: Double, status: String, iterations: Int, holds: Bool?, extra: [String: Any]) {
+        switch solver {
+        case "simplex":
+            let r = NetworkSimplex().solve(problem)
+            return (r.cost, r.status.rawValue, r.iterations, r.certificate.holds, ["solve_seconds": r.seconds])
+        case "assignment":
+            let r = try Assignment.solve(problem)
+            return (r.cost, r.status.rawValue, r.iterations, r.certificate.holds, ["solve_seconds": r.seconds, "engine": r.solver])
+        case "dense-assignment":
+            let r = try DenseAssignment().solve(problem)
+            return (r.cost, r.status.rawValue, r.iterations, r.certificate.holds, ["solve_seconds": r.seconds])
+        case "multiscale":
+            let r = try MultiscaleAssignment().solve(problem)
+            return (r.cost, r.status.rawValue, r.iterations, r.certificate.holds, ["solve_seconds": r.seconds, "rounds": r.rounds])
+        default:
+            let r = try Sinkhorn(epsilon: sinkhornRelativeEpsilon * maxCost, tolerance: 1e-9).solve(problem)
+            return (r.linearCost, r.status.rawValue, r.iterations, nil,
+                    ["epsilon": r.epsilon, "marginal_error": r.marginalError, "entropic_cost": r.entropicCost])
+        }
+    }
+}
+
+/// Resident memory of this process from /proc/self/status (Linux; 0 elsewhere).
+enum Memory {
+    /// Resets the peak (VmHWM) to the current resident size.
+    static func resetPeak() {
+        if let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
+            handle.write(Data("5".utf8))
+            try? handle.close()
+        }
+    }
+
+    static func peakBytes() -> Int { field("VmHWM:") }
+    static func residentBytes() -> Int { field("VmRSS:") }
+
+    private static func field(_ name: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(name) {
+            let digits = line.dropFirst(name.count).trimmingCharacters(in: .whitespaces).split(separator: " ").first
+            return (digits.flatMap { Int($0) } ?? 0) * 1024
+        }
+        return 0
+    }
+}
+
+extension Geometry {
+    /// max_ij C_ij by a full scan (no matrix stored).
+    func denseCostMaximum() -> Double {
+        let m = targetCount
+        var largest = 0.0
+        let row = UnsafeMutablePointer<Double>.allocate(capacity: m)
+        defer { row.deallocate() }
+        for i in 0..<sourceCount {
+            costRow(i, columns: 0..<m, into: row)
+            for j in 0..<m { largest = Swift.max(largest, row[j]) }
+        }
+        return largest
+    }
+}

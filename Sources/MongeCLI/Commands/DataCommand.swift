@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import MongeCore
+import MongeData
+import MongePlot
+
+/// `monge data NAME --n N --seed S --out FILE`: a 2-D sample as .npy or .csv (and optionally its scatter plot).
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Draw n points of a 2-D distribution into a .npy or .csv file.",
+        discussion: """
+        The sample is a pure function of (name, n, seed, parameters): the same command writes the
+        same bytes. `monge data --list` shows every distribution with its parameters and defaults.
+        Example: monge data moons --n 1000 --seed 0 --out moons.npy --param noise=0.1 --plot moons.png
+        """)
+
+    @Argument(help: "The distribution, e.g. gaussians25, moons, concentric-rings (see --list).")
+    var name: String?
+
+    @Option(help: "Number of points (positive).")
+    var n: Int?
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Output file: .npy or .csv (by extension).")
+    var out: String?
+
+    @Option(name: .customLong("param"), help: "A parameter as key=value (repeatable), e.g. --param std=0.1.")
+    var parameters: [String] = []
+
+    @Option(help: "Also draw a scatter plot of the sample: .png, .svg or .pdf.")
+    var plot: String?
+
+    @Flag(help: "List the distributions, their parameters and defaults, and exit.")
+    var list = false
+
+    func validate() throws {
+        if list { return }
+        guard name != nil else { throw ValidationError("give a distribution name (see `monge data --list`)") }
+        guard let n else { throw ValidationError("give the number of points with --n") }
+        guard n > 0 else { throw ValidationError("--n must be positive, got \(n)") }
+        guard let out else { throw ValidationError("give the output file with --out (.npy or .csv)") }
+        let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
+        guard ext == "npy" || ext == "csv" else {
+            throw ValidationError("--out \(out): expected a .npy or .csv file")
+        }
+    }
+
+    func run() throws {
+        if list {
+            print(Datasets.listing())
+            return
+        }
+        guard let name, let n, let out else { return }
+        let dataset = try Datasets.make(name, parameters: try Self.parse(parameters))
+        var manifest = RunManifest.begin(
+            command: "monge data", seed: seed,
+            parameters: ["dataset": .string(name), "n": .integer(n),
+                         "datasetParameters": .object(dataset.parameterValues.mapValues { .number($0) })])
+        let figureFormat = try plot.map { try ImageFormat(path: $0) }
+        if figureFormat != nil { _ = try Gnuplot.default.version() }  // fail before writing anything
+        let points = try dataset.sample(n: n, seed: seed)
+        try ArrayFile.write(points, to: out, header: ["x1", "x2"])
+        if let plot {
+            try ScatterFigure(points: points, label: name, title: FigureTitle(name, n: n, seed: seed)).render(to: plot)
+        }
+        manifest.finish(outputs: [out] + (plot.map { [$0, $0 + ".gp", $0 + ".dat"] } ?? []))
+        try manifest.write(beside: out)
+        FileHandle.standardError.write(Data("wrote \(out) (\(n) × 2, \(name), seed \(seed))\n".utf8))
+    }
+
+    /// "key=value" strings as a dictionary; a malformed entry or repeated key is an error.
+    static func parse(_ entries: [String]) throws -> [String: Double] {
+        var values: [String: Double] = [:]
+        for entry in entries {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw MongeError.invalidArgument(name: "param", message: "'\(entry)' is not key=value")
+            }
+            guard let value = Double(parts[1]) else {
+                throw MongeError.invalidArgument(name: parts[0], message: "'\(parts[1])' is not a number")
+            }
+            guard values.updateValue(value, forKey: parts[0]) == nil else {
+                throw MongeError.invalidArgument(name: parts[0], message: "given twice")
+            }
+        }
+        return values
+    }
+}

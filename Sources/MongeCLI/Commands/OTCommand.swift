@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import MongeCore
+import MongePlot
+import MongeTransport
+
+/// `monge ot SOURCE TARGET`: exact (or entropic) optimal transport between two point files.
+struct OTCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ot",
+        abstract: "Optimal transport between two point sets, with its certificate of optimality.",
+        discussion: """
+        SOURCE and TARGET are .npy or .csv files of points [n, d] and [m, d]. Weights default to
+        uniform. The exact solvers check their answer on every pair (dual feasibility, complementary
+        slackness, marginals); the exit code is 0 only for a certified optimum (or a converged
+        Sinkhorn), 3 for an iteration limit, 4 for an infeasible problem, 5 for a failed certificate.
+        --plan writes the plan's nonzero entries as rows (source index, target index, mass).
+        Example: monge ot x.npy y.npy --map tx.npy --plot map.png --json
+        """)
+
+    enum Solver: String, ExpressibleByArgument, CaseIterable {
+        case auto, simplex, assignment, sinkhorn
+    }
+
+    @Argument(help: "Source points (.npy or .csv, [n, d]).") var source: String
+    @Argument(help: "Target points (.npy or .csv, [m, d]).") var target: String
+    @Option(help: "auto (assignment when n = m with uniform weights, else network simplex), simplex, assignment or sinkhorn.")
+    var solver: Solver = .auto
+    @Option(help: "Sinkhorn's regularisation ε (cost units); required with --solver sinkhorn.") var epsilon: Double?
+    @Option(help: "Ground cost: sqeuclidean, euclidean or pnorm:P.") var cost: String = "sqeuclidean"
+    @Option(help: "Source weights (.npy or .csv, n values; normalised totals must agree).") var sourceWeights: String?
+    @Option(help: "Target weights (.npy or .csv, m values).") var targetWeights: String?
+    @Option(help: "Stop after this many pivots (simplex) or sweeps (sinkhorn); the status says so.") var maxIterations: Int?
+    @Option(help: "Write the plan's entries (i, j, mass) to this .npy or .csv file.") var plan: String?
+    @Option(help: "Write T(x) (Monge map, or barycentric projection) to this .npy or .csv file.") var map: String?
+    @Option(help: "Draw the transport map (2-D points): .png, .svg or .pdf.") var plot: String?
+    @Flag(help: "Print one JSON object instead of a summary.") var json = false
+    @Flag(help: "No progress messages on stderr.") var quiet = false
+
+    func validate() throws {
+        if solver == .sinkhorn && epsilon == nil { throw ValidationError("--solver sinkhorn needs --epsilon") }
+        if let epsilon, !(epsilon > 0 && epsilon.isFinite) { throw ValidationError("--epsilon must be positive, got \(epsilon)") }
+        if let maxIterations, maxIterations <= 0 { throw ValidationError("--max-iterations must be positive") }
+        for path in [plan, map].compactMap({ $0 }) {
+            let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+            guard ext == "npy" || ext == "csv" else { throw ValidationError("\(path): expected a .npy or .csv file") }
+        }
+    }
+
+    func run() throws {
+        let start = Date()
+        let x = try ArrayFile.readMatrix(source, as: Double.self)
+        let y = try ArrayFile.readMatrix(target, as: Double.self)
+        let a = try sourceWeights.map { try Self.readVector($0) }
+        let b = try targetWeights.map { try Self.readVector($0) }
+        let geometry = try Geometry(x: x, y: y, cost: Cost(name: cost))
+        let problem = try TransportProblem(geometry: geometry, a: a, b: b)
+        let log: @Sendable (String) -> Void = { [quiet] message in
+            if !quiet { FileHandle.standardError.write(Data("ot: \(message)\n".utf8)) }
+        }
+        log("\(problem.n) → \(problem.m) points in \(x.columns)-D, cost \(geometry.cost)")
+
+        var summary: [String: Any] = ["n": problem.n, "m": problem.m, "cost_function": geometry.cost.description]
+        let status: SolverStatus
+        let mapped: Matrix<Double>
+        var planEntries: TransportPlan
+        if solver == .sinkhorn {
+            var sinkhorn = Sinkhorn(epsilon: epsilon!)
+            if let maxIterations { sinkhorn.maxIterations = maxIterations }
+            if !quiet { sinkhorn.progress = { eps, sweep, error in log("sinkhorn ε=\(eps) sweep \(sweep) marginal error \(error)") } }
+            let r = try sinkhorn.solve(problem)
+            status = r.status
+            planEntries = r.sparsePlan()
+            mapped = TransportMaps.barycentricProjection(planEntries, targets: y)
+            summary.merge(["solver": "sinkhorn", "cost": r.linearCost, "entropic_cost": r.entropicCost,
+                           "epsilon": r.epsilon, "status": r.status.rawValue, "iterations": r.iterations,
+                           "seconds": r.seconds, "converged": r.converged, "marginal_error": r.marginalError]) { $1 }
+        } else {
+            let method: ExactTransport.Method = solver == .auto ? .auto : (solver == .simplex ? .simplex : .assignment)
+            let r = try ExactTransport.solve(problem, method: method, maxIterations: maxIterations, progress: quiet ? nil : log)
+            status = r.status
+            planEntries = r.plan
+            mapped = TransportMaps.map(r, targets: y)
+            summary.merge(["solver": r.solver, "cost": r.cost, "status": r.status.rawValue, "iterations": r.iterations,
+                           "seconds": r.seconds, "potentials_dual_cost": r.certificate.dualCost,
+                           "certificate": Self.certificateJSON(r.certificate)]) { $1 }
+        }
+        summary["total_seconds"] = Date().timeIntervalSince(start)
+        summary["plan_entries"] = planEntries.entryCount
+
+        var outputs: [String] = []
+        if let plan {
+            let rows = (0..<planEntries.entryCount).map { k in
+                [Double(planEntries.sources[k]), Double(planEntries.targets[k]), planEntries.masses[k]]
+            }
+            let matrix = rows.isEmpty ? Matrix<Double>(rows: 0, columns: 3) : Matrix(rows)
+            try ArrayFile.write(matrix, to: plan, header: ["source", "target", "mass"])
+            outputs.append(plan)
+        }
+        if let map { try ArrayFile.write(mapped, to: map); outputs.append(map) }
+        if let plot {
+            guard x.columns == 2 else { throw MongeError.invalidArgument(name: "--plot", message: "needs 2-D points, got \(x.columns)-D") }
+            let title = String(format: "%@ (%@): cost %.6g", summary["solver"] as! String, status.rawValue, summary["cost"] as! Double)
+            _ = try TransportMapFigure(source: x, target: y, mapped: mapped, title: FigureTitle(title)).render(to: plot)
+            outputs.append(plot)
+        }
+        if !outputs.isEmpty {
+            var manifest = RunManifest.begin(command: "monge ot", parameters: [
+                "source": .string(source), "target": .string(target), "solver": .string(solver.rawValue),
+                "cost": .string(cost)])
+            manifest.finish(outputs: outputs, results: [
+                "cost": .number(summary["cost"] as! Double), "status": .string(status.rawValue),
+                "iterations": .integer(summary["iterations"] as! Int)])
+            for output in outputs { _ = try manifest.write(beside: output) }
+        }
+
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(Self.text(summary))
+        }
+        if status.exitCode != 0 { throw ExitCode(status.exitCode) }
+    }
+
+    static func certificateJSON(_ c: OptimalityCertificate) -> [String: Any] {
+        ["max_dual_violation": c.maxDualViolation, "max_slackness": c.maxSlackness,
+         "max_marginal_error": c.maxMarginalError, "duality_gap": c.dualityGap, "holds": c.holds,
+         "cost_tolerance": c.costTolerance, "mass_tolerance": c.massTolerance]
+    }
+
+    static func text(_ s: [String: Any]) -> String {
+        var lines = [
+            "solver      \(s["solver"]!)",
+            "n × m       \(s["n"]!) × \(s["m"]!)",
+            "cost        \(String(format: "%.12g", s["cost"] as! Double))",
+            "status      \(s["status"]!)",
+            "iterations  \(s["iterations"]!)",
+            "seconds     \(String(format: "%.3f", s["seconds"] as! Double))",
+        ]
+        if let c = s["certificate"] as? [String: Any] {
+            lines.append(String(format: "certificate max dual violation %.3g, max slackness %.3g, max marginal error %.3g (%@)",
+                                c["max_dual_violation"] as! Double, c["max_slackness"] as! Double,
+                                c["max_marginal_error"] as! Double, (c["holds"] as! Bool) ? "holds" : "FAILS"))
+        }
+        if let error = s["marginal_error"] as? Double {
+            lines.append(String(format: "marginal error %.3g (ε = %.3g, converged: %@)", error, s["epsilon"] as! Double,
+                                (s["converged"] as! Bool) ? "yes" : "no"))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A weight vector from a file holding one row or one column.
+    static func readVector(_ path: String) throws -> [Double] {
+        let m = try ArrayFile.readMatrix(path, as: Double.self)
+        guard m.rows == 1 || m.columns == 1 else {
+            throw MongeError.invalidFile(path: path, location: nil, message: "weights must be one row or one column, got \(m.rows)×\(m.columns)")
+        }
+        return m.storage
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import MongeCore
+import Testing
+import TestSupport
+
+@Suite("monge ot")
+struct OTCommandTests {
+    func json(_ text: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+    }
+
+    @Test func aTranslationIsTransportedExactlyWithItsCertificateAndFiles() throws {
+        let folder = TestSupport.temporaryFolder()
+        let x: Matrix<Double> = RandomStream(seed: 1).normalMatrix(rows: 60, columns: 2)
+        let y = x.map { $0 + 0.5 }  // W2² = 0.5² + 0.5², the map is the translation
+        try ArrayFile.write(x, to: folder + "/x.npy")
+        try ArrayFile.write(y, to: folder + "/y.csv")
+        let r = try TestSupport.monge(["ot", folder + "/x.npy", folder + "/y.csv", "--json", "--quiet",
+                                        "--plan", folder + "/plan.npy", "--map", folder + "/map.npy"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try json(r.stdout)
+        #expect(object["solver"] as? String == "multiscale-assignment")  // auto: n = m, uniform
+        #expect(object["status"] as? String == "optimal")
+        #expect(object["n"] as? Int == 60 && object["m"] as? Int == 60)
+        #expect(abs((object["cost"] as! Double) - 0.5) < 1e-12)
+        for key in ["iterations", "seconds"] { #expect(object[key] != nil, "\(key)") }
+        let certificate = object["certificate"] as! [String: Any]
+        for key in ["max_dual_violation", "max_slackness", "max_marginal_error"] {
+            #expect((certificate[key] as! Double) < 1e-9, "\(key)")
+        }
+        let map = try ArrayFile.readMatrix(folder + "/map.npy", as: Double.self)
+        #expect(map.maxAbsDifference(y) < 1e-15)
+        let plan = try ArrayFile.readMatrix(folder + "/plan.npy", as: Double.self)
+        #expect(plan.rows == 60 && plan.columns == 3)
+        #expect((0..<60).allSatisfy { plan[$0, 0] == plan[$0, 1] && abs(plan[$0, 2] - 1.0 / 60) < 1e-15 })
+        #expect(FileManager.default.fileExists(atPath: folder + "/map.npy.manifest.json"))
+    }
+
+    @Test func weightsGoToTheNetworkSimplexAndAPivotLimitIsAnExitCode() throws {
+        let folder = TestSupport.temporaryFolder()
+        try ArrayFile.write(RandomStream(seed: 2).normalMatrix(rows: 40, columns: 2, as: Double.self), to: folder + "/x.npy")
+        try ArrayFile.write(RandomStream(seed: 3).normalMatrix(rows: 30, columns: 2, as: Double.self), to: folder + "/y.npy")
+        let weights = (0..<40).map { Double($0 + 1) }
+        let total = weights.reduce(0, +)
+        try ArrayFile.write(try Matrix(rows: 40, columns: 1, storage: weights.map { $0 / total }), to: folder + "/a.csv")
+        let ok = try TestSupport.monge(["ot", folder + "/x.npy", folder + "/y.npy", "--source-weights", folder + "/a.csv", "--json", "--quiet"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(try json(ok.stdout)["solver"] as? String == "network-simplex")
+        let limited = try TestSupport.monge(["ot", folder + "/x.npy", folder + "/y.npy", "--solver", "simplex",
+                                             "--max-iterations", "2", "--json", "--quiet"])
+        #expect(limited.status == 3)
+        #expect(try json(limited.stdout)["status"] as? String == "iteration_limit")
+        let sinkhorn = try TestSupport.monge(["ot", folder + "/x.npy", folder + "/y.npy", "--solver", "sinkhorn",
+                                              "--epsilon", "0.01", "--max-iterations", "2", "--json", "--quiet"])
+        #expect(sinkhorn.status == 3)
+        #expect(try json(sinkhorn.stdout)["converged"] as? Bool == false)
+    }
+
+    @Test func badInputIsNamed() throws {
+        let folder = TestSupport.temporaryFolder()
+        try ArrayFile.write(Matrix<Double>([[0, 0], [1, .nan]]), to: folder + "/nan.csv")
+        try ArrayFile.write(Matrix<Double>([[0, 0], [1, 1]]), to: folder + "/ok.csv")
+        try ArrayFile.write(Matrix<Double>([[0, 0, 0]]), to: folder + "/threed.csv")
+        try ArrayFile.write(Matrix<Double>([[0.7], [-0.2]]), to: folder + "/negative.csv")
+        let nan = try TestSupport.monge(["ot", folder + "/nan.csv", folder + "/ok.csv"])
+        #expect(nan.status != 0 && nan.stderr.contains("source points"), "\(nan.stderr)")
+        let dims = try TestSupport.monge(["ot", folder + "/ok.csv", folder + "/threed.csv"])
+        #expect(dims.status != 0 && dims.stderr.contains("3-dimensional"), "\(dims.stderr)")
+        let negative = try TestSupport.monge(["ot", folder + "/ok.csv", folder + "/ok.csv", "--source-weights", folder + "/negative.csv"])
+        #expect(negative.status != 0 && negative.stderr.contains("negative"), "\(negative.stderr)")
+        let noEpsilon = try TestSupport.monge(["ot", folder + "/ok.csv", folder + "/ok.csv", "--solver", "sinkhorn"])
+        #expect(noEpsilon.status != 0 && noEpsilon.stderr.contains("--epsilon"), "\(noEpsilon.stderr)")
+    }
+}

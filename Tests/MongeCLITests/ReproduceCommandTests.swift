@@ -1,0 +1,51 @@
+import Foundation
+import MongeCore
+import Testing
+import TestSupport
+
+@Suite("monge reproduce ddib-2d")
+struct ReproduceCommandTests {
+    /// The quick reproduction at a reduced size, end to end: every column for every pair.
+    @Test func quickReproductionOnAReducedSize() throws {
+        let folder = TestSupport.temporaryFolder() + "/run"
+        let r = try TestSupport.monge([
+            "reproduce", "ddib-2d", "--quick", "--out", folder, "--n", "64", "--training-steps", "40",
+            "--training-points", "512", "--pairs", "moons:checkerboard,gaussians25:gaussians8",
+            "--cells", "ddim:4,heun:4,ddim:8", "--oracle-cells", "ddim:4,heun:4", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let csv = try String(contentsOfFile: folder + "/results.csv", encoding: .utf8)
+        let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let header = lines[0].map(String.init)
+        for column in ["pair", "solver", "steps", "n", "cost", "w2sq", "gap", "optimality", "monge_dev_mean",
+                       "monge_dev_max", "realism_w2", "floor_w2", "cycle_mean", "cycle_max"] {
+            #expect(header.contains(column), "missing column \(column)")
+        }
+        #expect(lines.count == 1 + 2 * 3)
+        for line in lines.dropFirst() {
+            #expect(line.count == header.count)
+            #expect(line.allSatisfy { !$0.isEmpty }, "empty cell in \(line)")
+        }
+        let pairs = Set(lines.dropFirst().map { String($0[header.firstIndex(of: "pair")!]) })
+        #expect(pairs == ["moons → checkerboard", "gaussians25 → gaussians8"])
+        let oracle = try String(contentsOfFile: folder + "/oracle_results.csv", encoding: .utf8)
+        #expect(oracle.split(separator: "\n").count == 1 + 2 * 2)
+        for file in ["results.md", "results.json", "plan.json", "manifest.json",
+                     "figures/map_moons__checkerboard.png", "figures/trajectories_moons__checkerboard.png",
+                     "figures/trained_optimality_vs_steps.png", "figures/oracle_map_2.png",
+                     "models/moons/model.safetensors", "pairs/moons__checkerboard/ddim-8/mapped.npy"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "missing \(file)")
+        }
+        #expect(r.stdout.contains("| trained | moons → checkerboard | ddim | 8 |"))
+    }
+
+    @Test func badInputIsNamed() throws {
+        let folder = TestSupport.temporaryFolder()
+        let unknown = try TestSupport.monge(["reproduce", "ddib-3d", "--out", folder + "/a"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("ddib-2d"), "\(unknown.stderr)")
+        let badPair = try TestSupport.monge(["reproduce", "ddib-2d", "--quick", "--pairs", "moons:nowhere", "--out", folder + "/b"])
+        #expect(badPair.status != 0 && badPair.stderr.contains("nowhere"), "\(badPair.stderr)")
+        let badCell = try TestSupport.monge(["reproduce", "ddib-2d", "--quick", "--cells", "euler:10", "--out", folder + "/c"])
+        #expect(badCell.status != 0 && badCell.stderr.contains("euler:10"), "\(badCell.stderr)")
+        #expect(TestSupport.files(in: folder).isEmpty)
+    }
+}
