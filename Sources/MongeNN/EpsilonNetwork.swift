@@ -43,16 +43,6 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
     /// Freshly initialised parameters (PyTorch's default linear init, DDIB's zero layers).
     public func initialParameters(seed: UInt64) -> [S] { layout.initialValues(seed: seed) }
 
-    /// Multiply–add count of one forward pass per row in training (as `bench_diffusion.py`
-    /// counts FLOPs: matrix products only, ×2 for FLOPs).
-    public var multiplyAddsPerRow: Int {
-        let w = config.width, d = config.dimension, e = config.timeEmbedding
-        switch config.architecture {
-        case .mlp: return (d + e) * w + (config.depth - 1) * w * w + w * d
-        case .residual: return e * w + w * w + d * w + config.depth * 3 * w * w + w * d
-        }
-    }
-
     // MARK: Training passes
 
     /// Runs the forward pass on `rows` rows (x is rows × D, row-major) with per-row timesteps,
@@ -61,6 +51,13 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
     /// index of row 0 in the whole batch (it addresses the dropout noise).
     public func forward(rows: Int, x: UnsafePointer<S>, timesteps: UnsafePointer<Int>, parameters: UnsafePointer<S>,
                         workspace: TrainingWorkspace<S>, dropout: DropoutNoise? = nil, firstRow: Int = 0) -> UnsafePointer<S> {
+        forwardPass(rows: rows, x: x, timesteps: timesteps, parameters: parameters, workspace: workspace, dropout: dropout,
+                    firstRow: firstRow)
+    }
+
+    @inline(__always)
+    func forwardPass(rows: Int, x: UnsafePointer<S>, timesteps: UnsafePointer<Int>, parameters: UnsafePointer<S>,
+                     workspace: TrainingWorkspace<S>, dropout: DropoutNoise?, firstRow: Int) -> UnsafePointer<S> {
         precondition(rows <= workspace.rows, "workspace holds \(workspace.rows) rows, asked for \(rows)")
         workspace.usedRows = rows
         switch (body, workspace.slots) {
@@ -80,6 +77,13 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
     /// workspace: adds ∂L/∂θ into `gradient` (layout order) and, when given, writes ∂L/∂x.
     public func backward(outputGradient: UnsafePointer<S>, parameters: UnsafePointer<S>, workspace: TrainingWorkspace<S>,
                          gradient: UnsafeMutablePointer<S>, inputGradient: UnsafeMutablePointer<S>? = nil) {
+        backwardPass(outputGradient: outputGradient, parameters: parameters, workspace: workspace, gradient: gradient,
+                     inputGradient: inputGradient)
+    }
+
+    @inline(__always)
+    func backwardPass(outputGradient: UnsafePointer<S>, parameters: UnsafePointer<S>, workspace: TrainingWorkspace<S>,
+                      gradient: UnsafeMutablePointer<S>, inputGradient: UnsafeMutablePointer<S>?) {
         let rows = workspace.usedRows
         switch (body, workspace.slots) {
         case let (.mlp(b), .mlp(s)):
@@ -156,6 +160,12 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
     /// on one thread.
     public func epsilon(rows: Int, x: UnsafePointer<S>, timestep t: Int, parameters p: UnsafePointer<S>,
                         packed: PackedParameters<S>, output: UnsafeMutablePointer<S>, workspace w: InferenceWorkspace<S>) {
+        epsilonPass(rows: rows, x: x, timestep: t, parameters: p, packed: packed, output: output, workspace: w)
+    }
+
+    @inline(__always)
+    func epsilonPass(rows: Int, x: UnsafePointer<S>, timestep t: Int, parameters p: UnsafePointer<S>,
+                     packed: PackedParameters<S>, output: UnsafeMutablePointer<S>, workspace w: InferenceWorkspace<S>) {
         precondition(t >= 0 && t < timesteps, "timestep \(t) outside 0..<\(timesteps)")
         let m = w.arena, tile = w.tileRows, d = dimension
         switch (body, w.slots) {
@@ -247,5 +257,27 @@ public final class InferenceWorkspace<S: NetworkScalar>: @unchecked Sendable {
         self.tileRows = tileRows
         self.arena = arena
         self.slots = slots
+    }
+}
+
+/// Float entry points compiled for Float inside this module: callers in other modules (the trainer,
+/// the samplers) would otherwise run the generic passes unspecialised. Same results as the generic
+/// methods; overload resolution picks these for `EpsilonNetwork<Float>`.
+extension EpsilonNetwork where S == Float {
+    public func forward(rows: Int, x: UnsafePointer<Float>, timesteps: UnsafePointer<Int>, parameters: UnsafePointer<Float>,
+                        workspace: TrainingWorkspace<Float>, dropout: DropoutNoise? = nil, firstRow: Int = 0) -> UnsafePointer<Float> {
+        forwardPass(rows: rows, x: x, timesteps: timesteps, parameters: parameters, workspace: workspace, dropout: dropout,
+                    firstRow: firstRow)
+    }
+
+    public func backward(outputGradient: UnsafePointer<Float>, parameters: UnsafePointer<Float>, workspace: TrainingWorkspace<Float>,
+                         gradient: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>? = nil) {
+        backwardPass(outputGradient: outputGradient, parameters: parameters, workspace: workspace, gradient: gradient,
+                     inputGradient: inputGradient)
+    }
+
+    public func epsilon(rows: Int, x: UnsafePointer<Float>, timestep t: Int, parameters p: UnsafePointer<Float>,
+                        packed: PackedParameters<Float>, output: UnsafeMutablePointer<Float>, workspace w: InferenceWorkspace<Float>) {
+        epsilonPass(rows: rows, x: x, timestep: t, parameters: p, packed: packed, output: output, workspace: w)
     }
 }
