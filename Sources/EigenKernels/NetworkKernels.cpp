@@ -11,6 +11,7 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <cstring>
+#include <immintrin.h>
 
 namespace {
 
@@ -150,20 +151,43 @@ void group_norm_backward(int64_t rows, int64_t cols, int64_t groups, const T *dy
     }
 }
 
+/// IEEE square root of a packet (Eigen's float psqrt is an approximation under EIGEN_FAST_MATH).
+inline Eigen::internal::Packet8f exact_sqrt(const Eigen::internal::Packet8f &x) { return _mm256_sqrt_ps(x); }
+inline Eigen::internal::Packet4d exact_sqrt(const Eigen::internal::Packet4d &x) { return _mm256_sqrt_pd(x); }
+
+/// One Adam element-packet: the same packet code for the body and (through a padded buffer)
+/// the tail, so every element gets identical arithmetic (std::sqrt would not vectorise anyway:
+/// it may set errno).
 template <typename T>
 void adam(int64_t count, T *p, const T *grad, T *m, T *v, T lr, T beta1, T beta2, T eps, T step,
           T bc2sqrt, T weight_decay, T gscale) {
-    const T decay = T(1) - lr * weight_decay;
-    for (int64_t k = 0; k < count; ++k) {
-        const T g = gscale * grad[k];
-        const T mk = beta1 * m[k] + (T(1) - beta1) * g;
-        const T vk = beta2 * v[k] + (T(1) - beta2) * (g * g);
-        m[k] = mk;
-        v[k] = vk;
-        T pk = weight_decay != T(0) ? p[k] * decay : p[k];
-        const T denominator = std::sqrt(vk) / bc2sqrt + eps;
-        pk -= step * (mk / denominator);
-        p[k] = pk;
+    using Packet = typename packet_traits<T>::type;
+    constexpr int P = unpacket_traits<Packet>::size;
+    using namespace Eigen::internal;
+    const Packet b1 = pset1<Packet>(beta1), b2 = pset1<Packet>(beta2), c1 = pset1<Packet>(T(1) - beta1),
+                 c2 = pset1<Packet>(T(1) - beta2), scale = pset1<Packet>(gscale), decay = pset1<Packet>(T(1) - lr * weight_decay),
+                 epsilon = pset1<Packet>(eps), stepSize = pset1<Packet>(step), bc2 = pset1<Packet>(bc2sqrt);
+    const bool decays = weight_decay != T(0);
+    auto update = [&](T *pp, const T *gp, T *mp, T *vp) {
+        const Packet g = pmul(scale, ploadu<Packet>(gp));
+        const Packet mk = padd(pmul(b1, ploadu<Packet>(mp)), pmul(c1, g));
+        const Packet vk = padd(pmul(b2, ploadu<Packet>(vp)), pmul(c2, pmul(g, g)));
+        pstoreu(mp, mk);
+        pstoreu(vp, vk);
+        Packet pk = ploadu<Packet>(pp);
+        if (decays) pk = pmul(pk, decay);
+        const Packet denominator = padd(pdiv(exact_sqrt(vk), bc2), epsilon);
+        pstoreu(pp, psub(pk, pmul(stepSize, pdiv(mk, denominator))));
+    };
+    int64_t k = 0;
+    for (; k + P <= count; k += P) update(p + k, grad + k, m + k, v + k);
+    if (k < count) {
+        alignas(64) T bp[P] = {}, bg[P] = {}, bm[P] = {}, bv[P] = {};
+        const size_t bytes = sizeof(T) * size_t(count - k);
+        std::memcpy(bp, p + k, bytes); std::memcpy(bg, grad + k, bytes);
+        std::memcpy(bm, m + k, bytes); std::memcpy(bv, v + k, bytes);
+        update(bp, bg, bm, bv);
+        std::memcpy(p + k, bp, bytes); std::memcpy(m + k, bm, bytes); std::memcpy(v + k, bv, bytes);
     }
 }
 
@@ -197,6 +221,24 @@ double mse_gradient(int64_t count, const T *pred, const T *target, T scale, T *g
         grad[k] = scale * difference;
     }
     return total;
+}
+
+template <typename T>
+void add_rows(int64_t rows, int64_t cols, T *z, const T *table, const int64_t *index) {
+    for (int64_t i = 0; i < rows; ++i) {
+        T *zr = z + i * cols;
+        const T *tr = table + index[i] * cols;
+        for (int64_t j = 0; j < cols; ++j) zr[j] += tr[j];
+    }
+}
+
+template <typename T>
+void scatter_add_rows(int64_t rows, int64_t cols, const T *x, const int64_t *index, T *out) {
+    for (int64_t i = 0; i < rows; ++i) {
+        const T *xr = x + i * cols;
+        T *orow = out + index[i] * cols;
+        for (int64_t j = 0; j < cols; ++j) orow[j] += xr[j];
+    }
 }
 
 }  // namespace
@@ -242,6 +284,14 @@ double mse_gradient(int64_t count, const T *pred, const T *target, T scale, T *g
     }                                                                                                 \
     extern "C" void ek_##prefix##multiply(int64_t count, T *y, const T *x) {                          \
         for (int64_t k = 0; k < count; ++k) y[k] *= x[k];                                             \
+    }                                                                                                 \
+    extern "C" void ek_##prefix##add_rows(int64_t rows, int64_t cols, T *z, const T *table,           \
+                                          const int64_t *index) {                                     \
+        add_rows<T>(rows, cols, z, table, index);                                                     \
+    }                                                                                                 \
+    extern "C" void ek_##prefix##scatter_add_rows(int64_t rows, int64_t cols, const T *x,             \
+                                                  const int64_t *index, T *out) {                     \
+        scatter_add_rows<T>(rows, cols, x, index, out);                                               \
     }
 
 EK_DEFINE(s, float)

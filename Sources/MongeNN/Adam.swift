@@ -70,31 +70,74 @@ public struct AdamState<S: NetworkScalar>: Sendable, Equatable {
     @discardableResult
     public mutating func update(_ parameters: inout [S], gradient: [S], config: AdamConfig) -> Double {
         precondition(parameters.count == m.count && gradient.count == m.count, "Adam: size mismatch")
-        let norm = gradient.withUnsafeBufferPointer { S.sumOfSquares(count: $0.count, $0.baseAddress!) }.squareRoot()
-        var scale = 1.0
-        if let clip = config.clipNorm, norm > clip {
-            // torch.nn.utils.clip_grad_norm_: coefficient max_norm / (norm + 1e-6).
-            scale = clip / (norm + 1e-6)
-        }
-        let lr = config.learningRate(atStep: step)
-        step += 1
-        let t = Double(step)
-        let stepSize = lr / (1 - pow(config.beta1, t))
-        let bc2sqrt = (1 - pow(config.beta2, t)).squareRoot()
         let count = parameters.count
+        let norm = gradient.withUnsafeBufferPointer { g in
+            (0..<AdamState.blockCount(count)).reduce(0.0) { $0 + AdamState.blockSumOfSquares(g.baseAddress!, count: count, block: $1) }
+        }.squareRoot()
+        let coefficients = begin(config: config, gradientNorm: norm)
         parameters.withUnsafeMutableBufferPointer { p in
             gradient.withUnsafeBufferPointer { g in
-                m.withUnsafeMutableBufferPointer { m in
-                    v.withUnsafeMutableBufferPointer { v in
-                        S.adam(count: count, p.baseAddress!, gradient: g.baseAddress!, m: m.baseAddress!, v: v.baseAddress!,
-                               lr: S(lr), beta1: S(config.beta1), beta2: S(config.beta2), epsilon: S(config.epsilon),
-                               step: S(stepSize), bc2sqrt: S(bc2sqrt), weightDecay: S(config.weightDecay),
-                               gradientScale: S(scale))
-                    }
-                }
+                apply(coefficients, to: p.baseAddress!, gradient: g.baseAddress!, range: 0..<count)
             }
         }
         return norm
+    }
+
+    /// The scalars of one Adam step: learning rate, bias corrections and the clipping scale.
+    public struct Coefficients: Sendable {
+        public let learningRate: Double
+        let stepSize: Double
+        let bc2sqrt: Double
+        let gradientScale: Double
+        let config: AdamConfig
+    }
+
+    /// The scalars of step `step + 1` for a gradient of L2 norm `gradientNorm` (clipped as
+    /// `torch.nn.utils.clip_grad_norm_`: scale max_norm/(norm + 1e-6) when the norm exceeds it).
+    public func coefficients(config: AdamConfig, gradientNorm norm: Double) -> Coefficients {
+        var scale = 1.0
+        if let clip = config.clipNorm, norm > clip { scale = clip / (norm + 1e-6) }
+        let lr = config.learningRate(atStep: step)
+        let t = Double(step + 1)
+        return Coefficients(learningRate: lr, stepSize: lr / (1 - pow(config.beta1, t)),
+                            bc2sqrt: (1 - pow(config.beta2, t)).squareRoot(), gradientScale: scale, config: config)
+    }
+
+    /// `coefficients`, then counts the step.
+    public mutating func begin(config: AdamConfig, gradientNorm norm: Double) -> Coefficients {
+        defer { step += 1 }
+        return coefficients(config: config, gradientNorm: norm)
+    }
+
+    /// Applies a step to the parameters in `range` (elementwise: any split of the range gives the
+    /// same result, so ranges may run on different threads).
+    public mutating func apply(_ c: Coefficients, to p: UnsafeMutablePointer<S>, gradient g: UnsafePointer<S>, range: Range<Int>) {
+        m.withUnsafeMutableBufferPointer { m in
+            v.withUnsafeMutableBufferPointer { v in
+                Self.apply(c, to: p, gradient: g, m: m.baseAddress!, v: v.baseAddress!, range: range)
+            }
+        }
+    }
+
+    /// `apply` on raw moment buffers (for callers that split the work over threads).
+    public static func apply(_ c: Coefficients, to p: UnsafeMutablePointer<S>, gradient g: UnsafePointer<S>,
+                             m: UnsafeMutablePointer<S>, v: UnsafeMutablePointer<S>, range: Range<Int>) {
+        let o = range.lowerBound
+        S.adam(count: range.count, p + o, gradient: g + o, m: m + o, v: v + o, lr: S(c.learningRate), beta1: S(c.config.beta1),
+               beta2: S(c.config.beta2), epsilon: S(c.config.epsilon), step: S(c.stepSize), bc2sqrt: S(c.bc2sqrt),
+               weightDecay: S(c.config.weightDecay), gradientScale: S(c.gradientScale))
+    }
+
+    /// Parameters per block of the gradient-norm sum: the norm is Σ over blocks in order of each
+    /// block's sum of squares, whatever the number of threads that computed the blocks.
+    public static var blockSize: Int { 32_768 }
+
+    public static func blockCount(_ count: Int) -> Int { (count + blockSize - 1) / blockSize }
+
+    /// Σ g² over block `block` of `count` values, accumulated in Double.
+    public static func blockSumOfSquares(_ g: UnsafePointer<S>, count: Int, block: Int) -> Double {
+        let start = block * blockSize
+        return S.sumOfSquares(count: min(blockSize, count - start), g + start)
     }
 }
 
@@ -126,9 +169,13 @@ public struct EMAConfig: Codable, Equatable, Sendable {
     /// average ← d·average + (1 − d)·parameters with d = decay(atStep: step).
     public func update<S: NetworkScalar>(_ average: inout [S], toward parameters: [S], step: Int) {
         precondition(average.count == parameters.count, "EMA: size mismatch")
-        let d = S(decay(atStep: step))
         average.withUnsafeMutableBufferPointer { a in
-            parameters.withUnsafeBufferPointer { p in S.ema(count: a.count, a.baseAddress!, p.baseAddress!, decay: d) }
+            parameters.withUnsafeBufferPointer { p in update(a.baseAddress!, toward: p.baseAddress!, range: 0..<a.count, step: step) }
         }
+    }
+
+    /// The update on `range` of raw buffers (elementwise: any split gives the same result).
+    public func update<S: NetworkScalar>(_ average: UnsafeMutablePointer<S>, toward p: UnsafePointer<S>, range: Range<Int>, step: Int) {
+        S.ema(count: range.count, average + range.lowerBound, p + range.lowerBound, decay: S(decay(atStep: step)))
     }
 }

@@ -43,16 +43,6 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
     /// Freshly initialised parameters (PyTorch's default linear init, DDIB's zero layers).
     public func initialParameters(seed: UInt64) -> [S] { layout.initialValues(seed: seed) }
 
-    /// Multiply–add count of one forward pass per row in training (as `bench_diffusion.py`
-    /// counts FLOPs: matrix products only, ×2 for FLOPs).
-    public var multiplyAddsPerRow: Int {
-        let w = config.width, d = config.dimension, e = config.timeEmbedding
-        switch config.architecture {
-        case .mlp: return (d + e) * w + (config.depth - 1) * w * w + w * d
-        case .residual: return e * w + w * w + d * w + config.depth * 3 * w * w + w * d
-        }
-    }
-
     // MARK: Training passes
 
     /// Runs the forward pass on `rows` rows (x is rows × D, row-major) with per-row timesteps,
@@ -61,15 +51,23 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
     /// index of row 0 in the whole batch (it addresses the dropout noise).
     public func forward(rows: Int, x: UnsafePointer<S>, timesteps: UnsafePointer<Int>, parameters: UnsafePointer<S>,
                         workspace: TrainingWorkspace<S>, dropout: DropoutNoise? = nil, firstRow: Int = 0) -> UnsafePointer<S> {
+        forwardPass(rows: rows, x: x, timesteps: timesteps, parameters: parameters, workspace: workspace, dropout: dropout,
+                    firstRow: firstRow)
+    }
+
+    @inline(__always)
+    func forwardPass(rows: Int, x: UnsafePointer<S>, timesteps: UnsafePointer<Int>, parameters: UnsafePointer<S>,
+                     workspace: TrainingWorkspace<S>, dropout: DropoutNoise?, firstRow: Int) -> UnsafePointer<S> {
         precondition(rows <= workspace.rows, "workspace holds \(workspace.rows) rows, asked for \(rows)")
         workspace.usedRows = rows
         switch (body, workspace.slots) {
         case let (.mlp(b), .mlp(s)):
             return UnsafePointer(b.forward(rows: rows, x: x, timesteps: timesteps, parameters: parameters,
-                                           embeddingTable: embedding, arena: workspace.arena, slots: s))
+                                           embeddingTable: embedding, arena: workspace.arena, levels: workspace.levels, slots: s))
         case let (.residual(b), .residual(s)):
             return UnsafePointer(b.forward(rows: rows, x: x, timesteps: timesteps, parameters: parameters, embeddingTable: embedding,
-                                           arena: workspace.arena, slots: s, dropout: dropout, firstRow: firstRow))
+                                           arena: workspace.arena, levels: workspace.levels, slots: s, dropout: dropout,
+                                           firstRow: firstRow))
         default:
             preconditionFailure("workspace made for another network")
         }
@@ -79,14 +77,21 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
     /// workspace: adds ∂L/∂θ into `gradient` (layout order) and, when given, writes ∂L/∂x.
     public func backward(outputGradient: UnsafePointer<S>, parameters: UnsafePointer<S>, workspace: TrainingWorkspace<S>,
                          gradient: UnsafeMutablePointer<S>, inputGradient: UnsafeMutablePointer<S>? = nil) {
+        backwardPass(outputGradient: outputGradient, parameters: parameters, workspace: workspace, gradient: gradient,
+                     inputGradient: inputGradient)
+    }
+
+    @inline(__always)
+    func backwardPass(outputGradient: UnsafePointer<S>, parameters: UnsafePointer<S>, workspace: TrainingWorkspace<S>,
+                      gradient: UnsafeMutablePointer<S>, inputGradient: UnsafeMutablePointer<S>?) {
         let rows = workspace.usedRows
         switch (body, workspace.slots) {
         case let (.mlp(b), .mlp(s)):
             b.backward(rows: rows, outputGradient: outputGradient, parameters: parameters, arena: workspace.arena,
-                       slots: s, gradient: gradient, inputGradient: inputGradient)
+                       levels: workspace.levels, slots: s, gradient: gradient, inputGradient: inputGradient)
         case let (.residual(b), .residual(s)):
             b.backward(rows: rows, outputGradient: outputGradient, parameters: parameters, arena: workspace.arena,
-                       slots: s, gradient: gradient, inputGradient: inputGradient)
+                       levels: workspace.levels, slots: s, gradient: gradient, inputGradient: inputGradient)
         default:
             preconditionFailure("workspace made for another network")
         }
@@ -100,7 +105,8 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         case let .mlp(b): slots = .mlp(b.slots(rows: rows, plan: &plan))
         case let .residual(b): slots = .residual(b.slots(rows: rows, plan: &plan))
         }
-        return TrainingWorkspace(rows: rows, arena: Arena(sizes: plan.sizes), slots: slots)
+        return TrainingWorkspace(rows: rows, arena: Arena(sizes: plan.sizes), levels: TimestepLevels(rows: rows, timesteps: timesteps),
+                                 slots: slots)
     }
 
     /// Convenience for tests and small batches: ε̂ for x with per-row timesteps, no dropout.
@@ -123,8 +129,9 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
 
     // MARK: Inference
 
-    /// Buffers for `epsilon` over tiles of `tileRows` rows (rounded up to a multiple of 8).
-    public func makeInferenceWorkspace(tileRows: Int = 256) -> InferenceWorkspace<S> {
+    /// Buffers for `epsilon` over tiles of `tileRows` rows (rounded up to a multiple of 8). 96 rows
+    /// keep a tile's activations in L2 beside a layer's weights (measured best at W = 128 and 256).
+    public func makeInferenceWorkspace(tileRows: Int = 96) -> InferenceWorkspace<S> {
         let tile = max(8, (tileRows + 7) / 8 * 8)
         var plan = ArenaPlan()
         let slots: InferenceWorkspace<S>.Slots
@@ -154,6 +161,12 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
     /// on one thread.
     public func epsilon(rows: Int, x: UnsafePointer<S>, timestep t: Int, parameters p: UnsafePointer<S>,
                         packed: PackedParameters<S>, output: UnsafeMutablePointer<S>, workspace w: InferenceWorkspace<S>) {
+        epsilonPass(rows: rows, x: x, timestep: t, parameters: p, packed: packed, output: output, workspace: w)
+    }
+
+    @inline(__always)
+    func epsilonPass(rows: Int, x: UnsafePointer<S>, timestep t: Int, parameters p: UnsafePointer<S>,
+                     packed: PackedParameters<S>, output: UnsafeMutablePointer<S>, workspace w: InferenceWorkspace<S>) {
         precondition(t >= 0 && t < timesteps, "timestep \(t) outside 0..<\(timesteps)")
         let m = w.arena, tile = w.tileRows, d = dimension
         switch (body, w.slots) {
@@ -216,12 +229,15 @@ public final class TrainingWorkspace<S: NetworkScalar>: @unchecked Sendable {
     /// The largest number of rows a pass may use.
     public let rows: Int
     let arena: Arena<S>
+    /// The distinct timesteps of the last forward pass.
+    let levels: TimestepLevels
     let slots: Slots
     var usedRows = 0
 
-    init(rows: Int, arena: Arena<S>, slots: Slots) {
+    init(rows: Int, arena: Arena<S>, levels: TimestepLevels, slots: Slots) {
         self.rows = rows
         self.arena = arena
+        self.levels = levels
         self.slots = slots
     }
 }
@@ -242,5 +258,27 @@ public final class InferenceWorkspace<S: NetworkScalar>: @unchecked Sendable {
         self.tileRows = tileRows
         self.arena = arena
         self.slots = slots
+    }
+}
+
+/// Float entry points compiled for Float inside this module: callers in other modules (the trainer,
+/// the samplers) would otherwise run the generic passes unspecialised. Same results as the generic
+/// methods; overload resolution picks these for `EpsilonNetwork<Float>`.
+extension EpsilonNetwork where S == Float {
+    public func forward(rows: Int, x: UnsafePointer<Float>, timesteps: UnsafePointer<Int>, parameters: UnsafePointer<Float>,
+                        workspace: TrainingWorkspace<Float>, dropout: DropoutNoise? = nil, firstRow: Int = 0) -> UnsafePointer<Float> {
+        forwardPass(rows: rows, x: x, timesteps: timesteps, parameters: parameters, workspace: workspace, dropout: dropout,
+                    firstRow: firstRow)
+    }
+
+    public func backward(outputGradient: UnsafePointer<Float>, parameters: UnsafePointer<Float>, workspace: TrainingWorkspace<Float>,
+                         gradient: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>? = nil) {
+        backwardPass(outputGradient: outputGradient, parameters: parameters, workspace: workspace, gradient: gradient,
+                     inputGradient: inputGradient)
+    }
+
+    public func epsilon(rows: Int, x: UnsafePointer<Float>, timestep t: Int, parameters p: UnsafePointer<Float>,
+                        packed: PackedParameters<Float>, output: UnsafeMutablePointer<Float>, workspace w: InferenceWorkspace<Float>) {
+        epsilonPass(rows: rows, x: x, timestep: t, parameters: p, packed: packed, output: output, workspace: w)
     }
 }

@@ -20,11 +20,12 @@ public struct Linear: Sendable, Equatable {
         bias = layout.add("\(name).bias", shape: [outputs], initialization: initialization)
     }
 
-    /// y ← x·W (+ y when `accumulate`), for `rows` rows; x has leading dimension `ldx`.
+    /// y ← x·W (+ y when `accumulate`), for `rows` rows; x has leading dimension `ldx`. With
+    /// `inputs`, only the first `inputs` rows of W (and columns of x) take part.
     @inline(__always)
     public func multiply<S: NetworkScalar>(rows: Int, _ x: UnsafePointer<S>, ldx: Int? = nil, parameters: UnsafePointer<S>,
-                                    into y: UnsafeMutablePointer<S>, accumulate: Bool = false) {
-        S.gemm(transposeA: false, transposeB: false, m: rows, n: outputs, k: inputs, alpha: 1,
+                                           inputs k: Int? = nil, into y: UnsafeMutablePointer<S>, accumulate: Bool = false) {
+        S.gemm(transposeA: false, transposeB: false, m: rows, n: outputs, k: k ?? inputs, alpha: 1,
                a: x, lda: ldx ?? inputs, b: parameters + weight, ldb: outputs,
                beta: accumulate ? 1 : 0, c: y, ldc: outputs)
     }

@@ -28,12 +28,16 @@ struct MLPBody: Sendable {
     /// Buffers of a training pass over `rows` rows.
     struct Slots: Sendable {
         var input = 0, output = 0, gradientA = 0, gradientB = 0
+        var levelEmbedding = 0, levelFeatures = 0, levelGradient = 0
         var hidden: [Int] = [], aux: [Int] = []
     }
 
     func slots(rows: Int, plan: inout ArenaPlan) -> Slots {
         var s = Slots()
-        s.input = plan.next(rows * (dimension + embedding))
+        s.input = plan.next(rows * dimension)
+        s.levelEmbedding = plan.next(rows * embedding)
+        s.levelFeatures = plan.next(rows * width)
+        s.levelGradient = plan.next(rows * width)
         for _ in 0..<depth {
             s.hidden.append(plan.next(rows * width))
             s.aux.append(plan.next(activation.needsAux ? rows * width : 0))
@@ -44,16 +48,28 @@ struct MLPBody: Sendable {
         return s
     }
 
+    /// The first layer splits as [x, temb(t)]·W_in = x·W_x + temb(t)·W_t: the second term is
+    /// computed once per distinct timestep of the chunk (`TimestepLevels`) and added by row.
     func forward<S: NetworkScalar>(rows n: Int, x: UnsafePointer<S>, timesteps: UnsafePointer<Int>, parameters p: UnsafePointer<S>,
-                                   embeddingTable: TimeEmbedding<S>, arena: Arena<S>, slots s: Slots) -> UnsafeMutablePointer<S> {
-        let columns = dimension + embedding
+                                   embeddingTable: TimeEmbedding<S>, arena: Arena<S>, levels: TimestepLevels,
+                                   slots s: Slots) -> UnsafeMutablePointer<S> {
         let x0 = arena[s.input]
-        for i in 0..<n { (x0 + i * columns).update(from: x + i * dimension, count: dimension) }
-        embeddingTable.gather(rows: n, timesteps: timesteps, into: x0, ld: columns, column: dimension)
-        for l in 0..<depth {
-            let layer = l == 0 ? input : hidden[l - 1]
+        x0.update(from: x, count: n * dimension)
+        levels.build(timesteps, rows: n)
+        let u = levels.count
+        levels.levels.withUnsafeBufferPointer {
+            embeddingTable.gather(rows: u, timesteps: $0.baseAddress!, into: arena[s.levelEmbedding], ld: embedding)
+        }
+        let features = arena[s.levelFeatures], h0 = arena[s.hidden[0]]
+        S.gemm(transposeA: false, transposeB: false, m: u, n: width, k: embedding, alpha: 1, a: arena[s.levelEmbedding],
+               lda: embedding, b: p + input.weight + dimension * width, ldb: width, beta: 0, c: features, ldc: width)
+        input.multiply(rows: n, x0, ldx: dimension, parameters: p, inputs: dimension, into: h0)
+        levels.index.withUnsafeBufferPointer { S.addRows(rows: n, columns: width, h0, table: features, index: $0.baseAddress!) }
+        activation.apply(rows: n, columns: width, h0, bias: p + input.bias, slope: slope, aux: activation.needsAux ? arena[s.aux[0]] : nil)
+        for l in 1..<depth {
+            let layer = hidden[l - 1]
             let h = arena[s.hidden[l]]
-            layer.multiply(rows: n, l == 0 ? UnsafePointer(x0) : UnsafePointer(arena[s.hidden[l - 1]]), parameters: p, into: h)
+            layer.multiply(rows: n, arena[s.hidden[l - 1]], parameters: p, into: h)
             activation.apply(rows: n, columns: width, h, bias: p + layer.bias, slope: slope, aux: activation.needsAux ? arena[s.aux[l]] : nil)
         }
         let out = arena[s.output]
@@ -63,26 +79,34 @@ struct MLPBody: Sendable {
     }
 
     func backward<S: NetworkScalar>(rows n: Int, outputGradient: UnsafePointer<S>, parameters p: UnsafePointer<S>,
-                                    arena: Arena<S>, slots s: Slots, gradient g: UnsafeMutablePointer<S>,
+                                    arena: Arena<S>, levels: TimestepLevels, slots s: Slots, gradient g: UnsafeMutablePointer<S>,
                                     inputGradient dx: UnsafeMutablePointer<S>?) {
         output.accumulateGradient(rows: n, input: arena[s.hidden[depth - 1]], outputGradient: outputGradient, gradient: g)
         var current = arena[s.gradientA], other = arena[s.gradientB]
         output.inputGradient(rows: n, outputGradient: outputGradient, parameters: p, into: current)
         for l in stride(from: depth - 1, through: 0, by: -1) {
-            activation.backward(rows: n, columns: width, current, output: arena[s.hidden[l]], aux: activation.needsAux ? arena[s.aux[l]] : nil, slope: slope)
+            activation.backward(rows: n, columns: width, current, output: arena[s.hidden[l]],
+                                aux: activation.needsAux ? arena[s.aux[l]] : nil, slope: slope)
             if l > 0 {
                 let layer = hidden[l - 1]
                 layer.accumulateGradient(rows: n, input: arena[s.hidden[l - 1]], outputGradient: current, gradient: g)
                 layer.inputGradient(rows: n, outputGradient: current, parameters: p, into: other)
                 swap(&current, &other)
-            } else {
-                input.accumulateGradient(rows: n, input: arena[s.input], outputGradient: current, gradient: g)
-                if let dx {
-                    // dx = dz·W_xᵀ with W_x the first `dimension` rows of W_in.
-                    S.gemm(transposeA: false, transposeB: true, m: n, n: dimension, k: width, alpha: 1,
-                           a: current, lda: width, b: p + input.weight, ldb: width, beta: 0, c: dx, ldc: dimension)
-                }
             }
+        }
+        // First layer: dW_x += xᵀ·dz, db += Σ dz, dW_t += temb(levels)ᵀ·(dz summed per timestep).
+        S.gemm(transposeA: true, transposeB: false, m: dimension, n: width, k: n, alpha: 1, a: arena[s.input], lda: dimension,
+               b: current, ldb: width, beta: 1, c: g + input.weight, ldc: width)
+        S.addColumnSums(rows: n, columns: width, current, into: g + input.bias)
+        let u = levels.count, perLevel = arena[s.levelGradient]
+        perLevel.update(repeating: 0, count: u * width)
+        levels.index.withUnsafeBufferPointer { S.scatterAddRows(rows: n, columns: width, current, index: $0.baseAddress!, into: perLevel) }
+        S.gemm(transposeA: true, transposeB: false, m: embedding, n: width, k: u, alpha: 1, a: arena[s.levelEmbedding], lda: embedding,
+               b: perLevel, ldb: width, beta: 1, c: g + input.weight + dimension * width, ldc: width)
+        if let dx {
+            // dx = dz·W_xᵀ with W_x the first `dimension` rows of W_in.
+            S.gemm(transposeA: false, transposeB: true, m: n, n: dimension, k: width, alpha: 1,
+                   a: current, lda: width, b: p + input.weight, ldb: width, beta: 0, c: dx, ldc: dimension)
         }
     }
 

@@ -25,6 +25,9 @@ public protocol NetworkScalar: MatrixScalar {
                             scale: Self, gradient: UnsafeMutablePointer<Self>) -> Double
     static func add(count: Int, _ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>)
     static func multiply(count: Int, _ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>)
+    static func addRows(rows: Int, columns: Int, _ z: UnsafeMutablePointer<Self>, table: UnsafePointer<Self>, index: UnsafePointer<Int64>)
+    static func scatterAddRows(rows: Int, columns: Int, _ x: UnsafePointer<Self>, index: UnsafePointer<Int64>,
+                               into out: UnsafeMutablePointer<Self>)
     static func packedWeightsCount(inputs: Int, outputs: Int) -> Int
     static func packWeights(inputs: Int, outputs: Int, _ w: UnsafePointer<Self>, ld: Int, transposed: Bool,
                             into packed: UnsafeMutablePointer<Self>)
@@ -80,6 +83,14 @@ extension Float: NetworkScalar {
     }
     @inlinable public static func packedWeightsCount(inputs: Int, outputs: Int) -> Int {
         Int(ek_spacked_weights_count(Int64(inputs), Int64(outputs)))
+    }
+    @inlinable public static func addRows(rows: Int, columns: Int, _ z: UnsafeMutablePointer<Float>, table: UnsafePointer<Float>,
+                                          index: UnsafePointer<Int64>) {
+        ek_sadd_rows(Int64(rows), Int64(columns), z, table, index)
+    }
+    @inlinable public static func scatterAddRows(rows: Int, columns: Int, _ x: UnsafePointer<Float>, index: UnsafePointer<Int64>,
+                                                 into out: UnsafeMutablePointer<Float>) {
+        ek_sscatter_add_rows(Int64(rows), Int64(columns), x, index, out)
     }
     @inlinable public static func packWeights(inputs: Int, outputs: Int, _ w: UnsafePointer<Float>, ld: Int, transposed: Bool,
                                               into packed: UnsafeMutablePointer<Float>) {
@@ -140,6 +151,14 @@ extension Double: NetworkScalar {
     }
     @inlinable public static func packedWeightsCount(inputs: Int, outputs: Int) -> Int {
         Int(ek_dpacked_weights_count(Int64(inputs), Int64(outputs)))
+    }
+    @inlinable public static func addRows(rows: Int, columns: Int, _ z: UnsafeMutablePointer<Double>, table: UnsafePointer<Double>,
+                                          index: UnsafePointer<Int64>) {
+        ek_dadd_rows(Int64(rows), Int64(columns), z, table, index)
+    }
+    @inlinable public static func scatterAddRows(rows: Int, columns: Int, _ x: UnsafePointer<Double>, index: UnsafePointer<Int64>,
+                                                 into out: UnsafeMutablePointer<Double>) {
+        ek_dscatter_add_rows(Int64(rows), Int64(columns), x, index, out)
     }
     @inlinable public static func packWeights(inputs: Int, outputs: Int, _ w: UnsafePointer<Double>, ld: Int, transposed: Bool,
                                               into packed: UnsafeMutablePointer<Double>) {

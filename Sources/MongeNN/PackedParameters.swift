@@ -1,11 +1,8 @@
-/// A matrix to pack: the first `inputs` rows of the `[inputs…, outputs]` weight at `weight`,
-/// as is (`transposed` false, for x·W) or transposed (for dy·Wᵀ).
+/// A matrix to pack: the first `inputs` rows of the `[inputs…, outputs]` weight at `weight`.
 struct PackedLayer {
     let weight: Int
     let inputs: Int
     let outputs: Int
-    let transposed: Bool
-    var key: Int { transposed ? ~weight : weight }
 }
 
 /// A network's weight matrices packed into the column panels of the dense kernel
@@ -23,11 +20,10 @@ public final class PackedParameters<S: NetworkScalar>: @unchecked Sendable {
         var offsets: [Int: Int] = [:]
         var unique: [PackedLayer] = []
         var total = 0
-        for layer in layers where offsets[layer.key] == nil {
-            offsets[layer.key] = total
+        for layer in layers where offsets[layer.weight] == nil {
+            offsets[layer.weight] = total
             unique.append(layer)
-            total += layer.transposed ? S.packedWeightsCount(inputs: layer.outputs, outputs: layer.inputs)
-                : S.packedWeightsCount(inputs: layer.inputs, outputs: layer.outputs)
+            total += S.packedWeightsCount(inputs: layer.inputs, outputs: layer.outputs)
         }
         self.layers = unique
         self.offsets = offsets
@@ -45,22 +41,15 @@ public final class PackedParameters<S: NetworkScalar>: @unchecked Sendable {
     /// Repacks every layer from `parameters`.
     func update(from parameters: UnsafePointer<S>) {
         for layer in layers {
-            // The full weight has `outputs` columns whatever the number of rows packed.
-            let target = storage + offsets[layer.key]!
-            if layer.transposed {
-                S.packWeights(inputs: layer.outputs, outputs: layer.inputs, parameters + layer.weight, ld: layer.outputs,
-                              transposed: true, into: target)
-            } else {
-                S.packWeights(inputs: layer.inputs, outputs: layer.outputs, parameters + layer.weight, ld: layer.outputs,
-                              transposed: false, into: target)
-            }
+            S.packWeights(inputs: layer.inputs, outputs: layer.outputs, parameters + layer.weight, ld: layer.outputs,
+                          transposed: false, into: storage + offsets[layer.weight]!)
         }
     }
 
-    /// The panels under `key` (a weight offset, or its bitwise complement for the transpose).
+    /// The panels of the layer whose weight starts at `weight`.
     @inline(__always)
-    func panels(_ key: Int) -> UnsafePointer<S> {
-        guard let offset = offsets[key] else { preconditionFailure("layer \(key) was not packed") }
+    func panels(_ weight: Int) -> UnsafePointer<S> {
+        guard let offset = offsets[weight] else { preconditionFailure("layer at \(weight) was not packed") }
         return UnsafePointer(storage + offset)
     }
 
@@ -70,12 +59,12 @@ public final class PackedParameters<S: NetworkScalar>: @unchecked Sendable {
 extension Linear {
     /// The forward product of this layer (first `inputs` rows of W).
     func forwardPacking(inputs: Int? = nil) -> PackedLayer {
-        .init(weight: weight, inputs: inputs ?? self.inputs, outputs: outputs, transposed: false)
+        .init(weight: weight, inputs: inputs ?? self.inputs, outputs: outputs)
     }
 
     /// y = act(x·W + bias) (or act(y + x·W + bias) when `accumulate`) with the packed weights;
     /// `inputs` may be fewer than the layer's (a leading block of W's rows, as packed). With SiLU
-    /// and `aux`, σ of the pre-activation is kept for the backward pass.
+    /// and `aux`, σ of the pre-activation is kept (what a backward pass would need).
     @inline(__always)
     func dense<S: NetworkScalar>(rows: Int, _ x: UnsafePointer<S>, inputs: Int? = nil, packed: PackedParameters<S>,
                                  bias: UnsafePointer<S>?, accumulate: Bool = false, activation: Activation? = nil,

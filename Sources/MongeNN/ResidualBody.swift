@@ -85,12 +85,14 @@ struct ResidualBody: Sendable {
     // MARK: Training
 
     struct BlockSlots: Sendable {
-        var xhat1 = 0, rstd1 = 0, a1 = 0, s1 = 0, xhat2 = 0, rstd2 = 0, a2 = 0, s2 = 0, mask = 0, d2 = 0, bias = 0
+        var xhat1 = 0, rstd1 = 0, a1 = 0, s1 = 0, xhat2 = 0, rstd2 = 0, a2 = 0, s2 = 0, mask = 0, d2 = 0
     }
 
+    /// Training buffers. Time features (embedding, t1, e, and their gradients) have one row per
+    /// distinct timestep of the chunk (`TimestepLevels`), at most `rows`.
     struct Slots: Sendable {
-        var x = 0, embedding = 0, t1 = 0, t1aux = 0, e = 0, eaux = 0, h = 0, z = 0
-        var xhat = 0, rstd = 0, a = 0, s = 0, output = 0, dh = 0, scratch1 = 0, scratch2 = 0, de = 0
+        var x = 0, embedding = 0, t1 = 0, t1aux = 0, e = 0, eaux = 0, h = 0, z = 0, timeRows = 0
+        var xhat = 0, rstd = 0, a = 0, s = 0, output = 0, dh = 0, scratch1 = 0, scratch2 = 0, de = 0, levelGradient = 0
         var blocks: [BlockSlots] = []
     }
 
@@ -104,6 +106,7 @@ struct ResidualBody: Sendable {
         s.e = plan.next(n * width); s.eaux = plan.next(aux)
         s.h = plan.next(n * width)
         s.z = plan.next(n * width)
+        s.timeRows = plan.next(n * width)
         for _ in blocks {
             var b = BlockSlots()
             b.xhat1 = plan.next(normed); b.rstd1 = plan.next(stats)
@@ -112,7 +115,6 @@ struct ResidualBody: Sendable {
             b.a2 = plan.next(n * width); b.s2 = plan.next(aux)
             b.mask = plan.next(dropout > 0 ? n * width : 0)
             b.d2 = plan.next(dropout > 0 ? n * width : 0)
-            b.bias = plan.next(width)
             s.blocks.append(b)
         }
         s.xhat = plan.next(normed); s.rstd = plan.next(stats)
@@ -122,32 +124,38 @@ struct ResidualBody: Sendable {
         s.scratch1 = plan.next(n * width)
         s.scratch2 = plan.next(n * width)
         s.de = plan.next(n * width)
+        s.levelGradient = plan.next(n * width)
         return s
     }
 
     func forward<S: NetworkScalar>(rows n: Int, x: UnsafePointer<S>, timesteps: UnsafePointer<Int>, parameters p: UnsafePointer<S>,
-                                   embeddingTable: TimeEmbedding<S>, arena m: Arena<S>, slots s: Slots,
+                                   embeddingTable: TimeEmbedding<S>, arena m: Arena<S>, levels: TimestepLevels, slots s: Slots,
                                    dropout noise: DropoutNoise?, firstRow: Int) -> UnsafeMutablePointer<S> {
         let aux = activation.needsAux
         m[s.x].update(from: x, count: n * dimension)
-        embeddingTable.gather(rows: n, timesteps: timesteps, into: m[s.embedding], ld: embedding)
-        time0.multiply(rows: n, m[s.embedding], parameters: p, into: m[s.t1])
-        activation.apply(rows: n, columns: width, m[s.t1], bias: p + time0.bias, slope: slope, aux: aux ? m[s.t1aux] : nil)
-        time1.multiply(rows: n, m[s.t1], parameters: p, into: m[s.e])
-        activation.apply(rows: n, columns: width, m[s.e], bias: p + time1.bias, slope: slope, aux: aux ? m[s.eaux] : nil)
-        let h = m[s.h], z = m[s.z]
+        // The time path, once per distinct timestep.
+        levels.build(timesteps, rows: n)
+        let u = levels.count
+        levels.levels.withUnsafeBufferPointer {
+            embeddingTable.gather(rows: u, timesteps: $0.baseAddress!, into: m[s.embedding], ld: embedding)
+        }
+        time0.multiply(rows: u, m[s.embedding], parameters: p, into: m[s.t1])
+        activation.apply(rows: u, columns: width, m[s.t1], bias: p + time0.bias, slope: slope, aux: aux ? m[s.t1aux] : nil)
+        time1.multiply(rows: u, m[s.t1], parameters: p, into: m[s.e])
+        activation.apply(rows: u, columns: width, m[s.e], bias: p + time1.bias, slope: slope, aux: aux ? m[s.eaux] : nil)
+        let h = m[s.h], z = m[s.z], timeRows = m[s.timeRows]
         input.multiply(rows: n, m[s.x], parameters: p, into: h)
         addBias(rows: n, columns: width, h, bias: p + input.bias)
         for (k, block) in blocks.enumerated() {
             let b = s.blocks[k]
             normForward(block.norm1, rows: n, h, parameters: p, xhat: m[b.xhat1], rstd: m[b.rstd1], into: m[b.a1])
             activation.apply(rows: n, columns: width, m[b.a1], bias: nil, slope: slope, aux: aux ? m[b.s1] : nil)
+            // z = a1·W₁ + (e·W_t + b_t + b₁)[timestep of the row].
+            block.time.multiply(rows: u, m[s.e], parameters: p, into: timeRows)
+            addBias(rows: u, columns: width, timeRows, bias: p + block.time.bias)
+            addBias(rows: u, columns: width, timeRows, bias: p + block.linear1.bias)
             block.linear1.multiply(rows: n, m[b.a1], parameters: p, into: z)
-            block.time.multiply(rows: n, m[s.e], parameters: p, into: z, accumulate: true)
-            let bias = m[b.bias]
-            bias.update(from: p + block.linear1.bias, count: width)
-            S.add(count: width, bias, p + block.time.bias)
-            addBias(rows: n, columns: width, z, bias: bias)
+            levels.index.withUnsafeBufferPointer { S.addRows(rows: n, columns: width, z, table: timeRows, index: $0.baseAddress!) }
             normForward(block.norm2, rows: n, z, parameters: p, xhat: m[b.xhat2], rstd: m[b.rstd2], into: m[b.a2])
             activation.apply(rows: n, columns: width, m[b.a2], bias: nil, slope: slope, aux: aux ? m[b.s2] : nil)
             var dropped = m[b.a2]
@@ -174,15 +182,16 @@ struct ResidualBody: Sendable {
     }
 
     func backward<S: NetworkScalar>(rows n: Int, outputGradient dOut: UnsafePointer<S>, parameters p: UnsafePointer<S>,
-                                    arena m: Arena<S>, slots s: Slots, gradient g: UnsafeMutablePointer<S>,
+                                    arena m: Arena<S>, levels: TimestepLevels, slots s: Slots, gradient g: UnsafeMutablePointer<S>,
                                     inputGradient dx: UnsafeMutablePointer<S>?) {
         let aux = activation.needsAux
-        let dh = m[s.dh], t1 = m[s.scratch1], t2 = m[s.scratch2], de = m[s.de]
+        let u = levels.count
+        let dh = m[s.dh], t1 = m[s.scratch1], t2 = m[s.scratch2], de = m[s.de], perLevel = m[s.levelGradient]
         output.accumulateGradient(rows: n, input: m[s.a], outputGradient: dOut, gradient: g)
         output.inputGradient(rows: n, outputGradient: dOut, parameters: p, into: dh)
         activation.backward(rows: n, columns: width, dh, output: m[s.a], aux: aux ? m[s.s] : nil, slope: slope)
         normBackward(outputNorm, rows: n, dh, xhat: m[s.xhat], rstd: m[s.rstd], parameters: p, gradient: g)
-        de.update(repeating: 0, count: n * width)
+        de.update(repeating: 0, count: u * width)
         for k in stride(from: blocks.count - 1, through: 0, by: -1) {
             let block = blocks[k], b = s.blocks[k]
             // h_out = h_in + o: the gradient of o is dh.
@@ -192,8 +201,11 @@ struct ResidualBody: Sendable {
             activation.backward(rows: n, columns: width, t1, output: m[b.a2], aux: aux ? m[b.s2] : nil, slope: slope)
             normBackward(block.norm2, rows: n, t1, xhat: m[b.xhat2], rstd: m[b.rstd2], parameters: p, gradient: g)
             block.linear1.accumulateGradient(rows: n, input: m[b.a1], outputGradient: t1, gradient: g)
-            block.time.accumulateGradient(rows: n, input: m[s.e], outputGradient: t1, gradient: g)
-            block.time.inputGradient(rows: n, outputGradient: t1, parameters: p, into: de, accumulate: true)
+            // The time projection saw one row per timestep: sum dz per timestep first.
+            perLevel.update(repeating: 0, count: u * width)
+            levels.index.withUnsafeBufferPointer { S.scatterAddRows(rows: n, columns: width, t1, index: $0.baseAddress!, into: perLevel) }
+            block.time.accumulateGradient(rows: u, input: m[s.e], outputGradient: perLevel, gradient: g)
+            block.time.inputGradient(rows: u, outputGradient: perLevel, parameters: p, into: de, accumulate: true)
             block.linear1.inputGradient(rows: n, outputGradient: t1, parameters: p, into: t2)
             activation.backward(rows: n, columns: width, t2, output: m[b.a1], aux: aux ? m[b.s1] : nil, slope: slope)
             normBackward(block.norm1, rows: n, t2, xhat: m[b.xhat1], rstd: m[b.rstd1], parameters: p, gradient: g)
@@ -201,11 +213,11 @@ struct ResidualBody: Sendable {
         }
         input.accumulateGradient(rows: n, input: m[s.x], outputGradient: dh, gradient: g)
         if let dx { input.inputGradient(rows: n, outputGradient: dh, parameters: p, into: dx) }
-        activation.backward(rows: n, columns: width, de, output: m[s.e], aux: aux ? m[s.eaux] : nil, slope: slope)
-        time1.accumulateGradient(rows: n, input: m[s.t1], outputGradient: de, gradient: g)
-        time1.inputGradient(rows: n, outputGradient: de, parameters: p, into: t2)
-        activation.backward(rows: n, columns: width, t2, output: m[s.t1], aux: aux ? m[s.t1aux] : nil, slope: slope)
-        time0.accumulateGradient(rows: n, input: m[s.embedding], outputGradient: t2, gradient: g)
+        activation.backward(rows: u, columns: width, de, output: m[s.e], aux: aux ? m[s.eaux] : nil, slope: slope)
+        time1.accumulateGradient(rows: u, input: m[s.t1], outputGradient: de, gradient: g)
+        time1.inputGradient(rows: u, outputGradient: de, parameters: p, into: t2)
+        activation.backward(rows: u, columns: width, t2, output: m[s.t1], aux: aux ? m[s.t1aux] : nil, slope: slope)
+        time0.accumulateGradient(rows: u, input: m[s.embedding], outputGradient: t2, gradient: g)
     }
 
     // MARK: Inference at one timestep

@@ -89,6 +89,14 @@ void ek_dadd(int64_t count, double *y, const double *x);
 void ek_smultiply(int64_t count, float *y, const float *x);
 void ek_dmultiply(int64_t count, double *y, const double *x);
 
+/// z[i, :] += table[index[i], :] (a row of per-timestep features added to every sample of it).
+void ek_sadd_rows(int64_t rows, int64_t cols, float *z, const float *table, const int64_t *index);
+void ek_dadd_rows(int64_t rows, int64_t cols, double *z, const double *table, const int64_t *index);
+
+/// out[index[i], :] += x[i, :] for i in order (the transpose of `ek_*add_rows`).
+void ek_sscatter_add_rows(int64_t rows, int64_t cols, const float *x, const int64_t *index, float *out);
+void ek_dscatter_add_rows(int64_t rows, int64_t cols, const double *x, const int64_t *index, double *out);
+
 /// Scalars of W (k × n) packed by `ek_*pack_weights`: k times n rounded up to the panel width.
 int64_t ek_spacked_weights_count(int64_t k, int64_t n);
 int64_t ek_dpacked_weights_count(int64_t k, int64_t n);

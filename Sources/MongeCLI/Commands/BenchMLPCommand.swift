@@ -38,6 +38,9 @@ struct BenchMLP: ParsableCommand {
     @Option(help: "DDIM steps.")
     var ddimSteps: Int = 100
 
+    @Flag(help: "Time DDIM through the library's sampler (Sampler.sample / Sampler.encode with NetworkDenoiser) instead of the plain loop.")
+    var sampler = false
+
     @Option(help: "Python with torch: also time PyTorch on the same work, alternating with Monge rep by rep.")
     var python: String?
 
@@ -79,7 +82,17 @@ struct BenchMLP: ParsableCommand {
         let unit: String
         let flops: Double  // per rep
         var monge: [Double] = []
+        /// Monge's CPU seconds (all threads) per rep: on a shared machine, FLOPs per CPU-second
+        /// show the code's efficiency where wall-clock rates show the load.
+        var mongeCPU: [Double] = []
         var torch: [Double] = []
+    }
+
+    /// CPU time of this process (all threads), in seconds.
+    static func cpuSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + 1e-9 * Double(t.tv_nsec)
     }
 
     func run() throws {
@@ -102,9 +115,10 @@ struct BenchMLP: ParsableCommand {
                 var m = Measurement(name: "W \(width) train batch \(batch)", work: Double(steps), unit: "steps/s",
                                     flops: trainFlops * Double(batch * steps))
                 for _ in 0..<reps {
-                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    let t0 = DispatchTime.now().uptimeNanoseconds, c0 = BenchMLP.cpuSeconds()
                     for _ in 0..<steps { trainer.step() }
                     m.monge.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+                    m.mongeCPU.append(BenchMLP.cpuSeconds() - c0)
                     if let peer { m.torch.append(try peer.ask("train \(width) \(batch) \(steps)")) }
                 }
                 log(m)
@@ -112,15 +126,29 @@ struct BenchMLP: ParsableCommand {
             }
             let parameters = network.initialParameters(seed: 0)
             for invert in [false, true] {
-                var m = Measurement(name: "W \(width) DDIM \(invert ? "inversion" : "sampling")", work: Double(points * ddimSteps),
+                var m = Measurement(name: "W \(width) DDIM \(invert ? "inversion" : "sampling")\(sampler ? " (Sampler)" : "")", work: Double(points * ddimSteps),
                                     unit: "point-steps/s", flops: forwardFlops * Double(points * ddimSteps))
                 let start = invert ? BenchMLP.moons(points, seed: 1) : RandomStream(seed: 1).normalMatrix(rows: points, columns: 2, as: Float.self)
                 var x = start
-                _ = BenchMLP.ddim(network, parameters, schedule, &x, steps: ddimSteps, invert: invert)  // warm-up
+                let denoiser = try NetworkDenoiser(network: network, parameters: parameters, schedule: schedule)
+                let timesteps = try Timesteps.respaced(count: 1000, steps: ddimSteps, spacing: .leading)  // 0, 10, …, 990
+                func once() throws -> Double {
+                    x = start
+                    if !sampler { return BenchMLP.ddim(network, parameters, schedule, &x, steps: ddimSteps, invert: invert) }
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    if invert {
+                        x = try Sampler.encode(denoiser, x, timesteps: timesteps).x
+                    } else {
+                        x = try Sampler.decode(denoiser, x, timesteps: timesteps).x
+                    }
+                    return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+                }
+                _ = try once()  // warm-up
                 if let peer { _ = try peer.ask("ddim \(width) \(points) \(ddimSteps) \(invert ? 1 : 0)") }
                 for _ in 0..<ddimReps {
-                    x = start
-                    m.monge.append(BenchMLP.ddim(network, parameters, schedule, &x, steps: ddimSteps, invert: invert))
+                    let c0 = BenchMLP.cpuSeconds()
+                    m.monge.append(try once())
+                    m.mongeCPU.append(BenchMLP.cpuSeconds() - c0)
                     if let peer { m.torch.append(try peer.ask("ddim \(width) \(points) \(ddimSteps) \(invert ? 1 : 0)")) }
                 }
                 log(m)
@@ -146,9 +174,10 @@ struct BenchMLP: ParsableCommand {
     private func report(_ results: [Measurement], peerVersion: String?) {
         if json {
             let rows: [[String: Any]] = results.map { m in
-                var row: [String: Any] = ["name": m.name, "unit": m.unit, "monge_seconds": m.monge,
+                var row: [String: Any] = ["name": m.name, "unit": m.unit, "monge_seconds": m.monge, "monge_cpu_seconds": m.mongeCPU,
                                           "monge_rate": m.work / BenchMLP.median(m.monge),
-                                          "monge_GFLOPs": m.flops / BenchMLP.median(m.monge) * 1e-9]
+                                          "monge_GFLOPs": m.flops / BenchMLP.median(m.monge) * 1e-9,
+                                          "monge_GFLOP_per_cpu_second": m.flops / BenchMLP.median(m.mongeCPU) * 1e-9]
                 if !m.torch.isEmpty {
                     row["torch_seconds"] = m.torch
                     row["torch_rate"] = m.work / BenchMLP.median(m.torch)
@@ -166,12 +195,12 @@ struct BenchMLP: ParsableCommand {
         }
         print("Anchor ε-MLP (2 + 128 → 3 × W SiLU → 2), \(Parallel.threadCount) threads"
               + (peerVersion.map { "; peer: \($0), alternating rep by rep" } ?? ""))
-        print("measurement                      Monge                 GFLOP/s" + (peerVersion == nil ? "" : "   PyTorch               ratio (median, of pairs)"))
+        print("measurement                      Monge                 GFLOP/s  per CPU-s" + (peerVersion == nil ? "" : "   PyTorch               ratio (median, of pairs)"))
         for m in results {
             let mongeTime = BenchMLP.median(m.monge)
             var line = m.name.padding(toLength: 33, withPad: " ", startingAt: 0)
                 + BenchMLP.format(m.work / mongeTime, m.unit).padding(toLength: 22, withPad: " ", startingAt: 0)
-                + String(format: "%7.1f", m.flops / mongeTime * 1e-9)
+                + String(format: "%7.1f  %9.1f", m.flops / mongeTime * 1e-9, m.flops / BenchMLP.median(m.mongeCPU) * 1e-9)
             if !m.torch.isEmpty {
                 let torchTime = BenchMLP.median(m.torch)
                 line += "   " + BenchMLP.format(m.work / torchTime, m.unit).padding(toLength: 22, withPad: " ", startingAt: 0)

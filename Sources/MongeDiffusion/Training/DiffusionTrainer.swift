@@ -112,23 +112,75 @@ public final class DiffusionTrainer: @unchecked Sendable {
                 for c in range { self.run(self.chunks[c], batch: batch, parameters: parameters, dropout: dropout, scale: scale) }
             }
         }
-        // Sum the chunk gradients in chunk order.
-        var loss = 0.0
-        gradient.withUnsafeMutableBufferPointer { g in
-            chunks[0].gradient.withUnsafeBufferPointer { g.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
-            for chunk in chunks.dropFirst() {
-                chunk.gradient.withUnsafeBufferPointer { Float.add(count: g.count, g.baseAddress!, $0.baseAddress!) }
-            }
-        }
-        for chunk in chunks { loss += chunk.loss }
-        let lr = config.optimizer.learningRate(atStep: step)
+        // Per block of parameters (in parallel): the chunk gradients summed in chunk order, and
+        // the block's sum of squares; the norm adds the blocks in order (thread-independent).
+        // Without clipping the Adam and EMA updates of a block follow in the same pass.
+        let count = network.parameterCount, blocks = AdamState<Float>.blockCount(count), blockSize = AdamState<Float>.blockSize
+        var partials = [Double](repeating: 0, count: blocks)
+        let chunkGradients = chunks.map { $0.gradient }
+        let ema = config.ema, fused = config.optimizer.clipNorm == nil
         // Update a uniquely owned copy of the state (no overlapping access to the property).
         var current = TrainingState(parameters: [], ema: [], adam: AdamState(count: 0))
         swap(&current, &state)
-        let norm = current.adam.update(&current.parameters, gradient: gradient, config: config.optimizer)
-        config.ema.update(&current.ema, toward: current.parameters, step: step)
+        // Without clipping the coefficients do not depend on the norm.
+        var coefficients = current.adam.coefficients(config: config.optimizer, gradientNorm: 0)
+        current.parameters.withUnsafeMutableBufferPointer { p in
+            current.ema.withUnsafeMutableBufferPointer { e in
+                current.adam.m.withUnsafeMutableBufferPointer { m in
+                    current.adam.v.withUnsafeMutableBufferPointer { v in
+                        gradient.withUnsafeMutableBufferPointer { g in
+                            partials.withUnsafeMutableBufferPointer { partial in
+                                let p = p.baseAddress!, e = e.baseAddress!, m = m.baseAddress!, v = v.baseAddress!
+                                let g = g.baseAddress!, sums = partial.baseAddress!
+                                let c = coefficients
+                                Parallel.forEachChunk(count: blocks) { range in
+                                    for block in range {
+                                        let start = block * blockSize, size = min(blockSize, count - start)
+                                        chunkGradients[0].withUnsafeBufferPointer { (g + start).update(from: $0.baseAddress! + start, count: size) }
+                                        for other in chunkGradients.dropFirst() {
+                                            other.withUnsafeBufferPointer { Float.add(count: size, g + start, $0.baseAddress! + start) }
+                                        }
+                                        sums[block] = AdamState<Float>.blockSumOfSquares(g, count: count, block: block)
+                                        if fused {
+                                            AdamState<Float>.apply(c, to: p, gradient: g, m: m, v: v, range: start..<(start + size))
+                                            ema.update(e, toward: UnsafePointer(p), range: start..<(start + size), step: step)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let norm = partials.reduce(0, +).squareRoot()
+        if !fused {
+            coefficients = current.adam.coefficients(config: config.optimizer, gradientNorm: norm)
+            let c = coefficients
+            current.parameters.withUnsafeMutableBufferPointer { p in
+                current.ema.withUnsafeMutableBufferPointer { e in
+                    current.adam.m.withUnsafeMutableBufferPointer { m in
+                        current.adam.v.withUnsafeMutableBufferPointer { v in
+                            gradient.withUnsafeBufferPointer { g in
+                                let p = p.baseAddress!, e = e.baseAddress!, m = m.baseAddress!, v = v.baseAddress!, g = g.baseAddress!
+                                Parallel.forEachChunk(count: blocks) { range in
+                                    for block in range {
+                                        let start = block * blockSize, rows = start..<min(start + blockSize, count)
+                                        AdamState<Float>.apply(c, to: p, gradient: g, m: m, v: v, range: rows)
+                                        ema.update(e, toward: UnsafePointer(p), range: rows, step: step)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        current.adam.step += 1
         swap(&current, &state)
-        return StepRecord(step: step, loss: loss / Double(config.batchSize * network.dimension), gradientNorm: norm, learningRate: lr)
+        let loss = chunks.reduce(0.0) { $0 + $1.loss }
+        return StepRecord(step: step, loss: loss / Double(config.batchSize * network.dimension), gradientNorm: norm,
+                          learningRate: coefficients.learningRate)
     }
 
     private func run(_ chunk: Chunk, batch: TrainingBatch, parameters p: UnsafePointer<Float>, dropout: DropoutNoise?, scale: Float) {

@@ -1,3 +1,4 @@
+import Foundation
 import MongeNN
 
 /// A trained ε-network as a `Denoiser`: what samplers call. Use the EMA weights for sampling.
@@ -14,6 +15,8 @@ public struct NetworkDenoiser: Denoiser {
     public let schedule: NoiseSchedule
     /// The weights packed once for the inference kernel.
     public let packed: PackedParameters<Float>
+    /// Workspaces reused across calls (a sampler calls `epsilon` thousands of times).
+    private let pool: WorkspacePool
 
     /// Throws when the parameters or the schedule do not fit the network.
     public init(network: EpsilonNetwork<Float>, parameters: [Float], schedule: NoiseSchedule) throws {
@@ -27,12 +30,14 @@ public struct NetworkDenoiser: Denoiser {
         self.parameters = parameters
         self.schedule = schedule
         packed = network.pack(parameters)
+        pool = WorkspacePool(network: network)
     }
 
     public var dimension: Int { network.dimension }
 
-    /// Rows per thread below which `epsilon` stays on the calling thread.
-    public static let minimumRowsPerThread = 512
+    /// Rows per thread below which `epsilon` stays on the calling thread (samplers already spread
+    /// their blocks over the threads; a large single call is split here).
+    public static let minimumRowsPerThread = 2048
 
     public func epsilon(_ x: Matrix<Float>, timestep t: Int) -> Matrix<Float> {
         precondition(x.columns == dimension, "epsilon: x has \(x.columns) columns, the model \(dimension)")
@@ -43,13 +48,36 @@ public struct NetworkDenoiser: Denoiser {
                 out.storage.withUnsafeMutableBufferPointer { op in
                     let x = xp.baseAddress!, p = pp.baseAddress!, o = op.baseAddress!
                     Parallel.forEachChunk(count: xp.count / max(d, 1), minimumChunk: Self.minimumRowsPerThread) { range in
-                        let workspace = network.makeInferenceWorkspace()
+                        let workspace = pool.take()
                         network.epsilon(rows: range.count, x: x + range.lowerBound * d, timestep: t, parameters: p, packed: packed,
                                         output: o + range.lowerBound * d, workspace: workspace)
+                        pool.give(workspace)
                     }
                 }
             }
         }
         return out
+    }
+}
+
+/// A locked stack of inference workspaces: each call takes one (or makes one) and gives it back.
+final class WorkspacePool: @unchecked Sendable {
+    private let network: EpsilonNetwork<Float>
+    private let lock = NSLock()
+    private var free: [InferenceWorkspace<Float>] = []
+
+    init(network: EpsilonNetwork<Float>) { self.network = network }
+
+    func take() -> InferenceWorkspace<Float> {
+        lock.lock()
+        let workspace = free.popLast()
+        lock.unlock()
+        return workspace ?? network.makeInferenceWorkspace()
+    }
+
+    func give(_ workspace: InferenceWorkspace<Float>) {
+        lock.lock()
+        free.append(workspace)
+        lock.unlock()
     }
 }

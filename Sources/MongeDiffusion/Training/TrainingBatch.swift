@@ -35,7 +35,21 @@ public struct TrainingBatch: Sendable {
                                        noisy: UnsafeMutablePointer<S>, timesteps: UnsafeMutablePointer<Int>,
                                        noise: UnsafeMutablePointer<S>) {
         let d = data.columns
-        noiseStream.fillNormal(UnsafeMutableBufferPointer(start: noise, count: range.count * d), start: UInt64(range.lowerBound * d))
+        // Normals range.lowerBound·D ..< range.upperBound·D of the noise stream (pairs share a Philox block).
+        let stream = noiseStream, first = range.lowerBound * d, total = range.count * d
+        var k = 0
+        while k < total {
+            let index = first + k
+            let pair = stream.normalPair(UInt64(index >> 1))
+            if index & 1 == 1 {
+                noise[k] = S(pair.1)
+                k += 1
+            } else {
+                noise[k] = S(pair.0)
+                if k + 1 < total { noise[k + 1] = S(pair.1) }
+                k += 2
+            }
+        }
         data.storage.withUnsafeBufferPointer { x0 in
             for (k, i) in range.enumerated() {
                 let index = dataIndex(i, count: data.rows)
