@@ -306,24 +306,9 @@ bool gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, T alpha, co
                     const T *pb = inPlaceB ? b + p0 * ldb + j0 + jr
                                            : packedB + (directB ? 0 : jr / NR * strideB);
                     const int64_t stepB = inPlaceB ? ldb : NR;
-                    // An A read in place comes from far caches on the first panel of each M block
-                    // (the hardware prefetcher barely starts on its short, strided rows): fetch the
-                    // next tile's rows during the first panel, the next block's during the last.
-                    const bool firstPanel = jr == 0, lastPanel = jr + NR >= nc && i0 + mc < m;
                     for (int64_t ir = 0; ir < mc; ir += MR) {
                         const int64_t mr = std::min<int64_t>(MR, mc - ir);
                         T *cTile = c + (i0 + ir) * ldc + j0 + jr;
-                        if (directA && (firstPanel || lastPanel)) {
-                            const int64_t next = firstPanel ? i0 + ir + MR : i0 + mc + ir;
-                            const int64_t last = std::min<int64_t>(next + MR, firstPanel ? i0 + mc : m);
-                            for (int64_t i = next; i < last; ++i) {
-                                const char *row = reinterpret_cast<const char *>(a + i * lda + p0);
-                                for (int64_t byte = 0; byte < kcur * int64_t(sizeof(T)); byte += 64) {
-                                    if (firstPanel) _mm_prefetch(row + byte, _MM_HINT_T0);
-                                    else _mm_prefetch(row + byte, _MM_HINT_T1);
-                                }
-                            }
-                        }
                         if (directA)
                             tile<T, true>(mr, nr, kcur, a + (i0 + ir) * lda + p0, lda, pb, stepB,
                                           cTile, ldc, alpha, betaBlock);
