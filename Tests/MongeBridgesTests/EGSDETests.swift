@@ -99,6 +99,20 @@ struct EGSDETests {
         #expect(distances[0] > 5 && distances[3] < 0.7 * distances[0], "mean distances \(distances)")
     }
 
+    /// The realism expert lowers what it penalises: the mean cos(F(y, 0), F(x₀, 0)) of the result
+    /// falls as λ_s grows (a wrong sign of the drift would raise it).
+    @Test func realismExpertLowersTheFeatureSimilarity() throws {
+        let x = Self.source(rows: 300)
+        let c: TimeClassifier<Float> = Self.classifier()
+        let similarities = try [0.0, 20, 200].map { lambda -> Double in
+            let y = try EGSDE.translate(Self.modelB, classifier: c, source: x, start: 500, lambdaS: lambda, lambdaI: 0, steps: 50,
+                                        noise: RandomStream(seed: 3)).x
+            let energy = try EGSDEEnergy(classifier: c, lambdaS: 1, lambdaI: 0)
+            return energy.energy(y, source: x, timestep: 0).reduce(0, +) / Double(x.rows)
+        }
+        #expect(similarities[0] > similarities[1] + 0.01 && similarities[1] > similarities[2] + 0.01, "mean cosines \(similarities)")
+    }
+
     @Test func independentOfBlockSize() throws {
         let x = Self.source(rows: 50)
         func run(_ block: Int) throws -> Matrix<Float> {
