@@ -49,7 +49,7 @@ struct ClassifierCommand: ParsableCommand {
         let noise = try makeSchedule()
         var manifest = RunManifest.begin(command: "monge classifier", seed: seed,
                                          parameters: ["a": .string(sourceA), "b": .string(sourceB)])
-        let progress = TrainingProgress(totalSteps: steps, quiet: quiet)
+        let progress = TrainingProgress(totalSteps: steps, quiet: quiet, label: "classifier")
         let started = Date()
         let run = try ClassifierTraining.train(a: pointsA, b: pointsB, model: model, schedule: noise, training: training, progress: progress)
         let config = ClassifierCheckpoint.Config(model: model, schedule: noise, training: training,
