@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "MongeTransportTests", dependencies: ["MongeTransport", "TestSupport"]),
         .testTarget(name: "MongeNNTests", dependencies: ["MongeNN", "TestSupport"]),
         .testTarget(name: "MongeDiffusionTests", dependencies: ["MongeDiffusion", "TestSupport"]),
-        .testTarget(name: "MongeBridgesTests", dependencies: ["MongeBridges", "TestSupport"]),
+        .testTarget(name: "MongeBridgesTests", dependencies: ["MongeBridges", "MongeData", "MongeNN", "TestSupport"]),
         // End-to-end tests of the `monge` binary (built by `make build` before `swift test`).
         .testTarget(name: "MongeCLITests", dependencies: ["TestSupport"]),
     ],

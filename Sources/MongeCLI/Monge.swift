@@ -17,6 +17,8 @@ struct Monge: ParsableCommand {
             EncodeCommand.self,
             DecodeCommand.self,
             TranslateCommand.self,
+            ClassifierCommand.self,
+            EGSDECommand.self,
             OTCommand.self,
             CompareCommand.self,
             ReproduceCommand.self,

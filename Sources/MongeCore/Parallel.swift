@@ -6,11 +6,14 @@ import Foundation
 /// Each chunk calls single-threaded kernels; results must not depend on the chunking (every
 /// random number is addressed by (seed, stream, index), never drawn from shared state).
 public enum Parallel {
-    /// Worker count: `MONGE_THREADS` if set, else the number of active processors.
-    public static var threadCount: Int {
+    /// Worker count: `MONGE_THREADS` if set, else the number of active processors. Read once per
+    /// process (the environment lookup is too slow for the inner loops that ask for it).
+    public static var threadCount: Int { configuredThreadCount }
+
+    private static let configuredThreadCount: Int = {
         if let text = ProcessInfo.processInfo.environment["MONGE_THREADS"], let n = Int(text), n > 0 { return n }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
-    }
+    }()
 
     /// Splits `0..<count` into at most `threadCount` contiguous ranges of at least `minimumChunk`
     /// elements and runs `body` on each, concurrently. Returns when all are done.

@@ -3,12 +3,35 @@ import MongeCore
 
 /// Fixtures shared by the test targets: temporary folders, the `monge` binary, Python.
 public enum TestSupport {
-    /// A fresh empty folder under the system temporary directory.
+    /// A fresh empty folder inside this test process's scratch folder, which is removed when the
+    /// process exits (and, should it crash, by the next test process).
     public static func temporaryFolder(_ label: String = "monge-test") -> String {
-        let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
+        let path = scratchRoot + "/\(label)-\(UUID().uuidString)"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
+
+    private static let scratchPrefix = "monge-tests-"
+
+    /// `$TMPDIR/monge-tests-<pid>-<uuid>`, created on first use; scratch folders of test processes
+    /// that no longer run are removed then.
+    private static let scratchRoot: String = {
+        let fm = FileManager.default
+        let temporary = NSTemporaryDirectory()
+        for name in (try? fm.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix(scratchPrefix) {
+            let fields = name.dropFirst(scratchPrefix.count).split(separator: "-", maxSplits: 1)
+            if let pid = fields.first.flatMap({ Int32($0) }), kill(pid, 0) != 0, errno == ESRCH {
+                try? fm.removeItem(atPath: temporary + name)
+            }
+        }
+        let root = temporary + scratchPrefix + "\(getpid())-\(UUID().uuidString)"
+        try! fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+        removeAtExit = root
+        atexit { if let root = TestSupport.removeAtExit { try? FileManager.default.removeItem(atPath: root) } }
+        return root
+    }()
+
+    nonisolated(unsafe) private static var removeAtExit: String?
 
     /// The package's root folder (two levels above this file's folder).
     public static var packageRoot: String {

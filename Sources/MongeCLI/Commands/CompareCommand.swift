@@ -8,9 +8,9 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Measure a map T (row i of MAPPED = T(row i of SOURCE)) against exact optimal transport.",
         discussion: """
-        All files are .npy or .csv with the same number of rows and columns. TARGET is an independent
-        sample of the target domain. Reports the transport cost c(T), the exact W2²(source, target),
-        the transport gap, the optimality gap of T's own coupling, the deviation from the exact Monge
+        All files are .npy or .csv with the same number of rows and columns. TARGET is an independent \
+        sample of the target domain. Reports the transport cost c(T), the exact W2²(source, target), \
+        the transport gap, the optimality gap of T's own coupling, the deviation from the exact Monge \
         image, the realism W2(T#A, B), and optionally the sampling floor and the cycle error.
         """)
 

@@ -10,7 +10,7 @@ struct DataCommand: ParsableCommand {
         commandName: "data",
         abstract: "Draw n points of a 2-D distribution into a .npy or .csv file.",
         discussion: """
-        The sample is a pure function of (name, n, seed, parameters): the same command writes the
+        The sample is a pure function of (name, n, seed, parameters): the same command writes the \
         same bytes. `monge data --list` shows every distribution with its parameters and defaults.
         Example: monge data moons --n 1000 --seed 0 --out moons.npy --param noise=0.1 --plot moons.png
         """)

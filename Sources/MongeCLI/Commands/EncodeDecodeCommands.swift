@@ -85,10 +85,6 @@ func readPoints<S: MatrixScalar>(_ path: String, as _: S.Type, model: AnyDenoise
     guard x.columns == model.dimension else {
         throw MongeError.shapeMismatch("\(path) has \(x.columns) columns but the model \(model.label) works on dimension \(model.dimension)")
     }
-    do {
-        try x.checkFinite("\(path)")
-    } catch let error as MongeError {
-        throw MongeError.invalidFile(path: path, location: nil, message: "\(error)")
-    }
+    try x.checkFinite(path)
     return x
 }

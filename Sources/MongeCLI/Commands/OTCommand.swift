@@ -10,9 +10,9 @@ struct OTCommand: ParsableCommand {
         commandName: "ot",
         abstract: "Optimal transport between two point sets, with its certificate of optimality.",
         discussion: """
-        SOURCE and TARGET are .npy or .csv files of points [n, d] and [m, d]. Weights default to
-        uniform. The exact solvers check their answer on every pair (dual feasibility, complementary
-        slackness, marginals); the exit code is 0 only for a certified optimum (or a converged
+        SOURCE and TARGET are .npy or .csv files of points [n, d] and [m, d]. Weights default to \
+        uniform. The exact solvers check their answer on every pair (dual feasibility, complementary \
+        slackness, marginals); the exit code is 0 only for a certified optimum (or a converged \
         Sinkhorn), 3 for an iteration limit, 4 for an infeasible problem, 5 for a failed certificate.
         --plan writes the plan's nonzero entries as rows (source index, target index, mass).
         Example: monge ot x.npy y.npy --map tx.npy --plot map.png --json

@@ -8,9 +8,9 @@ struct ReproduceCommand: ParsableCommand {
         commandName: "reproduce",
         abstract: "Reproduce an experiment end to end (tables, arrays, figures, manifest).",
         discussion: """
-        ddib-2d: trains one ε-model per 2-D dataset, translates across DDIB's pairs (and 25 ↔ 8
-        Gaussians), compares every translation with the exact optimal transport of the same points,
-        and runs the oracle bridges (exact ε). --quick takes minutes on two cores; the default is
+        ddib-2d: trains one ε-model per 2-D dataset, translates across DDIB's pairs (and 25 ↔ 8 \
+        Gaussians), compares every translation with the exact optimal transport of the same points, \
+        and runs the oracle bridges (exact ε). --quick takes minutes on two cores; the default is \
         the paper's scale (T = 4000, width 256) and takes hours.
         """)
 

@@ -8,9 +8,9 @@ struct SampleCommand: ParsableCommand {
         commandName: "sample",
         abstract: "Draw N samples from a model: x_T ~ N(0, I) denoised by DDIM (η), DDPM or Heun.",
         discussion: """
-        MODEL is a checkpoint folder or an oracle with an exact ε: oracle:gaussians25, oracle:gaussians8,
-        oracle:gaussian:mean=0,0:std=1 (or :cov=…), oracle:empirical:FILE; oracles also take
-        :schedule=linear|cosine|scaled-linear and :T=N. Oracles run in Double, networks in Float.
+        MODEL is a checkpoint folder or an oracle with an exact ε: oracle:gaussians25, oracle:gaussians8, \
+        oracle:gaussian:mean=0,0:std=1 (or :cov=…), oracle:empirical:FILE; oracles also take \
+        :schedule=linear|cosine|scaled-linear and :T=N. Oracles run in Double, networks in Float. \
         The same seed gives byte-identical samples whatever --block-size or MONGE_THREADS.
         """)
 

@@ -8,9 +8,9 @@ struct TranslateCommand: ParsableCommand {
         commandName: "translate",
         abstract: "Translate points from domain A to domain B with DDIB (encode with A's ODE, decode with B's).",
         discussion: """
-        MODEL_A and MODEL_B are checkpoint folders or oracles (oracle:gaussians25, oracle:gaussians8,
-        oracle:gaussian:mean=0,0:std=1, oracle:empirical:FILE; see `monge sample --help`). With two
-        oracles the ε is exact and the computation runs in Float64, which separates the bridge's own
+        MODEL_A and MODEL_B are checkpoint folders or oracles (oracle:gaussians25, oracle:gaussians8, \
+        oracle:gaussian:mean=0,0:std=1, oracle:empirical:FILE; see `monge sample --help`). With two \
+        oracles the ε is exact and the computation runs in Float64, which separates the bridge's own \
         distance from optimal transport from learning and discretisation errors.
         """)
 

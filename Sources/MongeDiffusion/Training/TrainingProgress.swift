@@ -8,6 +8,8 @@ import Foundation
 public final class TrainingProgress: @unchecked Sendable {
     public let totalSteps: Int
     public let quiet: Bool
+    /// The line's prefix, e.g. "train" or "classifier".
+    public let label: String
     let isTerminal: Bool
     private let write: (String) -> Void
     private var startTime: UInt64 = 0
@@ -17,10 +19,11 @@ public final class TrainingProgress: @unchecked Sendable {
     private var smoothedLoss: Double?
 
     /// Progress to stderr; `isTerminal` defaults to whether stderr is a TTY.
-    public init(totalSteps: Int, quiet: Bool = false, isTerminal: Bool? = nil,
+    public init(totalSteps: Int, quiet: Bool = false, label: String = "train", isTerminal: Bool? = nil,
                 write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.totalSteps = totalSteps
         self.quiet = quiet
+        self.label = label
         self.isTerminal = isTerminal ?? (isatty(2) == 1)
         self.write = write
     }
@@ -71,7 +74,7 @@ public final class TrainingProgress: @unchecked Sendable {
         let rate = Double(done - startStep) / seconds
         let remaining = rate > 0 ? Double(totalSteps - done) / rate : .infinity
         let step = String(format: "%\(String(totalSteps).count)d", done)
-        return "train: step \(step)/\(totalSteps)  loss \(String(format: "%.4f", smoothedLoss ?? .nan))  "
+        return "\(label): step \(step)/\(totalSteps)  loss \(String(format: "%.4f", smoothedLoss ?? .nan))  "
             + "\(String(format: "%.1f", rate)) steps/s  ETA \(TrainingProgress.duration(remaining))"
     }
 

@@ -1,0 +1,123 @@
+import Foundation
+import MongeNN
+
+/// A domain classifier's folder: `classifier.json` (network, schedule, training, data),
+/// `classifier.safetensors` (the weights as F32 tensors named as in the layout, e.g.
+/// `hidden.0.weight` of shape [inputs, outputs]) and `loss.csv`. Every file is written atomically.
+public enum ClassifierCheckpoint {
+    public static let configFile = "classifier.json"
+    public static let weightsFile = "classifier.safetensors"
+    public static let lossFile = "loss.csv"
+    static let format = "monge-classifier-1"
+
+    /// The content of classifier.json.
+    public struct Config: Codable, Equatable, Sendable {
+        public var format: String
+        public var model: ClassifierConfig
+        public var schedule: NoiseSchedule
+        public var training: ClassifierTrainingConfig
+        /// Domain A (label 0) and B (label 1).
+        public var domainA: TrainingCheckpoint.DataDescription
+        public var domainB: TrainingCheckpoint.DataDescription
+
+        public init(model: ClassifierConfig, schedule: NoiseSchedule, training: ClassifierTrainingConfig,
+                    domainA: TrainingCheckpoint.DataDescription, domainB: TrainingCheckpoint.DataDescription) {
+            format = ClassifierCheckpoint.format
+            self.model = model
+            self.schedule = schedule
+            self.training = training
+            self.domainA = domainA
+            self.domainB = domainB
+        }
+    }
+
+    /// Writes the three files of a trained classifier into `folder` (created if missing).
+    public static func write(_ classifier: TimeClassifier<Float>, config: Config, losses: [StepRecord], to folder: String) throws {
+        guard config.model == classifier.network.config, config.schedule == classifier.schedule else {
+            throw MongeError.invalidArgument(name: "config", message: "describes another network or schedule than the classifier")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw MongeError.writeFailed(path: folder, message: "cannot create the folder: \(error.localizedDescription)")
+        }
+        var tensors: [String: NDArray] = [:]
+        for entry in classifier.network.layout.entries {
+            tensors[entry.name] = try NDArray(shape: entry.shape, values: Array(classifier.parameters[entry.range]))
+        }
+        try SafeTensors.write(tensors: tensors, metadata: ["format": format], to: path(folder, weightsFile))
+        var text = "step,loss,grad_norm,lr\n"
+        for r in losses { text += "\(r.step),\(r.loss),\(r.gradientNorm),\(r.learningRate)\n" }
+        try AtomicFile.write(text, to: path(folder, lossFile))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // The config last: a folder with a config has its weights.
+        try AtomicFile.write(encoder.encode(config) + Data("\n".utf8), to: path(folder, configFile))
+    }
+
+    /// Reads classifier.json, with errors naming the file and field.
+    public static func readConfig(from folder: String) throws -> Config {
+        let file = path(folder, configFile)
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw MongeError.invalidFile(path: file, location: nil, message: "missing: not a `monge classifier` output folder")
+        }
+        let data = try AtomicFile.read(file)
+        let config: Config
+        do {
+            config = try JSONDecoder().decode(Config.self, from: data)
+        } catch let error as MongeError {
+            throw MongeError.invalidFile(path: file, location: nil, message: error.description)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw MongeError.invalidFile(path: file, location: TrainingCheckpoint.codingPath(context.codingPath + [key]), message: "missing field")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
+                let DecodingError.dataCorrupted(context) {
+            throw MongeError.invalidFile(path: file, location: TrainingCheckpoint.codingPath(context.codingPath), message: context.debugDescription)
+        } catch {
+            throw MongeError.invalidFile(path: file, location: nil, message: "not a classifier config: \(error)")
+        }
+        guard config.format == format else {
+            throw MongeError.invalidFile(path: file, location: "format", message: "expected \"\(format)\", got \"\(config.format)\"")
+        }
+        do {
+            try config.model.validate()
+            try config.training.validate()
+        } catch let error as MongeError {
+            throw MongeError.invalidFile(path: file, location: nil, message: error.description)
+        }
+        return config
+    }
+
+    /// Loads the classifier of `folder`; every tensor must be present, F32, finite, with its shape.
+    public static func read(from folder: String) throws -> TimeClassifier<Float> {
+        let config = try readConfig(from: folder)
+        let network = try DomainClassifier<Float>(config: config.model, timesteps: config.schedule.count)
+        let file = path(folder, weightsFile)
+        let (tensors, metadata) = try SafeTensors.read(file)
+        guard metadata["format"] == format else {
+            throw MongeError.invalidFile(path: file, location: "metadata",
+                                         message: "format is \(metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
+        }
+        var parameters = [Float](repeating: 0, count: network.parameterCount)
+        for entry in network.layout.entries {
+            guard let tensor = tensors[entry.name] else {
+                throw MongeError.invalidFile(path: file, location: "tensor \(entry.name)", message: "missing")
+            }
+            guard tensor.shape == entry.shape else {
+                throw MongeError.invalidFile(path: file, location: "tensor \(entry.name)", message: "shape \(tensor.shape), expected \(entry.shape)")
+            }
+            guard tensor.dtype == .float32 else {
+                throw MongeError.invalidFile(path: file, location: "tensor \(entry.name)", message: "dtype \(tensor.dtype.safetensorsName), expected F32")
+            }
+            let values: [Float] = tensor.values()
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw MongeError.invalidFile(path: file, location: "tensor \(entry.name)", message: "element \(bad) is \(values[bad])")
+            }
+            parameters.replaceSubrange(entry.range, with: values)
+        }
+        return try TimeClassifier(network: network, parameters: parameters, schedule: config.schedule)
+    }
+
+    static func path(_ folder: String, _ name: String) -> String {
+        URL(fileURLWithPath: folder).appendingPathComponent(name).path
+    }
+}
