@@ -15,9 +15,9 @@ struct ReproduceCommand: ParsableCommand {
         the paper's scale (T = 4000, width 256) and takes hours.
 
         ddib-digits: the image path — the same sampler core on 8×8 handwritten digits (points of \
-        R⁶⁴, `make setup` writes them). One ε-MLP (3 × 256) per digit class, trained on the class \
+        R⁶⁴, `make setup` writes them). One residual ε-network (width 256, 4 blocks) per digit class, trained on the class \
         minus --n held-out images; DDIB translates the held-out images of A to B (default pairs \
-        3:8,8:3,1:7) and every translation is measured against exact OT onto B's held-out images. \
+        3:8,8:3) and every translation is measured against exact OT onto B's held-out images. \
         Writes results.{csv,md,json} and image grids (source → DDIB → exact OT → cycled) under \
         figures/. A few minutes on two cores.
         """)
