@@ -46,7 +46,8 @@ struct DigitsCommandTests {
         #expect(run.status == 0, "\(run.stderr)")
         let csv = try String(contentsOfFile: folder + "/results.csv", encoding: .utf8)
         let lines = csv.split(separator: "\n")
-        #expect(lines.count == 2 && lines[1].contains("3 → 8"), "\(csv)")
+        #expect(lines.count == 3 && lines.dropFirst().allSatisfy { $0.contains("3 → 8") }, "\(csv)")
+        #expect(lines[1].hasPrefix("gaussian-fit,") && lines[2].hasPrefix("trained,"), "\(csv)")
         for file in ["figures/translations_3__8.png", "figures/samples_3.png", "figures/samples_8.png",
                      "pairs/3__8/ddim-5/mapped.npy", "pairs/3__8/ddim-5/exact_ot_image.npy", "manifest.json", "plan.json"] {
             #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "\(file)")
