@@ -76,7 +76,7 @@ public struct DigitsPlan: Codable, Equatable, Sendable {
 ///
 /// Layout of `folder`: plan.json, manifest.json, models/digit-<d>/, pairs/<a>__<b>/<solver>-<steps>/
 /// (source, latent, mapped, cycled, exact_ot_image .npy), results.{csv,md,json}, figures/
-/// (translations_<a>__<b>.png: source → DDIB → exact OT → cycled; samples_<d>.png; data_<d>.png).
+/// (translations_<a>__<b>.png: source → DDIB → exact OT → cycled → Gaussian-fit DDIB; samples_<d>.png; data_<d>.png).
 public struct DigitsReproduction {
     public let plan: DigitsPlan
     public let folder: String
@@ -164,8 +164,8 @@ public struct DigitsReproduction {
                 try evaluation.writeArrays(outcome, to: "\(folder)/pairs/\(a)__\(b)/\(cell.solver)-\(cell.steps)")
                 if c == plan.cells.count - 1 {
                     let figure = try ImageGridFigure.rows(
-                        [("source", source), ("DDIB", outcome.translation.mapped), ("exact OT", outcome.exactImage), ("cycled", outcome.cycled),
-                         ("Gauss. DDIB", gaussianMapped ?? outcome.translation.mapped)],
+                        [("source", source), ("DDIB (trained)", outcome.translation.mapped), ("exact OT", outcome.exactImage), ("cycled", outcome.cycled),
+                         ("DDIB (Gauss. fit)", gaussianMapped ?? outcome.translation.mapped)],
                         count: plan.figureColumns,
                         title: FigureTitle(String(format: "%d → %d: DDIB (%@) vs exact OT; optimality %.3f", a, b, cell.solver, m.optimalityGap),
                                            n: m.n, seed: plan.seed, steps: cell.steps))
