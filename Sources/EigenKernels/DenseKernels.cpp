@@ -6,15 +6,26 @@
 // of BLIS's Haswell SGEMM: 12 accumulators, per k two panel loads and six broadcasts feeding
 // twelve FMAs. Every element is one FMA chain over k in order, then + bias, then the epilogue,
 // whatever its row or column position: results do not depend on M, the tiling or addresses.
+//
+// Narrow layers (n ≤ 4 outputs, e.g. the ε output of a 2-D model) would waste most of a
+// 16-column panel; they store Wᵀ instead (n rows of k, zero-padded to whole packets) and take
+// dot products along k: packet-wise FMAs over the whole packets of k, a fixed reduction tree
+// (Eigen's predux), then the last k mod P terms in order. Again the same operations for every
+// row, so a row's result does not depend on the others.
 #include "NetworkKernels.h"
 
 #include <Eigen/Core>
+#include <cmath>
 #include <cstring>
+#include <immintrin.h>
 #include <vector>
 
 namespace {
 
 using namespace Eigen::internal;
+
+inline __m256 fma(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
+inline __m256d fma(__m256d a, __m256d b, __m256d c) { return _mm256_fmadd_pd(a, b, c); }
 
 template <typename T>
 struct Dense {
@@ -25,8 +36,23 @@ struct Dense {
 
     static int64_t panels(int64_t n) { return (n + Panel - 1) / Panel; }
 
+    static constexpr int64_t NarrowMax = 4;  // outputs at most: dot-product layout
+    static bool narrow(int64_t n) { return n <= NarrowMax; }
+    static int64_t paddedInputs(int64_t k) { return (k + P - 1) / P * P; }
+    static int64_t count(int64_t k, int64_t n) { return narrow(n) ? n * paddedInputs(k) : k * panels(n) * Panel; }
+
     /// Packs B (k × n) = W, or Wᵀ when `transposed` (W then n × k with row stride ldw).
     static void pack(int64_t k, int64_t n, const T *w, int64_t ldw, T *packed, bool transposed) {
+        if (narrow(n)) {
+            // Row j = column j of B over k, zero-padded to whole packets.
+            const int64_t kp = paddedInputs(k);
+            for (int64_t j = 0; j < n; ++j) {
+                for (int64_t kk = 0; kk < kp; ++kk) {
+                    packed[j * kp + kk] = kk >= k ? T(0) : transposed ? w[j * ldw + kk] : w[kk * ldw + j];
+                }
+            }
+            return;
+        }
         for (int64_t p = 0; p < panels(n); ++p) {
             T *out = packed + p * k * Panel;
             const int64_t first = p * Panel, width = n - first < Panel ? n - first : Panel;
@@ -105,9 +131,73 @@ struct Dense {
         }
     }
 
+    /// `Rows` rows of a narrow layer with `N` outputs: Rows·N independent dot products along k.
+    template <int Rows, int N>
+    static inline void narrowRows(int64_t k, const T *a, int64_t lda, const T *packed, const T *bias, bool accumulate,
+                                  int activation, T slope, T *c, int64_t ldc, T *aux) {
+        const int64_t kp = paddedInputs(k), whole = k / P * P;
+        Packet acc[Rows][N];
+        for (int r = 0; r < Rows; ++r)
+            for (int j = 0; j < N; ++j) acc[r][j] = pset1<Packet>(T(0));
+        for (int64_t kk = 0; kk < whole; kk += P) {
+            Packet x[Rows];
+            for (int r = 0; r < Rows; ++r) x[r] = ploadu<Packet>(a + r * lda + kk);
+            for (int j = 0; j < N; ++j) {
+                const Packet wj = ploadu<Packet>(packed + j * kp + kk);
+                for (int r = 0; r < Rows; ++r) acc[r][j] = fma(x[r], wj, acc[r][j]);
+            }
+        }
+        const Packet s = pset1<Packet>(slope);
+        for (int r = 0; r < Rows; ++r) {
+            alignas(64) T value[P] = {}, sigma[P];
+            for (int j = 0; j < N; ++j) {
+                T sum = predux(acc[r][j]);
+                for (int64_t kk = whole; kk < k; ++kk) sum = std::fma(a[r * lda + kk], packed[j * kp + kk], sum);
+                value[j] = sum + (bias ? bias[j] : T(0));
+                if (accumulate) value[j] = c[r * ldc + j] + value[j];
+            }
+            Packet v = pload<Packet>(value);
+            if (activation == EK_ACTIVATION_SILU) {
+                const Packet sg = scalar_logistic_op<T>().packetOp(v);
+                v = pmul(v, sg);
+                pstore(sigma, sg);
+                if (aux) for (int j = 0; j < N; ++j) aux[r * ldc + j] = sigma[j];
+            } else {
+                v = activate(v, activation, s);
+            }
+            pstore(value, v);
+            for (int j = 0; j < N; ++j) c[r * ldc + j] = value[j];
+        }
+    }
+
+    template <int N>
+    static void narrowForward(int64_t m, int64_t k, const T *a, int64_t lda, const T *packed, const T *bias, bool accumulate,
+                              int activation, T slope, T *c, int64_t ldc, T *aux) {
+        constexpr int Group = N <= 2 ? 4 : 2;
+        int64_t i = 0;
+        for (; i + Group <= m; i += Group) {
+            narrowRows<Group, N>(k, a + i * lda, lda, packed, bias, accumulate, activation, slope, c + i * ldc, ldc,
+                                 aux ? aux + i * ldc : nullptr);
+        }
+        for (; i < m; ++i) {
+            narrowRows<1, N>(k, a + i * lda, lda, packed, bias, accumulate, activation, slope, c + i * ldc, ldc,
+                             aux ? aux + i * ldc : nullptr);
+        }
+    }
+
     static void forward(int64_t m, int64_t n, int64_t k, const T *a, int64_t lda, const T *packed, const T *bias,
                         int accumulate, int activation, T slope, T *c, int64_t ldc, T *aux) {
         if (m <= 0 || n <= 0) return;
+        if (narrow(n)) {
+            const bool add = accumulate != 0;
+            switch (n) {
+            case 1: narrowForward<1>(m, k, a, lda, packed, bias, add, activation, slope, c, ldc, aux); break;
+            case 2: narrowForward<2>(m, k, a, lda, packed, bias, add, activation, slope, c, ldc, aux); break;
+            case 3: narrowForward<3>(m, k, a, lda, packed, bias, add, activation, slope, c, ldc, aux); break;
+            default: narrowForward<4>(m, k, a, lda, packed, bias, add, activation, slope, c, ldc, aux); break;
+            }
+            return;
+        }
         const int64_t count = panels(n);
         std::vector<T, Eigen::aligned_allocator<T>> paddedBias(count * Panel, T(0));
         if (bias) std::memcpy(paddedBias.data(), bias, sizeof(T) * n);
@@ -154,8 +244,8 @@ struct Dense {
 
 }  // namespace
 
-extern "C" int64_t ek_spacked_weights_count(int64_t k, int64_t n) { return k * Dense<float>::panels(n) * Dense<float>::Panel; }
-extern "C" int64_t ek_dpacked_weights_count(int64_t k, int64_t n) { return k * Dense<double>::panels(n) * Dense<double>::Panel; }
+extern "C" int64_t ek_spacked_weights_count(int64_t k, int64_t n) { return Dense<float>::count(k, n); }
+extern "C" int64_t ek_dpacked_weights_count(int64_t k, int64_t n) { return Dense<double>::count(k, n); }
 
 extern "C" void ek_spack_weights(int64_t k, int64_t n, const float *w, int64_t ldw, int transposed, float *packed) {
     Dense<float>::pack(k, n, w, ldw, packed, transposed != 0);

@@ -7,6 +7,7 @@
 // logistic with one packet routine for every element (the tail of a row goes through a padded
 // packet too), so a result depends only on its inputs, never on addresses or neighbours.
 #include "NetworkKernels.h"
+#include "Logistic.hpp"
 
 #include <Eigen/Core>
 #include <cmath>
@@ -18,41 +19,61 @@ namespace {
 using Eigen::internal::packet_traits;
 using Eigen::internal::unpacket_traits;
 
-/// out[j] = σ(in[j]) for j < n, every element through the same packet code.
+/// One row of SiLU with bias in a single pass: v = z + bias, σ(v) kept in `sigma` (when not
+/// NULL), z ← v·σ(v). Groups of packets share one logistic evaluation (`monge::Logistic`, the
+/// same bits as one packet at a time); the ragged tail goes through a zero-padded packet.
 template <typename T>
-inline void logistic(const T *in, T *out, int64_t n) {
+inline void silu_row(T *z, const T *bias, T *sigma, int64_t n) {
+    using namespace Eigen::internal;
     using Packet = typename packet_traits<T>::type;
-    constexpr int P = unpacket_traits<Packet>::size;
-    const Eigen::internal::scalar_logistic_op<T> op;
+    constexpr int P = unpacket_traits<Packet>::size, G = 4;
     int64_t j = 0;
+    for (; j + G * P <= n; j += G * P) {
+        Packet v[G], s[G];
+        for (int g = 0; g < G; ++g) {
+            v[g] = ploadu<Packet>(z + j + g * P);
+            if (bias) v[g] = padd(v[g], ploadu<Packet>(bias + j + g * P));
+        }
+        monge::Logistic<T, G>::apply(v, s);
+        for (int g = 0; g < G; ++g) {
+            if (sigma) pstoreu(sigma + j + g * P, s[g]);
+            pstoreu(z + j + g * P, pmul(v[g], s[g]));
+        }
+    }
     for (; j + P <= n; j += P) {
-        Eigen::internal::pstoreu(out + j, op.packetOp(Eigen::internal::ploadu<Packet>(in + j)));
+        Packet v = ploadu<Packet>(z + j), s;
+        if (bias) v = padd(v, ploadu<Packet>(bias + j));
+        monge::Logistic<T, 1>::apply(&v, &s);
+        if (sigma) pstoreu(sigma + j, s);
+        pstoreu(z + j, pmul(v, s));
     }
     if (j < n) {
         alignas(64) T buffer[P] = {};
-        std::memcpy(buffer, in + j, sizeof(T) * (n - j));
-        Eigen::internal::pstore(buffer, op.packetOp(Eigen::internal::pload<Packet>(buffer)));
-        std::memcpy(out + j, buffer, sizeof(T) * (n - j));
+        for (int64_t r = j; r < n; ++r) buffer[r - j] = bias ? z[r] + bias[r] : z[r];
+        Packet v = pload<Packet>(buffer), s;
+        monge::Logistic<T, 1>::apply(&v, &s);
+        alignas(64) T out[P], sig[P];
+        pstore(out, pmul(v, s));
+        pstore(sig, s);
+        for (int64_t r = j; r < n; ++r) {
+            z[r] = out[r - j];
+            if (sigma) sigma[r] = sig[r - j];
+        }
     }
 }
 
 template <typename T>
 void bias_activation(int64_t rows, int64_t cols, T *z, const T *bias, int activation, T slope, T *aux) {
-    // A row of σ values when the caller keeps none.
-    T *scratch = nullptr;
-    if (activation == EK_ACTIVATION_SILU && !aux) scratch = new T[cols > 0 ? cols : 1];
     for (int64_t i = 0; i < rows; ++i) {
         T *zr = z + i * cols;
+        if (activation == EK_ACTIVATION_SILU) {
+            silu_row(zr, bias, aux ? aux + i * cols : nullptr, cols);
+            continue;
+        }
         if (bias) {
             for (int64_t j = 0; j < cols; ++j) zr[j] += bias[j];
         }
         switch (activation) {
-        case EK_ACTIVATION_SILU: {
-            T *sr = aux ? aux + i * cols : scratch;
-            logistic(zr, sr, cols);
-            for (int64_t j = 0; j < cols; ++j) zr[j] *= sr[j];
-            break;
-        }
         case EK_ACTIVATION_RELU:
             for (int64_t j = 0; j < cols; ++j) zr[j] = zr[j] > T(0) ? zr[j] : T(0);
             break;
@@ -63,7 +84,6 @@ void bias_activation(int64_t rows, int64_t cols, T *z, const T *bias, int activa
             break;
         }
     }
-    delete[] scratch;
 }
 
 template <typename T>

@@ -97,7 +97,8 @@ void ek_dadd_rows(int64_t rows, int64_t cols, double *z, const double *table, co
 void ek_sscatter_add_rows(int64_t rows, int64_t cols, const float *x, const int64_t *index, float *out);
 void ek_dscatter_add_rows(int64_t rows, int64_t cols, const double *x, const int64_t *index, double *out);
 
-/// Scalars of W (k × n) packed by `ek_*pack_weights`: k times n rounded up to the panel width.
+/// Scalars of W (k × n) packed by `ek_*pack_weights`: k times n rounded up to the panel width,
+/// or, for narrow layers (n ≤ 4), n times k rounded up to a whole SIMD packet.
 int64_t ek_spacked_weights_count(int64_t k, int64_t n);
 int64_t ek_dpacked_weights_count(int64_t k, int64_t n);
 
@@ -109,7 +110,8 @@ void ek_dpack_weights(int64_t k, int64_t n, const double *w, int64_t ldw, int tr
 /// C = act(A·B + bias), or act(C + A·B + bias) when `accumulate`: A is m × k (row stride lda),
 /// B packed by `ek_*pack_weights`, bias (length n) may be NULL, C is m × n (row stride ldc).
 /// With SiLU and a non-NULL `aux` (laid out like C), σ of the pre-activation is kept there.
-/// Each element is one FMA chain over k in order, so a row's result does not depend on m.
+/// Each element is one FMA chain over k in order (narrow layers, n ≤ 4: a dot product with a
+/// fixed packet-wise order), the same for every row, so a row's result does not depend on m.
 void ek_sdense_forward(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *packed,
                        const float *bias, int accumulate, int activation, float slope, float *c, int64_t ldc,
                        float *aux);

@@ -167,8 +167,11 @@ struct BenchMLP: ParsableCommand {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    static func format(_ rate: Double, _ unit: String) -> String {
-        unit == "steps/s" ? String(format: "%.1f %@", rate, unit) : String(format: "%.3e %@", rate, unit)
+    static func format(_ rate: Double, _ unit: String) -> String { number(rate, unit) + " " + unit }
+
+    /// A rate without its unit: steps/s with one decimal, point-steps/s in scientific notation.
+    static func number(_ rate: Double, _ unit: String) -> String {
+        unit == "steps/s" ? String(format: "%.1f", rate) : String(format: "%.3e", rate)
     }
 
     private func report(_ results: [Measurement], peerVersion: String?) {
@@ -195,15 +198,20 @@ struct BenchMLP: ParsableCommand {
         }
         print("Anchor ε-MLP (2 + 128 → 3 × W SiLU → 2), \(Parallel.threadCount) threads"
               + (peerVersion.map { "; peer: \($0), alternating rep by rep" } ?? ""))
-        print("measurement                      Monge                 GFLOP/s  per CPU-s" + (peerVersion == nil ? "" : "   PyTorch               ratio (median, of pairs)"))
+        // Fixed-width columns: rates are numbers (their unit has a column), so a long value such
+        // as 5.214e+05 cannot run into the next column.
+        func left(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+        func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        print(left("measurement", 33) + right("Monge", 10) + "  " + left("unit", 14) + right("GFLOP/s", 8) + right("per CPU-s", 11)
+              + (peerVersion == nil ? "" : right("PyTorch", 12) + "  ratio (median, of pairs)"))
         for m in results {
             let mongeTime = BenchMLP.median(m.monge)
-            var line = m.name.padding(toLength: 33, withPad: " ", startingAt: 0)
-                + BenchMLP.format(m.work / mongeTime, m.unit).padding(toLength: 22, withPad: " ", startingAt: 0)
-                + String(format: "%7.1f  %9.1f", m.flops / mongeTime * 1e-9, m.flops / BenchMLP.median(m.mongeCPU) * 1e-9)
+            var line = left(m.name, 33) + right(BenchMLP.number(m.work / mongeTime, m.unit), 10) + "  " + left(m.unit, 14)
+                + right(String(format: "%.1f", m.flops / mongeTime * 1e-9), 8)
+                + right(String(format: "%.1f", m.flops / BenchMLP.median(m.mongeCPU) * 1e-9), 11)
             if !m.torch.isEmpty {
                 let torchTime = BenchMLP.median(m.torch)
-                line += "   " + BenchMLP.format(m.work / torchTime, m.unit).padding(toLength: 22, withPad: " ", startingAt: 0)
+                line += right(BenchMLP.number(m.work / torchTime, m.unit), 12) + "  "
                     + String(format: "%.2f×, %.2f×", torchTime / mongeTime, BenchMLP.median(zip(m.torch, m.monge).map { $0 / $1 }))
             }
             print(line)

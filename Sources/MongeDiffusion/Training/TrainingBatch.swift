@@ -50,10 +50,12 @@ public struct TrainingBatch: Sendable {
                 k += 2
             }
         }
+        // The streams once per call (deriving a substream per row cost as much as the draws).
+        let indices = indexStream, times = timestepStream
         data.storage.withUnsafeBufferPointer { x0 in
             for (k, i) in range.enumerated() {
-                let index = dataIndex(i, count: data.rows)
-                let t = timestep(i, count: alphaBars.count)
+                let index = indices.integer(UInt64(i), below: data.rows)
+                let t = times.integer(UInt64(i), below: alphaBars.count)
                 timesteps[k] = t
                 let a = S(alphaBars[t].squareRoot()), b = S((1 - alphaBars[t]).squareRoot())
                 for j in 0..<d {
