@@ -23,7 +23,7 @@ struct GANCommandTests {
         #expect(counts.count == 25 && counts.filter { $0 > 0 }.count == metrics["modes_covered"] as? Int)
         #expect((metrics["final_T"] is NSNull) == (mode == "vanilla"))
         let log = try String(contentsOfFile: folder + "/out/log.csv", encoding: .utf8).split(separator: "\n")
-        #expect(log.first == "step,discriminator_loss,generator_loss,T,p" && log.count == 1 + 3)  // steps 0, 10, 19
+        #expect(log.first == "step,discriminator_loss,generator_loss,T,p,real_sign" && log.count == 1 + 3)  // steps 0, 10, 19
         // Same seed, same samples.
         let again = try TestSupport.monge(["gan", "--mode", mode, "--seed", "2", "--out", folder + "/again"] + Self.small)
         #expect(again.status == 0)

@@ -63,9 +63,9 @@ struct GANCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: out)
         let samplesPath = folder.appendingPathComponent("samples.npy").path
         try ArrayFile.write(result.samples, to: samplesPath)
-        var log = "step,discriminator_loss,generator_loss,T,p\n"
+        var log = "step,discriminator_loss,generator_loss,T,p,real_sign\n"
         for r in result.run.records where r.step % logEvery == 0 || r.step == steps - 1 {
-            log += "\(r.step),\(r.discriminatorLoss),\(r.generatorLoss),\(r.T),\(r.p)\n"
+            log += "\(r.step),\(r.discriminatorLoss),\(r.generatorLoss),\(r.T),\(r.p),\(r.realSign)\n"
         }
         try AtomicFile.write(log, to: folder.appendingPathComponent("log.csv").path)
         let c = result.coverage
@@ -82,6 +82,8 @@ struct GANCommand: ParsableCommand {
             "final_p": result.run.diffusion.map { .number($0.p) } ?? .null,
             "discriminator_loss_last100": .number(mean(\.discriminatorLoss)),
             "generator_loss_last100": .number(mean(\.generatorLoss)),
+            "real_sign_last100": .number(mean(\.realSign)),
+            "real_sign_max": .number(result.run.records.map(\.realSign).max() ?? 0),
         ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

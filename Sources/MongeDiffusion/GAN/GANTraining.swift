@@ -74,6 +74,9 @@ public struct GANStepRecord: Codable, Equatable, Sendable {
     /// The diffusion length T and p used in this step (vanilla: 0).
     public let T: Int
     public let p: Double
+    /// The mean sign of D's logits on this step's (diffused) real rows, before D's update: the
+    /// quantity whose average over 4 minibatches is Diffusion-GAN's r_d.
+    public let realSign: Double
 }
 
 /// A trained GAN: both networks, their parameters, the final adaptive diffusion and the step records.
@@ -181,7 +184,9 @@ public enum GANTraining {
             var dGradient = [S](repeating: 0, count: discriminator.parameterCount)
             discriminator.accumulateParameterGradient(dPass, logitGradient: dLogitGradient, parameters: dParameters, into: &dGradient)
             dAdam.update(&dParameters, gradient: dGradient, config: config.discriminatorAdam)
-            try diffusion?.record(realLogits: Array(dPass.logits[0..<n]))
+            let realLogits = Array(dPass.logits[0..<n])
+            try diffusion?.record(realLogits: realLogits)
+            let realSign = realLogits.reduce(0.0) { $0 + ($1 > 0 ? 1 : ($1 < 0 ? -1 : 0)) } / Double(n)
 
             // Generator: the non-saturating loss through the updated D and the diffusion (∂y/∂x = √ᾱ_t).
             let fPass = discriminator.forward(yFake, timesteps: tFake, parameters: dParameters)
@@ -195,7 +200,7 @@ public enum GANTraining {
             guard dLoss.isFinite, gLoss.isFinite else {
                 throw MongeError.nonFinite("the GAN's losses are D \(dLoss), G \(gLoss) at step \(step); lower the learning rate")
             }
-            records.append(GANStepRecord(step: step, discriminatorLoss: dLoss, generatorLoss: gLoss, T: T, p: p))
+            records.append(GANStepRecord(step: step, discriminatorLoss: dLoss, generatorLoss: gLoss, T: T, p: p, realSign: realSign))
             progress?.update(StepRecord(step: step, loss: dLoss, gradientNorm: 0, learningRate: config.discriminatorAdam.learningRate))
         }
         progress?.finish()
