@@ -16,9 +16,9 @@ DEMO_OUT ?= runs/quick
 export MONGE_PYTHON := $(PYTHON)
 export MONGE_BINARY := $(CURDIR)/$(MONGE)
 
-.PHONY: setup apt venv build demo test bench clean
+.PHONY: setup apt venv data build demo test bench clean
 
-setup: apt venv
+setup: apt venv data
 
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -30,10 +30,18 @@ apt:
 venv: $(VENV)/.ready
 
 $(VENV)/.ready:
-	@echo "setup: creating $(VENV) (numpy, jupyter nbconvert)" >&2
+	@echo "setup: creating $(VENV) (numpy, scikit-learn, jupyter nbconvert)" >&2
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check numpy nbconvert nbclient ipykernel
+	$(VENV)/bin/pip install -q --disable-pip-version-check numpy scikit-learn nbconvert nbclient ipykernel
 	touch $@
+
+# The 8×8 handwritten digits of the image path (scikit-learn's bundled copy; see data/README.md).
+
+data: venv
+	@if [ ! -f data/generated/digits.npy ] || [ ! -f data/generated/digits_labels.npy ]; then \
+	  $(PYTHON) -c 'import sklearn' 2>/dev/null || $(VENV)/bin/pip install -q --disable-pip-version-check scikit-learn; \
+	  $(PYTHON) data/fetch_digits.py data/generated; \
+	fi
 
 build: setup
 	swift build -c release --product monge

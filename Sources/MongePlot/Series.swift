@@ -9,6 +9,9 @@ public struct Series: Sendable, Equatable {
         case linesPoints(width: Double, size: Double)
         /// Arrows from (x, y) by (dx, dy) with a small filled head; columns x, y, dx, dy.
         case arrows(width: Double)
+        /// Pixels of one grey image (gnuplot `with image`, coloured by the panel's palette);
+        /// columns x, y, value on a regular grid.
+        case image
     }
 
     /// Column-major data: `columns[c][i]` is value c of row i; all columns have one length.
@@ -44,12 +47,15 @@ public struct Series: Sendable, Equatable {
             return "with linespoints lw \(width) pt 7 ps \(size) lc rgb '\(color)'"
         case let .arrows(width):
             return "with vectors head filled size screen 0.006,20 lw \(width) lc rgb '\(color)'"
+        case .image:
+            return "with image pixels"
         }
     }
 
     var usingClause: String {
         switch style {
         case .arrows: return "using 1:2:3:4"
+        case .image: return "using 1:2:3"
         default: return "using 1:2"
         }
     }

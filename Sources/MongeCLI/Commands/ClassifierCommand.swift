@@ -81,8 +81,13 @@ extension ClassifierCommand {
     }
 }
 
-/// The points of a .npy/.csv file or of data:NAME, and a description of where they came from.
+/// The points of a .npy/.csv file, of data:NAME, or the images of data:digits[:CLASSES], and a
+/// description of where they came from.
 func loadPoints(_ spec: String, dataPoints: Int, dataSeed: UInt64) throws -> (Matrix<Float>, String) {
+    if DigitImages.isSpec(spec) {
+        let images = try DigitImages.images(spec: spec)
+        return (images, "\(spec) (\(images.rows) images from \(DigitImages.defaultFolder))")
+    }
     if spec.hasPrefix("data:") {
         let name = String(spec.dropFirst(5))
         let points = try Datasets.make(name).sample(n: dataPoints, seed: dataSeed)

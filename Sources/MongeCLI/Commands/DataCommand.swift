@@ -13,6 +13,9 @@ struct DataCommand: ParsableCommand {
         The sample is a pure function of (name, n, seed, parameters): the same command writes the \
         same bytes. `monge data --list` shows every distribution with its parameters and defaults.
         Example: monge data moons --n 1000 --seed 0 --out moons.npy --param noise=0.1 --plot moons.png
+        `monge data digits --classes 3 --out three.npy` exports the 8×8 handwritten digits of the given \
+        classes (all by default; --n keeps the first n) as [N, 64] points in [−1, 1], read from \
+        data/generated (`make setup`; or $MONGE_DATA_DIR); --plot draws them as a grid of images.
         """)
 
     @Argument(help: "The distribution, e.g. gaussians25, moons, concentric-rings (see --list).")
@@ -33,13 +36,21 @@ struct DataCommand: ParsableCommand {
     @Option(help: "Also draw a scatter plot of the sample: .png, .svg or .pdf.")
     var plot: String?
 
+    @Option(help: "digits only: the classes to export, e.g. 3 or 0,6. [all]")
+    var classes: String?
+
     @Flag(help: "List the distributions, their parameters and defaults, and exit.")
     var list = false
 
     func validate() throws {
         if list { return }
         guard name != nil else { throw ValidationError("give a distribution name (see `monge data --list`)") }
-        guard let n else { throw ValidationError("give the number of points with --n") }
+        if name == "digits" {
+            if let n, n < 1 { throw ValidationError("--n must be positive, got \(n)") }
+        } else if classes != nil {
+            throw ValidationError("--classes is for digits only")
+        }
+        guard let n = n ?? (name == "digits" ? 1 : nil) else { throw ValidationError("give the number of points with --n") }
         guard n > 0 else { throw ValidationError("--n must be positive, got \(n)") }
         guard let out else { throw ValidationError("give the output file with --out (.npy or .csv)") }
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
@@ -53,7 +64,9 @@ struct DataCommand: ParsableCommand {
             print(Datasets.listing())
             return
         }
-        guard let name, let n, let out else { return }
+        guard let name, let out else { return }
+        if name == "digits" { return try exportDigits(out: out) }
+        guard let n else { return }
         let dataset = try Datasets.make(name, parameters: try Self.parse(parameters))
         var manifest = RunManifest.begin(
             command: "monge data", seed: seed,
@@ -69,6 +82,35 @@ struct DataCommand: ParsableCommand {
         manifest.finish(outputs: [out] + (plot.map { [$0, $0 + ".gp", $0 + ".dat"] } ?? []))
         try manifest.write(beside: out)
         FileHandle.standardError.write(Data("wrote \(out) (\(n) × 2, \(name), seed \(seed))\n".utf8))
+    }
+
+    /// The digit images of `--classes` (the first `--n` of them if given) as an [N, 64] array.
+    func exportDigits(out: String) throws {
+        guard parameters.isEmpty else {
+            throw MongeError.invalidArgument(name: "param", message: "digits take no parameters (use --classes)")
+        }
+        let classes = try classes.map { try DigitImages.parseClasses($0) } ?? Array(0...9)
+        let figureFormat = try plot.map { try ImageFormat(path: $0) }
+        if figureFormat != nil { _ = try Gnuplot.default.version() }
+        var images = try DigitImages.load().images(ofClasses: classes)
+        if let n {
+            guard n <= images.rows else {
+                throw MongeError.invalidArgument(name: "n", message: "asked for \(n) images, digit(s) \(classes.map(String.init).joined(separator: ",")) have \(images.rows)")
+            }
+            images = images.rows(0..<n)
+        }
+        var manifest = RunManifest.begin(command: "monge data", seed: 0, parameters: [
+            "dataset": .string("digits"), "classes": .array(classes.map { .integer($0) }), "n": .integer(images.rows)])
+        try ArrayFile.write(images, to: out, header: (0..<DigitImages.pixelCount).map { "p\($0)" })
+        if let plot {
+            let shown = images.rows(0..<min(images.rows, 100)).converted(to: Double.self)
+            try ImageGridFigure(images: shown, columns: min(10, shown.rows),
+                                title: FigureTitle("digits \(classes.map(String.init).joined(separator: ",")): first \(shown.rows) of \(images.rows)"))
+                .render(to: plot)
+        }
+        manifest.finish(outputs: [out] + (plot.map { [$0, $0 + ".gp", $0 + ".dat"] } ?? []))
+        try manifest.write(beside: out)
+        FileHandle.standardError.write(Data("wrote \(out) (\(images.rows) × \(DigitImages.pixelCount), digits \(classes.map(String.init).joined(separator: ",")))\n".utf8))
     }
 
     /// "key=value" strings as a dictionary; a malformed entry or repeated key is an error.

@@ -12,7 +12,8 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a diffusion ε-model on points; writes DIR/model.safetensors, config.json and loss.csv.",
         discussion: """
         DATA is a .npy or .csv file of N × D points, or data:NAME for a generated dataset (see `monge data \
-        --list`; --data-points and --data-seed choose the sample). The loss is DDPM's simple loss \
+        --list`; --data-points and --data-seed choose the sample), or data:digits:CLASSES for the 8×8 \
+        handwritten digits of those classes as points of R⁶⁴ (e.g. data:digits:3 or data:digits:0,6; `make setup` writes them). The loss is DDPM's simple loss \
         ‖ε − ε̂(√ᾱ_t x₀ + √(1 − ᾱ_t) ε, t)‖², optimised with Adam; the EMA of the weights is saved for \
         sampling. With --resume, options left out take the checkpoint's values and options given must agree \
         with it (except --steps, which may extend the run); the result is bitwise that of an uninterrupted run. \
@@ -20,7 +21,7 @@ struct TrainCommand: ParsableCommand {
         number of threads (MONGE_THREADS).
         """)
 
-    @Argument(help: "Training points: a .npy/.csv file or data:NAME.") var data: String
+    @Argument(help: "Training points: a .npy/.csv file, data:NAME, or data:digits:CLASSES (8×8 images, e.g. data:digits:3).") var data: String
     @Option(help: "Output folder.") var out: String
 
     @Option(help: "Architecture: residual (DDIB-style) or mlp (the bench_diffusion.py anchor). [residual]")
@@ -84,18 +85,7 @@ struct TrainCommand: ParsableCommand {
 
     /// The points and a description of where they came from.
     func loadData() throws -> (Matrix<Float>, String) {
-        if data.hasPrefix("data:") {
-            let name = String(data.dropFirst(5))
-            let points = try Datasets.make(name).sample(n: dataPoints, seed: dataSeed)
-            return (points.converted(to: Float.self), "\(data) n=\(dataPoints) seed=\(dataSeed)")
-        }
-        let points = try ArrayFile.readMatrix(data, as: Float.self)
-        if let k = points.storage.firstIndex(where: { !$0.isFinite }) {
-            let c = max(points.columns, 1)
-            throw MongeError.invalidFile(path: data, location: "row \(k / c), column \(k % c)",
-                                         message: "\(points.storage[k]) is not a finite number")
-        }
-        return (points, data)
+        try loadPoints(data, dataPoints: dataPoints, dataSeed: dataSeed)
     }
 
     /// The run's config: the checkpoint's when resuming (overridden by the options given), else the defaults.
