@@ -13,6 +13,7 @@ struct Monge: ParsableCommand {
             // data → models → bridges → exact OT → tables and figures
             DataCommand.self,
             TrainCommand.self,
+            GANCommand.self,
             SampleCommand.self,
             EncodeCommand.self,
             DecodeCommand.self,

@@ -1,0 +1,34 @@
+import Foundation
+import MongeData
+import MongeDiffusion
+import MongeNN
+
+/// The Diffusion-GAN mode-collapse experiment (Wang et al., ICLR 2023): a vanilla GAN or a
+/// Diffusion-GAN trained on 25-Gaussians, its samples scored by `ModeCoverage`.
+public enum GANExperiment {
+    /// A finished run: the trained GAN, its samples, their mode coverage and the training time.
+    public struct Result: Sendable {
+        public let run: GANRun<Float>
+        public let samples: Matrix<Float>
+        public let coverage: ModeCoverage
+        public let trainingSeconds: Double
+    }
+
+    /// Trains `config` on `dataPoints` points of `dataset` (seed `dataSeed`; real minibatches are
+    /// drawn from them with replacement) and scores `sampleCount` generated points against its
+    /// 25 centres at 3σ.
+    public static func gaussians25(config: GANConfig, dataset: Gaussians25 = Gaussians25(), dataPoints: Int = 100_000,
+                                   dataSeed: UInt64 = 0, sampleCount: Int = 10_000, sampleSeed: UInt64 = 1,
+                                   progress: TrainingProgress? = nil) throws -> Result {
+        guard sampleCount >= 1 else {
+            throw MongeError.invalidArgument(name: "samples", message: "must be at least 1, got \(sampleCount)")
+        }
+        let data = try dataset.sample(n: dataPoints, seed: dataSeed).converted(to: Float.self)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let run: GANRun<Float> = try GANTraining.train(data: data, config: config, progress: progress)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let samples = run.sample(count: sampleCount, seed: sampleSeed)
+        let coverage = try ModeCoverage(samples: samples, centres: dataset.centres, std: dataset.std)
+        return Result(run: run, samples: samples, coverage: coverage, trainingSeconds: seconds)
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import MongeDiffusion
+import MongeNN
+import Testing
+
+/// Diffusion-GAN's adaptive T and timestep law, the mode-coverage metrics, and the GAN loop.
+@Suite("GAN and Diffusion-GAN")
+struct GANTests {
+    /// Feeds `interval` minibatches whose real logits have mean sign `rd` (over 10 logits each).
+    static func feed(_ diffusion: inout AdaptiveDiffusion, rd: Double) throws -> [Double?] {
+        // 10 logits with k positive and 10 − k negative have mean sign (2k − 10)/10.
+        let k = Int(((rd * 10 + 10) / 2).rounded())
+        let logits: [Float] = (0..<10).map { $0 < k ? 0.3 : -0.7 }
+        return try (0..<diffusion.config.interval).map { _ in try diffusion.record(realLogits: logits) }
+    }
+
+    /// batch 512, interval 4: p moves by 512·4/100000 = 0.02048 per adjustment; T = 10 + round(990 p).
+    @Test func adaptiveLengthFollowsTheRule() throws {
+        var diffusion = try AdaptiveDiffusion(batchSize: 512)
+        #expect(diffusion.stepSize == 0.02048)
+        #expect(diffusion.p == 0 && diffusion.T == 10)
+        // r_d below the target at p = 0: clipped at 0.
+        var out = try Self.feed(&diffusion, rd: 0.2)
+        #expect(out[0] == nil && out[1] == nil && out[2] == nil && out[3] == 0.2)
+        #expect(diffusion.p == 0 && diffusion.T == 10)
+        // Up: 0.02048 → T = 10 + round(20.2752) = 30; up again: 0.04096 → 10 + round(40.5504) = 51.
+        out = try Self.feed(&diffusion, rd: 1.0)
+        #expect(out[3] == 1.0)
+        #expect(abs(diffusion.p - 0.02048) < 1e-15 && diffusion.T == 30)
+        _ = try Self.feed(&diffusion, rd: 0.8)
+        #expect(abs(diffusion.p - 0.04096) < 1e-15 && diffusion.T == 51)
+        // r_d exactly at the target: sign 0, no change.
+        _ = try Self.feed(&diffusion, rd: 0.6)
+        #expect(abs(diffusion.p - 0.04096) < 1e-15 && diffusion.T == 51)
+        // Down once: back to 30.
+        _ = try Self.feed(&diffusion, rd: -1)
+        #expect(abs(diffusion.p - 0.02048) < 1e-15 && diffusion.T == 30)
+        // 49 ups from 0.02048 pass 1 and clip: T = t_max.
+        for _ in 0..<49 { _ = try Self.feed(&diffusion, rd: 1) }
+        #expect(diffusion.p == 1 && diffusion.T == 1000)
+        #expect(diffusion.schedule.count == 1000 && diffusion.alphaBar(0) == 1)
+        // r_d is the mean over the whole interval, not the last minibatch: +1, +1, −1, −1 → 0 < 0.6 → down.
+        var mixed = try AdaptiveDiffusion(config: AdaptiveDiffusionConfig(initialP: 0.5), batchSize: 25)
+        #expect(mixed.T == 10 + 495)
+        for z: Float in [1, 1, -1, -1] { try mixed.record(realLogits: [z, z]) }
+        #expect(mixed.p == 0.5 - 25.0 * 4 / 100_000)
+    }
+
+    /// The schedule re-spaced for T: β linear 1e-4 … 0.02 over T steps, ᾱ_t = ∏_{s ≤ t}(1 − β_s), ᾱ_0 = 1.
+    @Test func alphaBarIsTheRespacedLinearSchedule() throws {
+        let diffusion = try AdaptiveDiffusion(batchSize: 64)  // T = 10
+        var product = 1.0
+        for t in 1...10 {
+            product *= 1 - (1e-4 + (0.02 - 1e-4) * Double(t - 1) / 9)
+            #expect(abs(diffusion.alphaBar(t) - product) < 1e-15)
+        }
+    }
+
+    /// T = 3: P = (1/2, 1/12, 2/12, 3/12); the inverse CDF splits a grid of 12000 midpoints exactly.
+    @Test func timestepLawIsHalfZeroHalfProportionalToT() {
+        let probabilities = AdaptiveDiffusion.timestepProbabilities(T: 3)
+        let expected = [0.5, 1.0 / 12, 2.0 / 12, 3.0 / 12]
+        #expect(zip(probabilities, expected).allSatisfy { abs($0 - $1) < 1e-15 })
+        var counts = [0, 0, 0, 0]
+        for j in 0..<12000 { counts[AdaptiveDiffusion.timestep(uniform: (Double(j) + 0.5) / 12000, T: 3)] += 1 }
+        #expect(counts == [6000, 1000, 2000, 3000])
+        // Larger T: every t gets exactly its share of a grid of T(T + 1)·2·8 midpoints.
+        for T in [1, 7, 50] {
+            let m = T * (T + 1) * 2 * 8
+            var c = [Int](repeating: 0, count: T + 1)
+            for j in 0..<m { c[AdaptiveDiffusion.timestep(uniform: (Double(j) + 0.5) / Double(m), T: T)] += 1 }
+            #expect(c[0] == m / 2)
+            #expect((1...T).allSatisfy { c[$0] == 16 * $0 }, "T = \(T): \(c)")
+        }
+        #expect(AdaptiveDiffusion.timestep(uniform: 0.999_999_999_9, T: 1000) == 1000)
+        #expect(AdaptiveDiffusion.timestep(uniform: 0.5, T: 1000) == 1)
+    }
+
+    static var grid: Matrix<Double> {
+        Matrix(rows: 25, columns: 2) { k, j in 2.0 * Double((j == 0 ? k / 5 : k % 5) - 2) }
+    }
+
+    @Test func modeCoverageOnConstructedSamples() throws {
+        let grid = Self.grid, std = 0.05
+        // Four points per mode, each within 3σ = 0.15 (offsets up to 0.14 along one axis or 0.1 diagonally).
+        let offsets = [(0.14, 0.0), (0.0, -0.14), (0.1, 0.1), (-0.1, -0.1)]
+        let all = Matrix<Double>(rows: 100, columns: 2) { i, j in
+            grid[i % 25, j] + (j == 0 ? offsets[i / 25].0 : offsets[i / 25].1)
+        }
+        let full = try ModeCoverage(samples: all, centres: grid, std: std)
+        #expect(full.modesCovered == 25 && full.highQualityFraction == 1 && full.reverseKL == 0)
+        // One mode only: KL = log 25.
+        let one = Matrix<Double>(rows: 40, columns: 2) { i, j in grid[7, j] + 0.01 * Double(i % 3) }
+        let collapsed = try ModeCoverage(samples: one, centres: grid, std: std)
+        #expect(collapsed.modesCovered == 1 && collapsed.counts[7] == 40)
+        #expect(abs(collapsed.reverseKL! - log(25)) < 1e-12)
+        // Off-grid points (midway between centres, or just outside 3σ): nothing is high-quality.
+        let off = Matrix<Double>(rows: 3, columns: 2) { i, j in [[1.0, 1.0], [0.16, 0.0], [-4.0, 3.0]][i][j] }
+        let none = try ModeCoverage(samples: off, centres: grid, std: std)
+        #expect(none.modesCovered == 0 && none.highQualityFraction == 0 && none.reverseKL == nil)
+        // Two modes 3:1 plus two off-grid points: q = (3/4, 1/4), KL = log 25 − H(q), 4 of 6 high-quality.
+        let mixed = Matrix<Double>(rows: 6, columns: 2) { i, j in
+            [[0.0, 0.0], [0.05, 0.0], [0.0, 0.05], [4.0, 4.0], [1.0, 0.0], [9.0, 9.0]][i][j]
+        }
+        let m = try ModeCoverage(samples: mixed, centres: grid, std: std)
+        let h = -(0.75 * log(0.75) + 0.25 * log(0.25))
+        #expect(m.modesCovered == 2 && m.highQuality == 4 && abs(m.highQualityFraction - 4.0 / 6) < 1e-15)
+        #expect(abs(m.reverseKL! - (log(25) - h)) < 1e-12)
+        #expect(throws: MongeError.self) { try ModeCoverage(samples: Matrix<Double>(rows: 1, columns: 3), centres: grid, std: std) }
+    }
+
+    static func tiny(_ mode: GANConfig.Mode, steps: Int, seed: UInt64 = 3) -> GANConfig {
+        GANConfig(mode: mode, steps: steps, batchSize: 64, seed: seed,
+                  generator: GeneratorConfig(width: 32),
+                  discriminator: ClassifierConfig(dimension: 2, width: 32, depth: 2, timeEmbedding: 8,
+                                                  activation: .leakyReLU, negativeSlope: 0.2),
+                  generatorAdam: AdamConfig(learningRate: 2e-3, beta1: 0.5),
+                  discriminatorAdam: AdamConfig(learningRate: 2e-3, beta1: 0.5))
+    }
+
+    /// A single tight cluster at (3, −2): both modes must move G's samples (initially near 0) onto it,
+    /// which fails if the loss's sign, D's input gradient or the √ᾱ_t chain factor is wrong.
+    @Test(arguments: GANConfig.Mode.allCases)
+    func generatorMovesToASingleCluster(_ mode: GANConfig.Mode) throws {
+        let data = Matrix<Float>(rows: 500, columns: 2) { i, j in
+            (j == 0 ? 3 : -2) + 0.05 * Float(RandomStream(seed: 1).normal(UInt64(2 * i + j)))
+        }
+        func mean(_ x: Matrix<Float>) -> [Double] { (0..<2).map { j in (0..<x.rows).map { Double(x[$0, j]) }.reduce(0, +) / Double(x.rows) } }
+        let untrained: GANRun<Float> = try GANTraining.train(data: data, config: Self.tiny(mode, steps: 0))
+        let before = mean(untrained.sample(count: 400, seed: 9))
+        #expect(abs(before[0] - 3) > 2 && abs(before[1] + 2) > 1.5, "untrained mean \(before)")
+        let run: GANRun<Float> = try GANTraining.train(data: data, config: Self.tiny(mode, steps: 600))
+        let after = mean(run.sample(count: 400, seed: 9))
+        #expect(abs(after[0] - 3) < 0.5 && abs(after[1] + 2) < 0.5, "\(mode): mean \(after)")
+        if mode == .diffusion {
+            #expect(run.diffusion != nil && run.records.last!.T >= 10)
+        } else {
+            #expect(run.diffusion == nil && run.records.allSatisfy { $0.T == 0 })
+        }
+    }
+
+    @Test func sameSeedGivesIdenticalParameters() throws {
+        let data = Matrix<Float>(rows: 100, columns: 2) { i, j in Float(RandomStream(seed: 2).normal(UInt64(2 * i + j))) }
+        let a: GANRun<Float> = try GANTraining.train(data: data, config: Self.tiny(.diffusion, steps: 30))
+        let b: GANRun<Float> = try GANTraining.train(data: data, config: Self.tiny(.diffusion, steps: 30))
+        let c: GANRun<Float> = try GANTraining.train(data: data, config: Self.tiny(.diffusion, steps: 30, seed: 4))
+        #expect(a.generatorParameters == b.generatorParameters && a.discriminatorParameters == b.discriminatorParameters)
+        #expect(a.records == b.records)
+        #expect(a.generatorParameters != c.generatorParameters)
+        #expect(throws: MongeError.self) {
+            let _: GANRun<Float> = try GANTraining.train(data: Matrix<Float>(rows: 0, columns: 2), config: Self.tiny(.vanilla, steps: 1))
+        }
+        #expect(throws: MongeError.self) {
+            let _: GANRun<Float> = try GANTraining.train(data: Matrix<Float>(rows: 4, columns: 3), config: Self.tiny(.vanilla, steps: 1))
+        }
+    }
+}
