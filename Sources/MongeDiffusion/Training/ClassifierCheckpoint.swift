@@ -46,9 +46,7 @@ public enum ClassifierCheckpoint {
             tensors[entry.name] = try NDArray(shape: entry.shape, values: Array(classifier.parameters[entry.range]))
         }
         try SafeTensors.write(tensors: tensors, metadata: ["format": format], to: path(folder, weightsFile))
-        var text = "step,loss,grad_norm,lr\n"
-        for r in losses { text += "\(r.step),\(r.loss),\(r.gradientNorm),\(r.learningRate)\n" }
-        try AtomicFile.write(text, to: path(folder, lossFile))
+        try TrainingCheckpoint.writeLosses(losses, to: folder)  // the same loss.csv as `monge train`
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         // The config last: a folder with a config has its weights.
@@ -61,20 +59,7 @@ public enum ClassifierCheckpoint {
         guard FileManager.default.fileExists(atPath: file) else {
             throw MongeError.invalidFile(path: file, location: nil, message: "missing: not a `monge classifier` output folder")
         }
-        let data = try AtomicFile.read(file)
-        let config: Config
-        do {
-            config = try JSONDecoder().decode(Config.self, from: data)
-        } catch let error as MongeError {
-            throw MongeError.invalidFile(path: file, location: nil, message: error.description)
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw MongeError.invalidFile(path: file, location: TrainingCheckpoint.codingPath(context.codingPath + [key]), message: "missing field")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
-                let DecodingError.dataCorrupted(context) {
-            throw MongeError.invalidFile(path: file, location: TrainingCheckpoint.codingPath(context.codingPath), message: context.debugDescription)
-        } catch {
-            throw MongeError.invalidFile(path: file, location: nil, message: "not a classifier config: \(error)")
-        }
+        let config = try JSONFile.read(Config.self, from: file, what: "a classifier config")
         guard config.format == format else {
             throw MongeError.invalidFile(path: file, location: "format", message: "expected \"\(format)\", got \"\(config.format)\"")
         }

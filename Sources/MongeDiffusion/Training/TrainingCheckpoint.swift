@@ -114,20 +114,7 @@ public enum TrainingCheckpoint {
     /// Reads config.json, with errors naming the file.
     public static func readConfig(from folder: String) throws -> Config {
         let file = path(folder, configFile)
-        let data = try AtomicFile.read(file)
-        let config: Config
-        do {
-            config = try JSONDecoder().decode(Config.self, from: data)
-        } catch let error as MongeError {
-            throw MongeError.invalidFile(path: file, location: nil, message: error.description)
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw MongeError.invalidFile(path: file, location: codingPath(context.codingPath + [key]), message: "missing field")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
-                let DecodingError.dataCorrupted(context) {
-            throw MongeError.invalidFile(path: file, location: codingPath(context.codingPath), message: context.debugDescription)
-        } catch {
-            throw MongeError.invalidFile(path: file, location: nil, message: "not a training config: \(error)")
-        }
+        let config = try JSONFile.read(Config.self, from: file, what: "a training config")
         guard config.format == format else {
             throw MongeError.invalidFile(path: file, location: "format", message: "expected \"\(format)\", got \"\(config.format)\"")
         }
@@ -204,9 +191,5 @@ public enum TrainingCheckpoint {
 
     static func path(_ folder: String, _ name: String) -> String {
         URL(fileURLWithPath: folder).appendingPathComponent(name).path
-    }
-
-    static func codingPath(_ keys: [CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 }
