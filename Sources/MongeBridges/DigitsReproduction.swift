@@ -196,16 +196,10 @@ public struct DigitsReproduction {
         training.seed = plan.seed &+ UInt64(index)
         let config = TrainingCheckpoint.Config(model: plan.model, schedule: plan.schedule, training: training,
                                                data: .init(source: "data:digits:\(d) minus \(plan.heldOut) held out (seed \(plan.seed))", data: data))
-        if let saved = try? TrainingCheckpoint.readConfig(from: modelFolder), saved == config,
-           let denoiser = try? TrainingCheckpoint.denoiser(from: modelFolder),
-           (try? TrainingCheckpoint.readState(from: modelFolder, layout: denoiser.network.layout).step) == training.steps {
-            log("  reusing the finished checkpoint in \(modelFolder)")
-            return denoiser
-        }
-        try? FileManager.default.removeItem(atPath: modelFolder)
-        var run = try TrainingRun(folder: modelFolder, data: data, config: config, resume: false)
-        try run.run(progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress, label: "digit \(d)"))
-        return try TrainingCheckpoint.denoiser(from: modelFolder)
+        let model = try TrainingRun.trainedModel(folder: modelFolder, data: data, config: config,
+                                                 progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress, label: "digit \(d)"))
+        if model.reused { log("  reusing the finished checkpoint in \(modelFolder)") }
+        return model.denoiser
     }
 
     func render(_ figure: some Figure, _ name: String) throws -> [String] {

@@ -120,17 +120,10 @@ public struct Reproduction {
         training.seed = plan.seed &+ UInt64(index)
         let config = TrainingCheckpoint.Config(model: plan.model, schedule: plan.schedule, training: training,
                                                data: .init(source: "\(name) n=\(plan.trainingPoints) seed=\(plan.seed)", data: data))
-        if let saved = try? TrainingCheckpoint.readConfig(from: modelFolder), saved == config,
-           let denoiser = try? TrainingCheckpoint.denoiser(from: modelFolder),
-           (try? TrainingCheckpoint.readState(from: modelFolder, layout: denoiser.network.layout).step) == training.steps {
-            log("  reusing the finished checkpoint in \(modelFolder)")
-            return denoiser
-        }
-        try? FileManager.default.removeItem(atPath: modelFolder)
-        var run = try TrainingRun(folder: modelFolder, data: data, config: config, resume: false)
-        let progress = TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress)
-        try run.run(progress: progress)
-        return try TrainingCheckpoint.denoiser(from: modelFolder)
+        let model = try TrainingRun.trainedModel(folder: modelFolder, data: data, config: config,
+                                                 progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress))
+        if model.reused { log("  reusing the finished checkpoint in \(modelFolder)") }
+        return model.denoiser
     }
 
     /// A fixed seed per pair, so that adding a pair does not change the others' samples.

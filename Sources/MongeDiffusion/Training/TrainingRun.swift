@@ -87,3 +87,20 @@ public struct TrainingRun {
         try TrainingCheckpoint.writeLosses(losses, to: folder)
     }
 }
+
+extension TrainingRun {
+    /// The trained model of `config` in `folder`: a finished checkpoint of exactly this config is
+    /// reused (`reused` is true); anything else in the folder is replaced by a fresh run.
+    public static func trainedModel(folder: String, data: Matrix<Float>, config: TrainingCheckpoint.Config,
+                                    progress: TrainingProgress) throws -> (denoiser: NetworkDenoiser, reused: Bool) {
+        if let saved = try? TrainingCheckpoint.readConfig(from: folder), saved == config,
+           let denoiser = try? TrainingCheckpoint.denoiser(from: folder),
+           (try? TrainingCheckpoint.readState(from: folder, layout: denoiser.network.layout).step) == config.training.steps {
+            return (denoiser, true)
+        }
+        try? FileManager.default.removeItem(atPath: folder)
+        var run = try TrainingRun(folder: folder, data: data, config: config, resume: false)
+        try run.run(progress: progress)
+        return (try TrainingCheckpoint.denoiser(from: folder), false)
+    }
+}
