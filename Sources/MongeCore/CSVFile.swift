@@ -225,7 +225,7 @@ private struct CSVParser {
         case .present: hasHeader = true
         case .absent: hasHeader = false
         case .automatic:
-            if columns?.hasNames == true || (width >= 2 && first[0].isEmpty) {
+            if width >= 2 && first[0].isEmpty {
                 hasHeader = true
             } else {
                 let considered = selected ?? Array(0..<width)
@@ -338,8 +338,8 @@ private struct CSVParser {
     private func hint(_ field: Field) -> String {
         let text = String(decoding: field, as: UTF8.self).lowercased()
         if field.contains(0) { return " (a NUL byte: binary data, or a cut number?)" }
-        if text.contains("0x") { return " (hexadecimal is not accepted)" }
         if text.contains("nan(") { return " (NaN payloads are not accepted; write nan)" }
+        if text.contains("0x") { return " (hexadecimal is not accepted)" }
         if field.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return " (a control character)" }
         return ""
     }

@@ -35,6 +35,11 @@ public enum JSONFile {
             let field = codingPath(context.codingPath + [key])
             throw MongeError.invalidFile(path: path, location: location(context.codingPath),
                                          message: "missing field \"\(field)\" (expected \(what))")
+        } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
+            // The text is valid JSON (checked above): Foundation says "not valid JSON" for a number
+            // that does not fit its field's type, without naming the field.
+            throw MongeError.invalidFile(path: path, location: nil, message: "not \(what): a value does not fit its field, " +
+                                         "e.g. a fraction or a too large number where an integer is expected (\(context.debugDescription))")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
                 let DecodingError.dataCorrupted(context) {
             throw MongeError.invalidFile(path: path, location: location(context.codingPath), message: context.debugDescription)
@@ -45,6 +50,14 @@ public enum JSONFile {
 
     /// "training.optimizer.learningRate", "layers[2]": a coding path as a field name.
     public static func codingPath(_ keys: [CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        var path = ""
+        for key in keys {
+            if let index = key.intValue {
+                path += "[\(index)]"
+            } else {
+                path += (path.isEmpty ? "" : ".") + key.stringValue
+            }
+        }
+        return path
     }
 }

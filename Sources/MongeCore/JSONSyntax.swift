@@ -213,18 +213,25 @@ public enum JSONSyntax {
                 throw Stop(offset: start, message: "expected an escape \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX, found \\\(foundText())")
             }
             index += 1
-            var code = try hexQuad(escapeStart: start)
-            if (0xD800..<0xDC00).contains(code), bytes[index...].starts(with: [UInt8(ascii: "\\"), UInt8(ascii: "u")]) {
+            let code = try hexQuad(escapeStart: start)
+            var scalar = Unicode.Scalar(code)
+            if (0xD800..<0xDC00).contains(code) {
+                // A high surrogate must be followed by its low half: "\ud83d\ude00".
                 let second = index
+                guard bytes[index...].starts(with: [UInt8(ascii: "\\"), UInt8(ascii: "u")]) else {
+                    throw Stop(offset: start, message: "expected a low surrogate escape \\uDC00-\\uDFFF after the high surrogate \(text(start..<index)), found \(foundText())")
+                }
                 index += 2
                 let low = try hexQuad(escapeStart: second)
-                if (0xDC00..<0xE000).contains(low) {
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                } else {
-                    index = second  // a lone high surrogate; the next escape stands alone
+                guard (0xDC00..<0xE000).contains(low) else {
+                    throw Stop(offset: second, message: "expected a low surrogate escape \\uDC00-\\uDFFF after the high surrogate \(text(start..<second)), found \(text(second..<index))")
                 }
+                scalar = Unicode.Scalar(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
             }
-            scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")  // lone surrogates, as Foundation decodes them
+            guard let scalar else {
+                throw Stop(offset: start, message: "expected a character escape, found the lone low surrogate \(text(start..<index))")
+            }
+            scalars.append(scalar)
         }
 
         mutating func hexQuad(escapeStart: Int) throws -> UInt32 {
