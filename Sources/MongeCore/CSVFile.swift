@@ -216,6 +216,7 @@ private struct CSVParser {
     func table<S: MatrixScalar>(as _: S.Type, header: CSVFile.HeaderMode, columns: ColumnSelection?) throws -> CSVFile.Table<S> {
         guard !lines.isEmpty else { return CSVFile.Table(columnNames: nil, matrix: Matrix(rows: 0, columns: 0)) }
         let first = fields(of: lines[0])
+        guard !first.isEmpty else { throw error(line: 1, "expected a header or a row of numbers, found an empty line") }
         let width = first.count
         // Positions can be resolved before the header is known; names need the header.
         var selected = try columns.flatMap { $0.hasNames ? nil : try $0.indices(columnCount: width, names: nil, path: path) }

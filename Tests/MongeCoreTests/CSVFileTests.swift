@@ -65,11 +65,15 @@ struct CSVFileTests {
             ("x,y,z\n1,2,3\n4,5\n", "line 3", ["expected 3 columns", "found 2 columns"]),
             ("1,2\n3,4,5\n", "line 2", ["expected 2 columns", "found 3 columns"]),
             ("1,2\n\n3,4\n", "line 2", ["found an empty line"]),
+            // Found by the fuzzer: a blank first line indexed an empty header.
+            ("\n1,2\n", "line 1", ["expected a header or a row of numbers, found an empty line"]),
+            (" \t\r\n,3,\u{13}\n3,4\n", "line 1", ["found an empty line"]),
         ]
         for (text, location, fragments) in cases {
             let path = try file(text)
             expectInvalidFile(location: location, containing: fragments) { _ = try CSVFile.readMatrix(path, as: Double.self) }
         }
+        expectInvalidFile(location: "line 1") { _ = try CSVFile.parse("\nx,y\n", path: "t.csv", as: Double.self, header: .present) }
         let latin1 = folder + "/latin1.csv"
         try Data([0x78, 0xE9, 0x0A, 0x31, 0x0A]).write(to: URL(fileURLWithPath: latin1))
         expectInvalidFile(location: nil, containing: ["UTF-8"]) { _ = try CSVFile.readMatrix(latin1, as: Double.self) }
