@@ -21,7 +21,8 @@ import Foundation
 /// Every refusal names the line, the column and the text found.
 ///
 /// Writing prints each number with Swift's `description`, the shortest decimal that reads back
-/// to the same value, so a write–read round trip is exact.
+/// to the same value, so a write–read round trip is exact (a NaN is written `nan` or `-nan`: its
+/// sign is kept, its payload is not).
 public enum CSVFile {
     /// Whether the first line holds column names.
     public enum HeaderMode: Sendable {
@@ -111,7 +112,9 @@ public enum CSVFile {
         for i in 0..<matrix.rows {
             for j in 0..<matrix.columns {
                 if j > 0 { text += "," }
-                text += matrix[i, j].description
+                let value = matrix[i, j]
+                // `description` drops a NaN's sign; "-nan" keeps it (payloads are not kept).
+                text += value.isNaN ? (value.sign == .minus ? "-nan" : "nan") : value.description
             }
             text += "\n"
         }

@@ -33,6 +33,15 @@ struct CSVFileTests {
         #expect(back.storage.map(\.bitPattern) == m.storage.map(\.bitPattern))
     }
 
+    @Test func nanKeepsItsSignThroughAWriteAndRead() throws {
+        // Found by the fuzzer's round-trip check: Swift's description of -nan is "nan".
+        let m = Matrix<Double>([[-.nan, .nan, -.infinity]])
+        let text = try CSVFile.format(m)
+        #expect(text == "-nan,nan,-inf\n")
+        let back = try CSVFile.parse(text, path: "t.csv", as: Double.self).matrix
+        #expect(back[0, 0].isNaN && back[0, 0].sign == .minus && back[0, 1].isNaN && back[0, 1].sign == .plus)
+    }
+
     @Test func writesShortestRoundTripText() throws {
         let m = Matrix<Double>([[0.1, 1e-05, -0.0], [1.0 / 3.0, 100, 2.5e300]])
         #expect(try CSVFile.format(m, header: ["p", "q", "r"]) == "p,q,r\n0.1,1e-05,-0.0\n0.3333333333333333,100.0,2.5e+300\n")
