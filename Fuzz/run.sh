@@ -33,7 +33,8 @@ for reader in "${readers[@]}"; do
   log=$dir/$reader.log
   echo "fuzz: $reader for $seconds s" >&2
   # New inputs go to the scratch corpus (first folder); the committed seeds are only read.
-  if MONGE_FUZZ_READER=$reader "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  # Swift's own crash backtracer is off: it trips ASan while reading the stack; libFuzzer reports.
+  if SWIFT_BACKTRACE=enable=no MONGE_FUZZ_READER=$reader "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
        -max_len=16384 -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus" "Fuzz/corpus/$reader" >"$log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
     cover=$(grep -o 'cov: [0-9]*' "$log" | tail -1 || true)

@@ -3,7 +3,8 @@
 /// JSON" without a dependable position, and a wrong field by its coding path only.
 ///
 /// Positions are 1-based lines and columns (columns count characters, not bytes). Nesting is
-/// limited to `maximumDepth` levels, so hostile input cannot exhaust the stack.
+/// limited to `maximumDepth` levels, so hostile input cannot exhaust the stack, and numbers to
+/// the range of a Double, as Foundation's decoder requires.
 public enum JSONSyntax {
     public static let maximumDepth = 512
 
@@ -269,6 +270,10 @@ public enum JSONSyntax {
                 index += 1
                 if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { index += 1 }
                 guard digits() > 0 else { throw Stop(offset: index, message: "expected a digit in the exponent, found \(foundText())") }
+            }
+            // Foundation decodes every number as a Double (or an integer) and refuses one beyond its range.
+            guard Double(String(decoding: bytes[start..<index], as: UTF8.self))?.isFinite == true else {
+                throw Stop(offset: start, message: "expected a number within the range of a Double (±1.8e308), found \(text(start..<index))")
             }
         }
 

@@ -26,6 +26,8 @@ struct JSONFileTests {
             ("", "line 1, column 1", ["expected a value", "the end of the text"]),
             ("\u{0}\u{1}garbage", "line 1, column 1", ["expected a value", "'\\u{0}\\u{1}garbage'"]),
             (String(repeating: "[", count: 600), "line 1, column 513", ["at most 512 levels"]),
+            // Found by the fuzzer: valid syntax, but Foundation refuses a number beyond a Double.
+            ("{\"name\": \"a\",\n \"inner\": {\"rate\": -1.5e987}}", "line 2, column 20", ["range of a Double", "'-1.5e987'"]),
         ]
         for (text, location, fragments) in cases {
             expectInvalidFile(location: location, containing: ["not a test config"] + fragments) { _ = try decode(text) }
