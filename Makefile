@@ -70,4 +70,4 @@ bench: build
 	$(MONGE) bench gemm
 
 clean:
-	rm -rf .build $(VENV) runs
+	rm -rf .build .build-fuzz $(VENV) runs

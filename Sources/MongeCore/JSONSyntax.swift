@@ -260,7 +260,7 @@ public enum JSONSyntax {
             let integerDigits = digits()
             guard integerDigits > 0 else { throw Stop(offset: index, message: "expected a digit in the number, found \(foundText())") }
             if integerDigits > 1 && bytes[integerStart] == UInt8(ascii: "0") {
-                throw Stop(offset: start, message: "expected a number without leading zeros, found \(text(start..<index))")
+                throw Stop(offset: start, message: "expected a number without leading zeros, found '\(text(start..<index))'")
             }
             if peek(UInt8(ascii: ".")) {
                 index += 1
@@ -273,7 +273,7 @@ public enum JSONSyntax {
             }
             // Foundation decodes every number as a Double (or an integer) and refuses one beyond its range.
             guard Double(String(decoding: bytes[start..<index], as: UTF8.self))?.isFinite == true else {
-                throw Stop(offset: start, message: "expected a number within the range of a Double (±1.8e308), found \(text(start..<index))")
+                throw Stop(offset: start, message: "expected a number within the range of a Double (±1.8e308), found '\(text(start..<index))'")
             }
         }
 
