@@ -1,6 +1,7 @@
 # Monge — the two commands of the README:
 #   make demo   set up, build, and run the quick DDIB 2-D reproduction
 #   make test   set up, build, and run every test
+#   make fuzz   libFuzzer over the file readers, FUZZ_SECONDS (default 60) per reader (CI runs it)
 # `make setup` installs what is missing (Debian packages, a Python venv for numpy and the
 # notebooks) and is shared by both.
 
@@ -16,7 +17,7 @@ DEMO_OUT ?= runs/quick
 export MONGE_PYTHON := $(PYTHON)
 export MONGE_BINARY := $(CURDIR)/$(MONGE)
 
-.PHONY: setup apt venv data build demo test bench clean
+.PHONY: setup apt venv data build demo test fuzz bench clean
 
 setup: apt venv data
 
@@ -58,8 +59,15 @@ demo: build
 test: build
 	swift test -c release --disable-testable-imports
 
+# The .npy, CSV, safetensors and JSON readers under libFuzzer with AddressSanitizer (Fuzz/run.sh);
+# fails on any crash, sanitizer report or broken reader invariant.
+FUZZ_SECONDS ?= 60
+
+fuzz: build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
 bench: build
 	$(MONGE) bench gemm
 
 clean:
-	rm -rf .build $(VENV) runs
+	rm -rf .build .build-fuzz $(VENV) runs

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Matrices in files, in the format the extension names: `.npy` (numpy) or `.csv` (text).
 ///
 /// The one entry point commands use for point clouds and tables; writes are atomic.
@@ -6,11 +8,41 @@ public enum ArrayFile {
     public static let acceptedExtensions = ["npy", "csv"]
 
     /// Reads a matrix, converting its elements to `S`.
-    public static func readMatrix<S: MatrixScalar>(_ path: String, as _: S.Type = S.self) throws -> Matrix<S> {
-        switch try format(of: path, reading: true) {
-        case "npy": return try NpyFile.readMatrix(path, as: S.self)
-        default: return try CSVFile.readMatrix(path, as: S.self)
+    ///
+    /// `path` may end in a column selection, `points.csv:columns=x,y` or `points.npy:columns=2-3`
+    /// (see `ColumnSelection`). What the reader decided on its own (a pandas index column dropped)
+    /// goes to `note`, which by default prints "note: FILE: …" on stderr.
+    public static func readMatrix<S: MatrixScalar>(_ path: String, as _: S.Type = S.self,
+                                                   note: (String) -> Void = ArrayFile.printNote) throws -> Matrix<S> {
+        let (file, columns) = try ColumnSelection.split(path)
+        switch try format(of: file, reading: true) {
+        case "npy":
+            let matrix = try NpyFile.readMatrix(file, as: S.self)
+            guard let columns else { return matrix }
+            guard !columns.hasNames else {
+                throw MongeError.invalidFile(path: file, location: columns.description,
+                                             message: "a .npy file has no column names; select columns by position (1 to \(matrix.columns))")
+            }
+            return try selecting(try columns.indices(columnCount: matrix.columns, names: nil, path: file), of: matrix)
+        default:
+            let table = try CSVFile.read(file, as: S.self, columns: columns)
+            for message in table.notes { note("\(file): \(message)") }
+            return table.matrix
         }
+    }
+
+    /// Prints a reader's note on stderr.
+    public static func printNote(_ message: String) {
+        FileHandle.standardError.write(Data("note: \(message)\n".utf8))
+    }
+
+    private static func selecting<S: MatrixScalar>(_ indices: [Int], of matrix: Matrix<S>) throws -> Matrix<S> {
+        var storage: [S] = []
+        storage.reserveCapacity(matrix.rows * indices.count)
+        for i in 0..<matrix.rows {
+            for j in indices { storage.append(matrix[i, j]) }
+        }
+        return try Matrix(rows: matrix.rows, columns: indices.count, storage: storage)
     }
 
     /// Writes a matrix atomically. `header` names the columns of a .csv file; .npy files have no

@@ -51,4 +51,28 @@ struct ArrayFileTests {
         #expect(throws: MongeError.self) { try ArrayFile.write(Matrix<Double>([[1]]), to: path + "/inside.npy") }
         #expect(TestSupport.files(in: folder) == ["keep.csv"])
     }
+    @Test func aColumnSelectionFollowsTheFileNameAndNotesGoToTheCaller() throws {
+        let m = Matrix<Double>([[1, 2, 3], [4, 5, 6]])
+        try ArrayFile.write(m, to: folder + "/m.npy")
+        try ArrayFile.write(m, to: folder + "/m.csv", header: ["a", "b", "c"])
+        let expected = Matrix<Double>([[3, 1], [6, 4]])
+        #expect(try ArrayFile.readMatrix(folder + "/m.npy:columns=3,1", as: Double.self) == expected)
+        #expect(try ArrayFile.readMatrix(folder + "/m.csv:columns=c,a", as: Double.self) == expected)
+        #expect(try ArrayFile.readMatrix(folder + "/m.csv:columns=3,1", as: Double.self) == expected)
+        expectInvalidFile(location: "columns=a", containing: ["no column names"]) {
+            _ = try ArrayFile.readMatrix(folder + "/m.npy:columns=a", as: Double.self)
+        }
+        expectInvalidFile(location: "columns=4", containing: ["beyond the file's 3 columns"]) {
+            _ = try ArrayFile.readMatrix(folder + "/m.npy:columns=4", as: Double.self)
+        }
+        // A pandas file: the note names the file and reaches the caller's closure.
+        try ",x,y\n0,1.5,2.5\n1,3.5,4.5\n".write(toFile: folder + "/p.csv", atomically: false, encoding: .utf8)
+        var notes: [String] = []
+        let read = try ArrayFile.readMatrix(folder + "/p.csv", as: Double.self) { notes.append($0) }
+        #expect(read == Matrix([[1.5, 2.5], [3.5, 4.5]]))
+        #expect(notes.count == 1 && notes[0].hasPrefix(folder + "/p.csv: column 1"), "\(notes)")
+        notes = []
+        #expect(try ArrayFile.readMatrix(folder + "/p.csv:columns=1-3", as: Double.self) { notes.append($0) }.columns == 3)
+        #expect(notes.isEmpty)
+    }
 }
