@@ -184,7 +184,7 @@ public struct ModelSpec: Equatable, Sendable, CustomStringConvertible {
         var count = 1000
         if let s = options["T"] {
             guard let t = Int(s), t >= 1, t <= maximumTimesteps else {
-                throw error(text, "T must be an integer in 1…\(maximumTimesteps), got \"\(s)\"")
+                throw error(text, "T must be a positive integer, at most \(maximumTimesteps), got \"\(s)\"")
             }
             count = t
         }

@@ -56,7 +56,7 @@ struct ArgumentValidationTests {
 
     @Test func anOracleTIsBounded() {
         Self.expectRefused(["sample", "oracle:gaussians25:T=1000000000000", "--n", "10", "--steps", "10", "--out", Self.folder + "/s.npy"],
-                           ["T must be an integer in 1…1000000", "1000000000000"])
+                           ["T must be a positive integer, at most 1000000", "1000000000000"])
     }
 
     @Test func trainingSizesAreBoundedAndCheckedAgainstMemory() {
@@ -66,7 +66,9 @@ struct ArgumentValidationTests {
         Self.expectRefused(base + ["--T", "1000000000000"], ["--T must be in 1…1000000, got 1000000000000"])
         Self.expectRefused(base + ["--width", "1000000"], ["--width must be in 1…65536, got 1000000"])
         Self.expectRefused(base + ["--depth", "10000000"], ["--depth must be in 0…10000, got 10000000"])
-        Self.expectRefused(base + ["--batch", "10000000000", "--chunks", "1"], ["--batch must be in 1…100000000, got 10000000000"])
+        Self.expectRefused(base + ["--batch", "10000000000", "--chunks", "1"],
+                           ["--batch 10000000000 --width 256 --depth 4", "activations of 10000000000 rows", "physical memory"])
+        Self.expectRefused(base + ["--batch", "9223372036854775807"], ["--batch 9223372036854775807", "overflows"])
         Self.expectRefused(base + ["--data-points", "1000000000"], ["--data-points must be in 1…100000000"])
         // Within the bounds, the memory they need: the parameters of W 65536 × depth 10000 …
         Self.expectRefused(base + ["--width", "65536", "--depth", "10000"],

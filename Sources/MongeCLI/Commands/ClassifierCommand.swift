@@ -43,7 +43,7 @@ struct ClassifierCommand: ParsableCommand {
         try Check.range(timeEmbedding, "--time-embedding", 2...Check.maximumFeatures)
         guard timeEmbedding % 2 == 0 else { throw ValidationError("--time-embedding must be even, got \(timeEmbedding)") }
         try Check.range(steps, "--steps", 0...Int.max)
-        try Check.range(batch, "--batch", 2...Check.maximumPoints)
+        try Check.range(batch, "--batch", 2...Int.max)
         try Check.positive(lr, "--lr")
         try Check.range(timesteps, "--T", 1...Check.maximumTimesteps)
         try Check.range(dataPoints, "--data-points", 1...Check.maximumPoints)

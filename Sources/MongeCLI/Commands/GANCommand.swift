@@ -38,7 +38,7 @@ struct GANCommand: ParsableCommand {
 
     func validate() throws {
         try Check.range(steps, "--steps", 1...Int.max)
-        try Check.range(batch, "--batch", 1...Check.maximumPoints)
+        try Check.range(batch, "--batch", 1...Int.max)
         try Check.range(width, "--width", 1...Check.maximumWidth)
         try Check.range(latent, "--latent", 1...Check.maximumFeatures)
         try Check.positive(lr, "--lr")

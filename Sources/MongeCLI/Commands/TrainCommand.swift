@@ -69,7 +69,7 @@ struct TrainCommand: ParsableCommand {
         try Check.range(groups, "--groups", 1...Check.maximumWidth)
         if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(Check.text(dropout))") }
         try Check.range(steps, "--steps", 0...Int.max)
-        try Check.range(batch, "--batch", 1...Check.maximumPoints)
+        try Check.range(batch, "--batch", 1...Int.max)
         try Check.positive(lr, "--lr")
         try Check.range(warmup, "--warmup", 0...Int.max)
         try Check.positive(clip, "--clip")
