@@ -77,7 +77,8 @@ let package = Package(
         .testTarget(name: "MongeDiffusionTests", dependencies: ["MongeDiffusion", "TestSupport"]),
         .testTarget(name: "MongeBridgesTests", dependencies: ["MongeBridges", "MongeData", "MongeNN", "TestSupport"]),
         // End-to-end tests of the `monge` binary (built by `make build` before `swift test`).
-        .testTarget(name: "MongeCLITests", dependencies: ["TestSupport"]),
+        // (and, in-process, the commands' validation: MongeCLI's public entry points).
+        .testTarget(name: "MongeCLITests", dependencies: ["MongeCLI", "MongeNN", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

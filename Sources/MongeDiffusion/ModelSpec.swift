@@ -11,7 +11,7 @@ import Foundation
 ///     CHECKPOINT                            (anything else: a `monge train` folder, EMA weights)
 ///
 /// Every oracle also takes `:schedule=linear|cosine|scaled-linear` (default linear) and `:T=N`
-/// (default 1000; DDIB's 2-D models use `:schedule=scaled-linear:T=4000`).
+/// (default 1000, at most `maximumTimesteps`; DDIB's 2-D models use `:schedule=scaled-linear:T=4000`).
 public struct ModelSpec: Equatable, Sendable, CustomStringConvertible {
     public enum Source: Equatable, Sendable {
         case gaussians25(std: Double, spacing: Double)
@@ -27,6 +27,10 @@ public struct ModelSpec: Equatable, Sendable, CustomStringConvertible {
     public let schedule: NoiseSchedule?
     /// The text this was parsed from.
     public let text: String
+
+    /// The largest T an oracle (or `monge train --T`) accepts: 250 times DDIB's 4000, and a
+    /// schedule and time-embedding table that still fit in memory.
+    public static let maximumTimesteps = 1_000_000
 
     public var isOracle: Bool {
         if case .checkpoint = source { return false }
@@ -108,6 +112,42 @@ public struct ModelSpec: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The data dimension when the spec alone says it (the built-in oracles), else `nil` (a
+    /// checkpoint's or an empirical oracle's dimension is in a file).
+    public var knownDimension: Int? {
+        switch source {
+        case .gaussians25, .gaussians8: return 2
+        case let .gaussian(mean, _, _): return mean.count
+        case .empirical, .checkpoint: return nil
+        }
+    }
+
+    /// Checks, without loading anything, that the files the spec names exist and are of the
+    /// right kind: a checkpoint is a folder, an empirical oracle's points a file.
+    public func checkFiles() throws {
+        switch source {
+        case let .checkpoint(path):
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+                throw MongeError.invalidArgument(name: "MODEL \"\(text)\"", message:
+                    "no such checkpoint folder; MODEL is a `monge train` output folder or an oracle spec (oracle:…)")
+            }
+            guard isFolder.boolValue else {
+                throw MongeError.invalidArgument(name: "MODEL \"\(text)\"", message:
+                    "\(path) is a file; MODEL must be a checkpoint folder (written by `monge train`) or an oracle spec "
+                    + "(oracle:gaussians25, oracle:empirical:\(path), …)")
+            }
+        case let .empirical(path):
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
+                throw MongeError.invalidArgument(name: "MODEL \"\(text)\"", message:
+                    "\(path): no such file; oracle:empirical:FILE needs a .npy or .csv file of points")
+            }
+        case .gaussians25, .gaussians8, .gaussian:
+            return
+        }
+    }
+
     /// The model as a denoiser over `S`. Oracles compute in Double internally whatever `S` is.
     public func denoiser<S: MatrixScalar>(as _: S.Type = S.self) throws -> AnyDenoiser<S> {
         switch source {
@@ -128,10 +168,7 @@ public struct ModelSpec: Equatable, Sendable, CustomStringConvertible {
             return AnyDenoiser(try MixtureOracle<S>(empirical: points, schedule: schedule!), label: text)
         case let .checkpoint(path):
             // A training run's folder (config.json + safetensors), sampled with its EMA weights.
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw MongeError.invalidFile(path: path, location: nil,
-                                             message: "no such checkpoint folder; MODEL is a `monge train` output folder or oracle:…")
-            }
+            try checkFiles()
             let network = try TrainingCheckpoint.denoiser(from: path)
             if S.self == Float.self { return AnyDenoiser(network, label: text) as! AnyDenoiser<S> }
             return AnyDenoiser(converting: network, label: text)
@@ -146,7 +183,9 @@ public struct ModelSpec: Equatable, Sendable, CustomStringConvertible {
     static func schedule(_ options: [String: String], text: String) throws -> NoiseSchedule {
         var count = 1000
         if let s = options["T"] {
-            guard let t = Int(s), t >= 1 else { throw error(text, "T must be a positive integer, got \"\(s)\"") }
+            guard let t = Int(s), t >= 1, t <= maximumTimesteps else {
+                throw error(text, "T must be a positive integer, at most \(maximumTimesteps), got \"\(s)\"")
+            }
             count = t
         }
         switch options["schedule"] ?? "linear" {

@@ -68,6 +68,16 @@ struct BenchMLP: ParsableCommand {
         guard reps > 0, ddimReps > 0, points > 0, ddimSteps > 0, trainSteps >= 0 else {
             throw ValidationError("--reps, --ddim-reps, --points and --ddim-steps must be positive")
         }
+        for width in widths { try Check.range(width, "--widths", 1...Check.maximumWidth) }
+        for batch in batches { try Check.range(batch, "--batches", 2...Check.maximumPoints) }
+        try Check.range(points, "--points", 1...Check.maximumPoints)
+        try Check.range(ddimSteps, "--ddim-steps", 1...1000)  // the anchor's T = 1000
+        let widest = ModelConfig.anchorMLP(width: widths.max() ?? 1)
+        let training = TrainingConfig(steps: 0, batchSize: batches.max() ?? 2, chunks: 2)
+        try Check.memory(Footprint.diffusionTraining(model: widest, timesteps: 1000, training: training, dataRows: 100_000) { option in
+            ["--width": "--widths", "--batch": "--batches"][option] ?? "(anchor) " + option.dropFirst(2)
+        } + [MemoryBudget.Need("\(points) DDIM points × 2 coordinates × 4 bytes × 4 copies", options: "--points \(points)",
+                               factors: [points, 2, 4, 4])])
         if python != nil {
             for file in [anchorsFolder + "/bench_diffusion.py", peerPath] where !FileManager.default.fileExists(atPath: file) {
                 throw ValidationError("\(file): no such file (see --anchors and --peer-script)")

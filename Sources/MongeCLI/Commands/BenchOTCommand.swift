@@ -34,7 +34,14 @@ struct BenchOT: ParsableCommand {
         guard (source == nil) == (target == nil) else { throw ValidationError("give both --source and --target, or neither") }
         let known = Set(["simplex", "assignment", "dense-assignment", "multiscale", "sinkhorn"])
         for s in solverList where !known.contains(s) { throw ValidationError("unknown solver \(s); expected one of \(known.sorted())") }
-        for n in try sizes() where n <= 0 { throw ValidationError("sizes must be positive") }
+        for n in try sizes() {
+            try Check.range(n, "--ns", 1...Check.maximumPoints)
+            // Two point sets, and the dense cost matrix of the quadratic solvers up to --quadratic-limit.
+            let dense = n <= quadraticLimit && solverList.contains { $0 == "dense-assignment" || $0 == "sinkhorn" }
+            try Check.memory([MemoryBudget.Need("\(n) points × 2 sets × 2 coordinates × 8 bytes", options: "--ns \(n)", factors: [n, 2, 2, 8]),
+                              MemoryBudget.Need("the \(n) × \(n) cost matrix × 8 bytes", options: "--ns \(n) --quadratic-limit \(quadraticLimit)",
+                                                factors: dense ? [n, n, 8] : [0])])
+        }
     }
 
     var solverList: [String] { solvers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }

@@ -38,7 +38,26 @@ struct ClassifierCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.") var quiet = false
 
     func validate() throws {
-        guard dataPoints >= 1 else { throw ValidationError("--data-points must be at least 1, got \(dataPoints)") }
+        try Check.range(width, "--width", 1...Check.maximumWidth)
+        try Check.range(depth, "--depth", 1...Check.maximumDepth)
+        try Check.range(timeEmbedding, "--time-embedding", 2...Check.maximumFeatures)
+        guard timeEmbedding % 2 == 0 else { throw ValidationError("--time-embedding must be even, got \(timeEmbedding)") }
+        try Check.range(steps, "--steps", 0...Int.max)
+        try Check.range(batch, "--batch", 2...Int.max)
+        try Check.positive(lr, "--lr")
+        try Check.range(timesteps, "--T", 1...Check.maximumTimesteps)
+        try Check.range(dataPoints, "--data-points", 1...Check.maximumPoints)
+        let dimension = [a, b].map(Self.dimensionHint).max() ?? 1
+        let generated = [a, b].contains { $0.hasPrefix("data:") } ? dataPoints : 0
+        try Check.memory(Footprint.classifier(dimension: dimension, width: width, depth: depth, timeEmbedding: timeEmbedding,
+                                              timesteps: timesteps, batch: batch, steps: steps, dataPoints: generated))
+    }
+
+    /// The dimension of a DATA argument when its name says it (data:digits → 64, data:NAME → 2),
+    /// else 1 (a lower bound: a file's columns are read later).
+    static func dimensionHint(_ data: String) -> Int {
+        if DigitImages.isSpec(data) { return DigitImages.pixelCount }
+        return data.hasPrefix("data:") ? 2 : 1
     }
 
     func run() throws {

@@ -52,6 +52,10 @@ struct DataCommand: ParsableCommand {
         }
         guard let n = n ?? (name == "digits" ? 1 : nil) else { throw ValidationError("give the number of points with --n") }
         guard n > 0 else { throw ValidationError("--n must be positive, got \(n)") }
+        try Check.range(n, "--n", 1...Check.maximumPoints)
+        // The sample (Double) and the file's bytes.
+        try Check.memory([MemoryBudget.Need("\(n) points × 2 coordinates × 8 bytes × 2 (sample, file)", options: "--n \(n)",
+                                            factors: [n, 2, 8, 2])])
         guard let out else { throw ValidationError("give the output file with --out (.npy or .csv)") }
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         guard ext == "npy" || ext == "csv" else {

@@ -31,9 +31,12 @@ struct EGSDECommand: ParsableCommand {
 
     func validate() throws {
         guard m.isFinite, m > 0, m <= 1 else { throw ValidationError("--m must be in (0, 1], got \(m)") }
-        if let steps { guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") } }
-        let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
-        guard ArrayFile.acceptedExtensions.contains(ext) else { throw ValidationError("\(out): outputs must end in .npy or .csv") }
+        try Check.range(steps, "--steps", 1...Check.maximumTimesteps)
+        for (option, value) in [("--lambda-s", lambdaS), ("--lambda-i", lambdaI)] where !value.isFinite {
+            throw ValidationError("\(option) must be a finite number, got \(value)")
+        }
+        try Check.arrayFile(out, "--out")
+        try Check.model(model)
     }
 
     func run() throws {

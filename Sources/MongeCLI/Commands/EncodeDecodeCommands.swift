@@ -21,7 +21,10 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "Output file (.npy or .csv) of latents, N × D.") var out: String
     @OptionGroup var sampling: SamplingArguments
 
-    func validate() throws { try sampling.validate(outputs: [out]) }
+    func validate() throws {
+        try sampling.validate(outputs: [("--out", out)])
+        try Check.model(model)
+    }
 
     func run() throws {
         let spec = try ModelSpec(parsing: model)
@@ -56,8 +59,10 @@ struct DecodeCommand: ParsableCommand {
     @OptionGroup var sampling: SamplingArguments
 
     func validate() throws {
+        try Check.range(eta, "--eta", 0...1)
         guard eta == 0 || sampler == .ddim else { throw ValidationError("--eta applies to --sampler ddim only") }
-        try sampling.validate(outputs: [out])
+        try sampling.validate(outputs: [("--out", out)])
+        try Check.model(model)
     }
 
     func run() throws {

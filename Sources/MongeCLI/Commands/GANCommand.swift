@@ -37,14 +37,15 @@ struct GANCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.") var quiet = false
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
-        guard width >= 1 else { throw ValidationError("--width must be at least 1, got \(width)") }
-        guard latent >= 1 else { throw ValidationError("--latent must be at least 1, got \(latent)") }
-        guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be positive, got \(lr)") }
-        guard samples >= 1 else { throw ValidationError("--samples must be at least 1, got \(samples)") }
-        guard dataPoints >= 1 else { throw ValidationError("--data-points must be at least 1, got \(dataPoints)") }
-        guard logEvery >= 1 else { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
+        try Check.range(steps, "--steps", 1...Int.max)
+        try Check.range(batch, "--batch", 1...Int.max)
+        try Check.range(width, "--width", 1...Check.maximumWidth)
+        try Check.range(latent, "--latent", 1...Check.maximumFeatures)
+        try Check.positive(lr, "--lr")
+        try Check.range(samples, "--samples", 1...Int.max)
+        try Check.range(dataPoints, "--data-points", 1...Check.maximumPoints)
+        try Check.range(logEvery, "--log-every", 1...Int.max)
+        try Check.memory(Footprint.gan(width: width, latent: latent, batch: batch, steps: steps, samples: samples, dataPoints: dataPoints))
     }
 
     func run() throws {

@@ -39,12 +39,19 @@ struct OTCommand: ParsableCommand {
 
     func validate() throws {
         if solver == .sinkhorn && epsilon == nil { throw ValidationError("--solver sinkhorn needs --epsilon") }
-        if let epsilon, !(epsilon > 0 && epsilon.isFinite) { throw ValidationError("--epsilon must be positive, got \(epsilon)") }
-        if let maxIterations, maxIterations <= 0 { throw ValidationError("--max-iterations must be positive") }
-        for path in [plan, map].compactMap({ $0 }) {
-            let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
-            guard ext == "npy" || ext == "csv" else { throw ValidationError("\(path): expected a .npy or .csv file") }
+        try Check.positive(epsilon, "--epsilon")
+        if epsilon != nil && solver != .sinkhorn {
+            throw ValidationError("--epsilon is Sinkhorn's regularisation, but --solver is \(solver.rawValue)"
+                                  + (solver == .auto ? " (the default, an exact solver)" : "")
+                                  + ": add --solver sinkhorn, or drop --epsilon")
         }
+        try Check.range(maxIterations, "--max-iterations", 1...Int.max)
+        if maxIterations != nil && solver == .assignment {
+            throw ValidationError("--max-iterations limits --solver simplex or sinkhorn; --solver assignment has no iteration limit")
+        }
+        try Check.arrayFile(plan, "--plan")
+        try Check.arrayFile(map, "--map")
+        try Check.distinctOutputs([("--plan", plan), ("--map", map), ("--plot", plot)])
     }
 
     func run() throws {

@@ -45,13 +45,29 @@ struct ReproduceCommand: ParsableCommand {
                 throw ValidationError("--training-points and --oracle-cells are for ddib-2d (ddib-digits trains on every image of a class but the held-out ones)")
             }
         }
-        if let n, n < 2 { throw ValidationError("--n must be at least 2, got \(n)") }
-        if let trainingSteps, trainingSteps < 1 { throw ValidationError("--training-steps must be at least 1, got \(trainingSteps)") }
+        try Check.range(n, "--n", 2...Check.maximumPoints)
+        try Check.range(trainingSteps, "--training-steps", 1...Int.max)
+        try Check.range(trainingPoints, "--training-points", 1...Check.maximumPoints)
+        // The whole plan, checked before the first model trains.
+        if experiment == "ddib-digits" {
+            try Check.validation { try makeDigitsPlan().validate() }
+            return
+        }
+        let plan = try makePlan()
+        try Check.validation { try plan.validate() }
+        // Per pair: source, target and second target samples, latents, translations, cycles.
+        let points = max(plan.translationPoints, plan.oraclePoints)
+        var needs = [MemoryBudget.Need("\(points) points per pair × 2 coordinates × 8 bytes × 8 arrays", options: "--n \(points)",
+                                       factors: [points, 2, 8, 8])]
+        needs += Footprint.diffusionTraining(model: plan.model, timesteps: plan.schedule.count, training: plan.training,
+                                             dataRows: plan.trainingPoints) { option in
+            ["--steps": "--training-steps", "--data-points": "--training-points"][option] ?? "(plan) " + option.dropFirst(2)
+        }
+        try Check.memory(needs)
     }
 
-    func run() throws {
-        if experiment == "ddib-digits" { return try runDigits() }
-        let out = self.out ?? "runs/ddib-2d"
+    /// The ddib-2d plan: quick or full, with the overrides given.
+    func makePlan() throws -> ReproductionPlan {
         var plan = quick ? try ReproductionPlan.quick(seed: seed) : try ReproductionPlan.full(seed: seed)
         if let n { plan.translationPoints = n; plan.oraclePoints = n }
         if let trainingSteps { plan.training.steps = trainingSteps }
@@ -70,7 +86,13 @@ struct ReproduceCommand: ParsableCommand {
         }
         if let cells { plan.cells = try Self.parseCells(cells, option: "--cells") }
         if let oracleCells { plan.oracleCells = try Self.parseCells(oracleCells, option: "--oracle-cells") }
+        return plan
+    }
 
+    func run() throws {
+        if experiment == "ddib-digits" { return try runDigits() }
+        let out = self.out ?? "runs/ddib-2d"
+        let plan = try makePlan()
         var manifest = RunManifest.begin(command: "monge reproduce", seed: seed)
         let reproduction = try Reproduction(plan: plan, folder: out) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -91,19 +113,7 @@ struct ReproduceCommand: ParsableCommand {
     /// `monge reproduce ddib-digits`.
     func runDigits() throws {
         let out = self.out ?? "runs/ddib-digits"
-        var plan = try DigitsPlan.standard(seed: seed)
-        if let n { plan.heldOut = n }
-        if let trainingSteps { plan.training.steps = trainingSteps }
-        if let cells { plan.cells = try Self.parseCells(cells, option: "--cells") }
-        if let pairs {
-            plan.pairs = try pairs.split(separator: ",").map { item in
-                let digits = item.split(separator: ":").compactMap { Int($0) }
-                guard digits.count == 2, item.split(separator: ":").count == 2 else {
-                    throw ValidationError("--pairs: expected SOURCE:TARGET digits, e.g. 3:8, got '\(item)'")
-                }
-                return digits
-            }
-        }
+        let plan = try makeDigitsPlan()
         var manifest = RunManifest.begin(command: "monge reproduce ddib-digits", seed: seed)
         let start = Date()
         var runner = try DigitsReproduction(plan: plan, folder: out, images: try DigitImages.load()) { line in
@@ -118,6 +128,24 @@ struct ReproduceCommand: ParsableCommand {
         try manifest.write(to: out + "/manifest.json")
         print(summary.results.markdown())
         FileHandle.standardError.write(Data("reproduce: wrote \(out)/results.{csv,md,json}, figures/ and manifest.json in \(String(format: "%.0f", Date().timeIntervalSince(start))) s\n".utf8))
+    }
+
+    /// The ddib-digits plan with the overrides given.
+    func makeDigitsPlan() throws -> DigitsPlan {
+        var plan = try DigitsPlan.standard(seed: seed)
+        if let n { plan.heldOut = n }
+        if let trainingSteps { plan.training.steps = trainingSteps }
+        if let cells { plan.cells = try Self.parseCells(cells, option: "--cells") }
+        if let pairs {
+            plan.pairs = try pairs.split(separator: ",").map { item in
+                let digits = item.split(separator: ":").compactMap { Int($0) }
+                guard digits.count == 2, item.split(separator: ":").count == 2 else {
+                    throw ValidationError("--pairs: expected SOURCE:TARGET digits, e.g. 3:8, got '\(item)'")
+                }
+                return digits
+            }
+        }
+        return plan
     }
 
     static func parseCells(_ text: String, option: String) throws -> [ReproductionPlan.Cell] {

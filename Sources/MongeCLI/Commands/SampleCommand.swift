@@ -22,9 +22,14 @@ struct SampleCommand: ParsableCommand {
     @OptionGroup var sampling: SamplingArguments
 
     func validate() throws {
-        guard count >= 1 else { throw ValidationError("--n must be at least 1, got \(count)") }
+        try Check.range(count, "--n", 1...Int.max)
+        try Check.range(eta, "--eta", 0...1)
         guard eta == 0 || sampler == .ddim else { throw ValidationError("--eta applies to --sampler ddim only") }
-        try sampling.validate(outputs: [out])
+        try sampling.validate(outputs: [("--out", out)])
+        let spec = try Check.model(model)
+        // Oracles sample in Double, networks in Float.
+        try Check.memory(Footprint.sampling(count: count, dimension: Check.dimension(of: spec), scalarBytes: spec.isOracle ? 8 : 4,
+                                            steps: sampling.steps, trajectoryRows: sampling.trajectory == nil ? nil : sampling.trajectoryRows))
     }
 
     var method: SamplerMethod {

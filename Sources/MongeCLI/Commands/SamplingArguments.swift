@@ -32,16 +32,15 @@ struct SamplingArguments: ParsableArguments {
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
-    func validate(outputs: [String]) throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
-        guard blockSize >= 1 else { throw ValidationError("--block-size must be at least 1, got \(blockSize)") }
-        guard trajectoryRows >= 1 else { throw ValidationError("--trajectory-rows must be at least 1, got \(trajectoryRows)") }
-        for path in outputs + [trajectory].compactMap({ $0 }) {
-            let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
-            guard ArrayFile.acceptedExtensions.contains(ext) else {
-                throw ValidationError("\(path): the output must end in .npy or .csv")
-            }
-        }
+    /// Checks the shared options and that `outputs` (option, path) and --trajectory are distinct
+    /// .npy/.csv files.
+    func validate(outputs: [(option: String, path: String?)]) throws {
+        try Check.range(steps, "--steps", 1...Check.maximumTimesteps)
+        try Check.range(blockSize, "--block-size", 1...Check.maximumPoints)
+        try Check.range(trajectoryRows, "--trajectory-rows", 1...Check.maximumPoints)
+        let all = outputs + [(option: "--trajectory", path: trajectory)]
+        for (option, path) in all { try Check.arrayFile(path, option) }
+        try Check.distinctOutputs(all)
     }
 
     func timesteps(for schedule: NoiseSchedule) throws -> [Int] {

@@ -60,6 +60,39 @@ struct TrainCommand: ParsableCommand {
         case scaledLinear = "scaled-linear"
     }
 
+    /// Every option's range, then the memory of the run they describe (the checkpoint's config
+    /// with the options given when resuming), before any data is loaded.
+    func validate() throws {
+        try Check.range(width, "--width", 1...Check.maximumWidth)
+        try Check.range(depth, "--depth", 0...Check.maximumDepth)
+        try Check.range(timeEmbedding, "--time-embedding", 2...Check.maximumFeatures)
+        try Check.range(groups, "--groups", 1...Check.maximumWidth)
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(Check.text(dropout))") }
+        try Check.range(steps, "--steps", 0...Int.max)
+        try Check.range(batch, "--batch", 1...Int.max)
+        try Check.positive(lr, "--lr")
+        try Check.range(warmup, "--warmup", 0...Int.max)
+        try Check.positive(clip, "--clip")
+        try Check.nonNegative(weightDecay, "--weight-decay")
+        try Check.range(ema, "--ema", 0...1)
+        try Check.range(timesteps, "--T", 1...Check.maximumTimesteps)
+        try Check.range(chunks, "--chunks", 1...Check.maximumPoints)
+        try Check.range(checkpointEvery, "--checkpoint-every", 0...Int.max)
+        try Check.range(logEvery, "--log-every", 1...Int.max)
+        try Check.range(dataPoints, "--data-points", 1...Check.maximumPoints)
+        // The configuration the run would use, on a stand-in for the data (D from DATA's name).
+        // A checkpoint that cannot be read is reported by run().
+        let standIn = Matrix<Float>(rows: 1, columns: ClassifierCommand.dimensionHint(data))
+        guard let config = resume ? try? configuration(points: standIn, source: data)
+                                  : try Check.validation({ try configuration(points: standIn, source: data) }) else { return }
+        try Check.validation {
+            try config.model.validate()
+            try config.training.validate()
+        }
+        try Check.memory(Footprint.diffusionTraining(model: config.model, timesteps: config.schedule.count, training: config.training,
+                                                     dataRows: data.hasPrefix("data:") && !DigitImages.isSpec(data) ? dataPoints : 0))
+    }
+
     func run() throws {
         let (points, source) = try loadData()
         let requested = try configuration(points: points, source: source)

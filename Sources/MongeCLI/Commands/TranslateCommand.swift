@@ -30,15 +30,15 @@ struct TranslateCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.") var quiet = false
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
-        guard trajectoryRows >= 1 else { throw ValidationError("--trajectory-rows must be at least 1") }
+        try Check.range(steps, "--steps", 1...Check.maximumTimesteps)
+        try Check.range(trajectoryRows, "--trajectory-rows", 1...Check.maximumPoints)
         if cycled != nil && !cycle { throw ValidationError("--cycled needs --cycle") }
-        for path in [out, latent, trajectory, cycled].compactMap({ $0 }) {
-            let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
-            guard ArrayFile.acceptedExtensions.contains(ext) else {
-                throw ValidationError("\(path): outputs must end in .npy or .csv")
-            }
-        }
+        let outputs: [(option: String, path: String?)] = [("--out", out), ("--latent", latent), ("--trajectory", trajectory),
+                                                          ("--cycled", cycled)]
+        for (option, path) in outputs { try Check.arrayFile(path, option) }
+        try Check.distinctOutputs(outputs)
+        try Check.model(source)
+        try Check.model(target)
     }
 
     func run() throws {
