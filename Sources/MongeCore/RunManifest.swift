@@ -10,7 +10,16 @@ import Foundation
 ///     var manifest = RunManifest.begin(command: "monge data", arguments: args, seed: 7)
 ///     … write points.npy …
 ///     manifest.finish(outputs: ["points.npy"], results: ["count": 1000])
-///     try manifest.write(beside: "points.npy")
+///     try manifest.write(beside: "points.npy", describing: ["points.npy"])
+///
+/// **Consistency rule** (data and manifest after a kill at any point): a command removes the old
+/// manifest *before* it replaces any output it describes, writes its outputs (each atomically),
+/// and writes the new manifest *last*, with the size and FNV-1a hash of every output (`files`).
+/// So a manifest on disk never describes outputs it did not see written: a kill leaves either the
+/// old outputs with their old manifest, or outputs without a manifest (the run did not finish;
+/// re-run it), or the new outputs with the new manifest. A file edited or replaced later by another
+/// command shows as a mismatch of its size or hash (`RunManifest.mismatches`). `OutputSet` applies
+/// the rule for a command's set of files.
 public struct RunManifest: Codable, Equatable, Sendable {
     /// The subcommand, e.g. "monge data".
     public var command: String
@@ -30,6 +39,27 @@ public struct RunManifest: Codable, Equatable, Sendable {
     public var parameters: [String: JSONValue]
     /// Numbers the run produced: costs, metrics, iteration counts.
     public var results: [String: JSONValue]
+    /// The size and hash of each output as written, keyed by its path relative to the manifest's
+    /// folder; nil in manifests written without them (before this field existed).
+    public var files: [String: FileDigest]?
+
+    /// What an output held when the manifest was written.
+    public struct FileDigest: Codable, Equatable, Sendable {
+        public var bytes: Int
+        /// `FNV1a64` of the file's bytes, 16 hexadecimal digits.
+        public var fnv1a64: String
+
+        public init(bytes: Int, fnv1a64: String) {
+            self.bytes = bytes
+            self.fnv1a64 = fnv1a64
+        }
+
+        /// The digest of the file at `path`.
+        public init(ofFile path: String) throws {
+            let digest = try FNV1a64.digest(ofFile: path)
+            self.init(bytes: digest.bytes, fnv1a64: digest.hex)
+        }
+    }
 
     /// The machine a run used.
     public struct Host: Codable, Equatable, Sendable {
@@ -49,7 +79,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
     private var startUptime: UInt64?
 
     private enum CodingKeys: String, CodingKey {
-        case command, arguments, seed, version, gitCommit, startTime, seconds, outputs, host, parameters, results
+        case command, arguments, seed, version, gitCommit, startTime, seconds, outputs, host, parameters, results, files
     }
 
     /// Starts the record of a run: now, on this machine, with this code.
@@ -59,7 +89,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return RunManifest(command: command, arguments: arguments, seed: seed, version: MongeVersion.string,
                            gitCommit: GitCommit.current(), startTime: formatter.string(from: Date()), seconds: nil,
-                           outputs: [], host: .current, parameters: parameters, results: [:],
+                           outputs: [], host: .current, parameters: parameters, results: [:], files: nil,
                            startUptime: DispatchTime.now().uptimeNanoseconds)
     }
 
@@ -83,6 +113,58 @@ public struct RunManifest: Codable, Equatable, Sendable {
         let path = RunManifest.path(beside: outputPath)
         try write(to: path)
         return path
+    }
+
+    /// Writes `<output>.manifest.json` with the digests of `outputs` (the files as they are now:
+    /// call it after writing them); returns its path.
+    @discardableResult
+    public func write(beside outputPath: String, describing outputs: [String]) throws -> String {
+        let path = RunManifest.path(beside: outputPath)
+        try write(to: path, describing: outputs)
+        return path
+    }
+
+    /// Writes the manifest to `path` with the digests of `outputs`, keyed relative to its folder.
+    public func write(to path: String, describing outputs: [String]) throws {
+        var manifest = self
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
+        var files: [String: FileDigest] = [:]
+        for output in outputs {
+            files[RunManifest.relativePath(of: output, from: folder)] = try FileDigest(ofFile: output)
+        }
+        manifest.files = files
+        try manifest.write(to: path)
+    }
+
+    /// Removes the manifest at `path` (missing is fine), and makes the removal durable: the
+    /// first step before replacing the outputs it describes.
+    public static func remove(at path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT {
+            throw MongeError.writeFailed(path: path, message: "cannot remove the old manifest: \(String(cString: strerror(errno)))")
+        }
+        try AtomicFile.syncFolder(of: path)
+    }
+
+    /// The outputs listed in `files` of the manifest at `path` that are missing or differ in size
+    /// or hash from what it recorded; empty when every file is as written. A manifest without
+    /// `files` (an older one) cannot be checked and gives an empty list.
+    public static func mismatches(_ path: String) throws -> [String] {
+        let manifest = try read(path)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        return (manifest.files ?? [:]).keys.sorted().filter { name in
+            let file = name.hasPrefix("/") ? name : folder.appendingPathComponent(name).path
+            return (try? FileDigest(ofFile: file)) != manifest.files?[name]
+        }
+    }
+
+    /// `path` relative to `folder` (both made absolute), with `..` where needed.
+    static func relativePath(of path: String, from folder: String) -> String {
+        let target = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
+        let base = URL(fileURLWithPath: folder).standardizedFileURL.pathComponents
+        var common = 0
+        while common < min(target.count - 1, base.count) && target[common] == base[common] { common += 1 }
+        let parts = Array(repeating: "..", count: base.count - common) + target[common...]
+        return parts.joined(separator: "/")
     }
 
     /// Writes the manifest atomically as pretty, key-sorted JSON.
@@ -118,7 +200,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
         lhs.command == rhs.command && lhs.arguments == rhs.arguments && lhs.seed == rhs.seed
             && lhs.version == rhs.version && lhs.gitCommit == rhs.gitCommit && lhs.startTime == rhs.startTime
             && lhs.seconds == rhs.seconds && lhs.outputs == rhs.outputs && lhs.host == rhs.host
-            && lhs.parameters == rhs.parameters && lhs.results == rhs.results
+            && lhs.parameters == rhs.parameters && lhs.results == rhs.results && lhs.files == rhs.files
     }
 }
 

@@ -43,4 +43,29 @@ extension Figure {
         }
         return files
     }
+
+    /// Adds the figure at `path`, its script and its data to `outputs` (`OutputSet`): the format,
+    /// the data and gnuplot are checked now; gnuplot draws into temporary files when the set is
+    /// committed, so a failure anywhere leaves all three files (and the other outputs) as they were.
+    @discardableResult
+    public func stage(to path: String, in outputs: inout OutputSet, gnuplot: Gnuplot = .default) throws -> RenderedFigure {
+        let format = try ImageFormat(path: path)
+        let document = try document()
+        _ = try gnuplot.version()
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let name = url.lastPathComponent
+        let files = RenderedFigure(figure: url.path, script: url.path + ".gp", data: url.path + ".dat")
+        try outputs.add([files.figure, files.script, files.data]) { temporaries in
+            let (figure, script, data) = (temporaries[0], temporaries[1], temporaries[2])
+            try AtomicFile.write(document.dataText(), to: data)
+            try AtomicFile.write(document.scriptText(format: format, outputName: name, dataName: name + ".dat"), to: script)
+            try gnuplot.run(scriptAt: script, preamble: "outfile = \(Gnuplot.quoted(figure)); datafile = \(Gnuplot.quoted(data))")
+            let size = (try? FileManager.default.attributesOfItem(atPath: figure)[.size] as? Int) ?? nil
+            guard let size, size > 0 else {
+                throw MongeError.externalTool(
+                    name: "gnuplot", message: "\(files.script) ran without error but produced \(size == nil ? "no file" : "an empty file") for \(files.figure)")
+            }
+        }
+        return files
+    }
 }

@@ -77,4 +77,36 @@ struct OTCommandTests {
         let noEpsilon = try TestSupport.monge(["ot", folder + "/ok.csv", folder + "/ok.csv", "--solver", "sinkhorn"])
         #expect(noEpsilon.status != 0 && noEpsilon.stderr.contains("--epsilon"), "\(noEpsilon.stderr)")
     }
+
+    /// --plan, --map and --plot are written only for exit 0: a failed run (exit 1) or an
+    /// iteration limit (exit 3) leaves the files that were there as they were.
+    @Test func onlyASuccessWritesFiles() throws {
+        let folder = TestSupport.temporaryFolder()
+        try ArrayFile.write(RandomStream(seed: 2).normalMatrix(rows: 40, columns: 2, as: Double.self), to: folder + "/x.npy")
+        try ArrayFile.write(RandomStream(seed: 3).normalMatrix(rows: 30, columns: 2, as: Double.self), to: folder + "/y.npy")
+        try ArrayFile.write(RandomStream(seed: 4).normalMatrix(rows: 30, columns: 3, as: Double.self), to: folder + "/y3.npy")
+        try ArrayFile.write(RandomStream(seed: 5).normalMatrix(rows: 40, columns: 3, as: Double.self), to: folder + "/x3.npy")
+        let outputs = ["map.npy", "plan.csv", "map.svg", "map.svg.gp", "map.svg.dat"]
+        for name in outputs { try "previous \(name)".write(toFile: folder + "/" + name, atomically: true, encoding: .utf8) }
+        let before = TestSupport.files(in: folder)
+        let files = ["--map", folder + "/map.npy", "--plan", folder + "/plan.csv", "--quiet"]
+        // Exit 3: the pivot limit.
+        let limited = try TestSupport.monge(["ot", folder + "/x.npy", folder + "/y.npy", "--solver", "simplex", "--max-iterations", "2"] + files)
+        #expect(limited.status == 3, "\(limited.stderr)")
+        // Exit 1: a plot of 3-D points, refused (before solving).
+        let failed = try TestSupport.monge(["ot", folder + "/x3.npy", folder + "/y3.npy", "--plot", folder + "/map.svg"] + files)
+        #expect(failed.status == 1 && failed.stderr.contains("--plot"), "\(failed.stderr)")
+        #expect(TestSupport.files(in: folder) == before)
+        for name in outputs {
+            #expect(try String(contentsOfFile: folder + "/" + name, encoding: .utf8) == "previous \(name)", "\(name)")
+        }
+        // A success replaces them all, with manifests whose digests match.
+        let ok = try TestSupport.monge(["ot", folder + "/x.npy", folder + "/y.npy", "--solver", "simplex"] + files)
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(try ArrayFile.readMatrix(folder + "/map.npy", as: Double.self).rows == 40)
+        for manifest in ["map.npy.manifest.json", "plan.csv.manifest.json"] {
+            #expect(try RunManifest.mismatches(folder + "/" + manifest).isEmpty)
+            #expect(try RunManifest.read(folder + "/" + manifest).files?.keys.sorted() == ["map.npy", "plan.csv"])
+        }
+    }
 }

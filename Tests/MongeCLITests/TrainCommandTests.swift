@@ -65,4 +65,40 @@ struct TrainCommandTests {
         #expect(groups.status != 0 && groups.stderr.contains("groups"), "\(groups.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder + "/out"))
     }
+
+    /// `--resume` takes --data-points and --data-seed from the checkpoint; a folder holding only
+    /// the config.json of a run stopped before its first checkpoint trains again (with or without
+    /// --resume); an edited config.json is refused by the commands that load the weights.
+    @Test func resumingTakesTheDataOptionsAndAnEmptyStartTrainsAgain() throws {
+        let folder = TestSupport.temporaryFolder()
+        let data = ["data:moons", "--data-points", "300", "--data-seed", "5"]
+        var short = Self.small
+        short[short.firstIndex(of: "40")!] = "25"
+        let straight = try TestSupport.monge(["train"] + data + ["--out", folder + "/straight"] + Self.small)
+        #expect(straight.status == 0, "\(straight.stderr)")
+        let first = try TestSupport.monge(["train"] + data + ["--out", folder + "/resumed"] + short)
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try TestSupport.monge(["train", "data:moons", "--out", folder + "/resumed", "--resume", "--steps", "40", "--quiet"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(Self.bytes(folder + "/resumed") == Self.bytes(folder + "/straight"))
+        #expect(try RunManifest.mismatches(folder + "/resumed/model.safetensors.manifest.json").isEmpty)
+
+        for resume in [[], ["--resume"]] {
+            let stopped = folder + "/stopped\(resume.count)"
+            try FileManager.default.createDirectory(atPath: stopped, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: folder + "/straight/config.json", toPath: stopped + "/config.json")
+            let again = try TestSupport.monge(["train"] + data + ["--out", stopped] + Self.small.filter { $0 != "--quiet" } + resume)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stderr.contains("no checkpoint"), "\(again.stderr)")
+            #expect(Self.bytes(stopped) == Self.bytes(folder + "/straight"))
+        }
+
+        let config = folder + "/straight/config.json"
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"count\" : 100", with: "\"count\" : 50").write(toFile: config, atomically: true, encoding: .utf8)
+        let sample = try TestSupport.monge(["sample", folder + "/straight", "--n", "10", "--steps", "5", "--out", folder + "/s.npy", "--quiet"])
+        #expect(sample.status != 0 && sample.stderr.contains("config.json") && sample.stderr.contains("does not match the weights")
+                && sample.stderr.contains("schedule.count"), "\(sample.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/s.npy"))
+    }
 }

@@ -111,6 +111,28 @@ struct ClassifierTrainingTests {
         }
     }
 
+    /// classifier.json must be the config the weights were trained with (the seal in their metadata).
+    @Test func anEditedConfigIsRefused() throws {
+        let run = try Self.train(steps: 5)
+        let (a, b) = Self.domains()
+        let config = ClassifierCheckpoint.Config(model: Self.model, schedule: run.classifier.schedule, training: ClassifierTrainingConfig(steps: 5),
+                                                 domainA: .init(source: "a", data: a), domainB: .init(source: "b", data: b))
+        let folder = TestSupport.temporaryFolder()
+        try ClassifierCheckpoint.write(run.classifier, config: config, losses: run.losses, to: folder)
+        let file = folder + "/" + ClassifierCheckpoint.configFile
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let edited = text.replacingOccurrences(of: "\"activation\" : \"silu\"", with: "\"activation\" : \"relu\"")
+        #expect(edited != text)
+        try edited.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect { try ClassifierCheckpoint.read(from: folder) } throws: { error in
+            "\(error)".contains("classifier.json") && "\(error)".contains("does not match the weights") && "\(error)".contains("model.activation")
+        }
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        var notes: [String] = []
+        #expect(try ClassifierCheckpoint.read(from: folder) { notes.append($0) }.parameters == run.classifier.parameters)
+        #expect(notes.isEmpty)
+    }
+
     @Test func rejectsBadInputs() throws {
         let (a, b) = Self.domains(rows: 10)
         let schedule = try NoiseSchedule.linear(count: 100)

@@ -146,8 +146,91 @@ struct TrainingCheckpointTests {
         let nanMessage = message { _ = try TrainingRun(folder: empty, data: nan, config: Self.config(data: nan), resume: false) }
         #expect(nanMessage.contains("element (123, 1) is nan"), "\(nanMessage)")
         #expect(TestSupport.files(in: empty).isEmpty)
-        // Resuming a folder without a run says so.
-        let missing = message { _ = try TrainingRun(folder: empty, data: Self.data, config: Self.config(), resume: true) }
-        #expect(missing.contains("config.json") && missing.contains("no such file"), "\(missing)")
+        // Resuming a folder without a run starts at step 0 and says so (writing nothing yet).
+        let resumed = try TrainingRun(folder: empty, data: Self.data, config: Self.config(), resume: true)
+        #expect(resumed.step == 0 && resumed.notice?.contains("no checkpoint") == true, "\(resumed.notice ?? "no notice")")
+        #expect(TestSupport.files(in: empty).isEmpty)
+    }
+
+    /// A config.json without model.safetensors (a run killed before its first checkpoint) is no
+    /// run: both a new start and a resume train there, to the same bytes as a clean folder.
+    @Test func aRunStoppedBeforeItsFirstCheckpointStartsAgain() throws {
+        let clean = TestSupport.temporaryFolder()
+        var reference = try TrainingRun(folder: clean, data: Self.data, config: Self.config(steps: 6), resume: false)
+        try reference.run()
+        for resume in [false, true] {
+            let folder = TestSupport.temporaryFolder()
+            try TrainingCheckpoint.writeConfig(Self.config(steps: 6), to: folder)
+            var run = try TrainingRun(folder: folder, data: Self.data, config: Self.config(steps: 6), resume: resume)
+            #expect(run.step == 0 && run.notice?.contains("no checkpoint") == true, "\(run.notice ?? "no notice")")
+            try run.run()
+            #expect(Self.snapshot(folder) == Self.snapshot(clean))
+        }
+    }
+
+    /// The loss rows are committed inside model.safetensors: a kill between its rename and
+    /// loss.csv's (simulated by putting back the previous loss.csv) loses no row on resume.
+    @Test func lossRowsSurviveAKillBetweenTheRenames() throws {
+        let straight = TestSupport.temporaryFolder(), stopped = TestSupport.temporaryFolder()
+        var full = try TrainingRun(folder: straight, data: Self.data, config: Self.config(checkpointEvery: 10), resume: false)
+        try full.run()
+        var first = try TrainingRun(folder: stopped, data: Self.data, config: Self.config(checkpointEvery: 10), resume: false)
+        try first.run(until: 10)
+        let lossAt10 = try Data(contentsOf: URL(fileURLWithPath: stopped + "/loss.csv"))
+        var second = try TrainingRun(folder: stopped, data: Self.data, config: Self.config(checkpointEvery: 10), resume: true)
+        try second.run(until: 20)
+        try lossAt10.write(to: URL(fileURLWithPath: stopped + "/loss.csv"))  // the kill: new weights, old loss.csv
+        var third = try TrainingRun(folder: stopped, data: Self.data, config: Self.config(checkpointEvery: 10), resume: true)
+        #expect(third.losses.map(\.step) == full.losses.map(\.step).filter { $0 < 20 })
+        try third.run()
+        #expect(Self.snapshot(stopped) == Self.snapshot(straight))
+        // A missing loss.csv of a finished, reused model is rewritten from the checkpoint.
+        try FileManager.default.removeItem(atPath: straight + "/loss.csv")
+        let reused = try TrainingRun.trainedModel(folder: straight, data: Self.data, config: Self.config(checkpointEvery: 10),
+                                                  progress: TrainingProgress(totalSteps: 30, quiet: true))
+        #expect(reused.reused)
+        #expect(Self.snapshot(straight) == Self.snapshot(stopped))
+    }
+
+    /// config.json must be the config the weights were trained with: an edited T, β range or
+    /// activation is refused, naming the file and the field; a checkpoint without a seal (written
+    /// before seals) still loads, with a note.
+    @Test func anEditedConfigIsRefusedAndAnOldCheckpointLoadsWithANote() throws {
+        let folder = TestSupport.temporaryFolder()
+        var run = try TrainingRun(folder: folder, data: Self.data, config: Self.config(steps: 5), resume: false)
+        try run.run()
+        let original = try TrainingCheckpoint.readConfig(from: folder)
+        var fewerSteps = original
+        fewerSteps.schedule = try .linear(count: 50)
+        var wideBetas = original
+        wideBetas.schedule = try NoiseSchedule(kind: .linear(start: 1e-4, end: 0.12), count: 100)
+        var relu = original
+        relu.model.activation = .relu
+        for (edited, field) in [(fewerSteps, "schedule.count"), (wideBetas, "schedule.kind"), (relu, "model.activation")] {
+            try TrainingCheckpoint.writeConfig(edited, to: folder)
+            #expect { _ = try TrainingCheckpoint.denoiser(from: folder) } throws: { error in
+                let text = "\(error)"
+                return text.contains("config.json") && text.contains("does not match the weights") && text.contains(field)
+            }
+        }
+        // The number of steps and the intervals may change (a resume rewrites them).
+        var longer = original
+        longer.training.steps = 500
+        longer.training.logEvery = 7
+        try TrainingCheckpoint.writeConfig(longer, to: folder)
+        var notes: [String] = []
+        _ = try TrainingCheckpoint.denoiser(from: folder) { notes.append($0) }
+        #expect(notes.isEmpty)
+        // Without a seal: loads, with a note.
+        let weights = folder + "/model.safetensors"
+        var (tensors, metadata) = try SafeTensors.read(weights)
+        metadata[ConfigSeal.hashKey] = nil
+        metadata[ConfigSeal.jsonKey] = nil
+        metadata["loss_rows"] = nil
+        tensors["loss_log"] = nil
+        try SafeTensors.write(tensors: tensors, metadata: metadata, to: weights)
+        try TrainingCheckpoint.writeConfig(relu, to: folder)
+        _ = try TrainingCheckpoint.denoiser(from: folder) { notes.append($0) }
+        #expect(notes.count == 1 && notes[0].contains("not verified"), "\(notes)")
     }
 }

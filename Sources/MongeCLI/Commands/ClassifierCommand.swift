@@ -73,18 +73,21 @@ struct ClassifierCommand: ParsableCommand {
         let run = try ClassifierTraining.train(a: pointsA, b: pointsB, model: model, schedule: noise, training: training, progress: progress)
         let config = ClassifierCheckpoint.Config(model: model, schedule: noise, training: training,
                                                  domainA: .init(source: sourceA, data: pointsA), domainB: .init(source: sourceB, data: pointsB))
-        try ClassifierCheckpoint.write(run.classifier, config: config, losses: run.losses, to: out)
         // Accuracy on (up to) 2000 training points per domain, clean and at T/2.
         let evalA = pointsA.rows(0..<min(2000, pointsA.rows)), evalB = pointsB.rows(0..<min(2000, pointsB.rows))
         let clean = run.classifier.accuracy(a: evalA, b: evalB, timestep: -1, seed: seed)
         let half = run.classifier.accuracy(a: evalA, b: evalB, timestep: timesteps / 2, seed: seed)
         let last = run.losses.suffix(50).map(\.loss).reduce(0, +) / Double(max(1, min(50, run.losses.count)))
         let weights = URL(fileURLWithPath: out).appendingPathComponent(ClassifierCheckpoint.weightsFile).path
-        manifest.finish(outputs: [ClassifierCheckpoint.weightsFile, ClassifierCheckpoint.configFile, ClassifierCheckpoint.lossFile],
+        // The old manifest goes before the files it describes change; the new one comes last.
+        try RunManifest.remove(at: RunManifest.path(beside: weights))
+        try ClassifierCheckpoint.write(run.classifier, config: config, losses: run.losses, to: out)
+        let files = [ClassifierCheckpoint.weightsFile, ClassifierCheckpoint.configFile, ClassifierCheckpoint.lossFile]
+        manifest.finish(outputs: files,
                         results: ["steps": .integer(steps), "parameters": .integer(run.classifier.network.parameterCount),
                                   "meanLossLast50": .number(last), "accuracyClean": .number(clean),
                                   "accuracyHalfT": .number(half)])
-        try manifest.write(beside: weights)
+        try manifest.write(beside: weights, describing: files.map { URL(fileURLWithPath: out).appendingPathComponent($0).path })
         print(String(format: "classifier: %d steps in %.1f s; loss (last 50) %.4f; accuracy %.3f clean, %.3f at t = %d; saved in %@",
                      steps, Date().timeIntervalSince(started), last, clean, half, timesteps / 2, out))
     }

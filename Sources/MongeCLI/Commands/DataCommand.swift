@@ -79,12 +79,13 @@ struct DataCommand: ParsableCommand {
         let figureFormat = try plot.map { try ImageFormat(path: $0) }
         if figureFormat != nil { _ = try Gnuplot.default.version() }  // fail before writing anything
         let points = try dataset.sample(n: n, seed: seed)
-        try ArrayFile.write(points, to: out, header: ["x1", "x2"])
+        var outputs = OutputSet()
+        try outputs.add(points, to: out, header: ["x1", "x2"])
         if let plot {
-            try ScatterFigure(points: points, label: name, title: FigureTitle(name, n: n, seed: seed)).render(to: plot)
+            try ScatterFigure(points: points, label: name, title: FigureTitle(name, n: n, seed: seed)).stage(to: plot, in: &outputs)
         }
         manifest.finish(outputs: [out] + (plot.map { [$0, $0 + ".gp", $0 + ".dat"] } ?? []))
-        try manifest.write(beside: out)
+        try outputs.commit(manifest: manifest, beside: [out])
         FileHandle.standardError.write(Data("wrote \(out) (\(n) × 2, \(name), seed \(seed))\n".utf8))
     }
 
@@ -105,15 +106,16 @@ struct DataCommand: ParsableCommand {
         }
         var manifest = RunManifest.begin(command: "monge data", seed: 0, parameters: [
             "dataset": .string("digits"), "classes": .array(classes.map { .integer($0) }), "n": .integer(images.rows)])
-        try ArrayFile.write(images, to: out, header: (0..<DigitImages.pixelCount).map { "p\($0)" })
+        var outputs = OutputSet()
+        try outputs.add(images, to: out, header: (0..<DigitImages.pixelCount).map { "p\($0)" })
         if let plot {
             let shown = images.rows(0..<min(images.rows, 100)).converted(to: Double.self)
             try ImageGridFigure(images: shown, columns: min(10, shown.rows),
                                 title: FigureTitle("digits \(classes.map(String.init).joined(separator: ",")): first \(shown.rows) of \(images.rows)"))
-                .render(to: plot)
+                .stage(to: plot, in: &outputs)
         }
         manifest.finish(outputs: [out] + (plot.map { [$0, $0 + ".gp", $0 + ".dat"] } ?? []))
-        try manifest.write(beside: out)
+        try outputs.commit(manifest: manifest, beside: [out])
         FileHandle.standardError.write(Data("wrote \(out) (\(images.rows) × \(DigitImages.pixelCount), digits \(classes.map(String.init).joined(separator: ",")))\n".utf8))
     }
 

@@ -58,13 +58,14 @@ struct EGSDECommand: ParsableCommand {
         let output = try EGSDE.translate(target, classifier: guide, source: x, start: start, lambdaS: lambdaS, lambdaI: lambdaI,
                                          steps: timesteps.count, noise: RandomStream(seed: seed),
                                          options: SamplerOptions(progress: progress))
-        try ArrayFile.write(output.x, to: out)
         let cost = (0..<x.rows).reduce(0.0) { sum, i in
             sum + (0..<x.columns).reduce(0.0) { let r = Double(output.x[i, $1] - x[i, $1]); return $0 + r * r }
         } / Double(max(1, x.rows))
         manifest.finish(outputs: [out], results: ["points": .integer(x.rows), "transportCost": .number(cost),
                                                   "evaluationsPerPoint": .integer(output.evaluations)])
-        try manifest.write(beside: out)
+        var outputs = OutputSet()
+        try outputs.add(output.x, to: out)
+        try outputs.commit(manifest: manifest, beside: [out])
         print(String(format: "egsde: %d points, M = %d, %d steps, λ_s = %g, λ_i = %g; transport cost mean ‖T(x) − x‖² = %.6g",
                      x.rows, start, timesteps.count, lambdaS, lambdaI, cost))
         if !quiet {

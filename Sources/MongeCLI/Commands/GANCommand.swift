@@ -63,12 +63,13 @@ struct GANCommand: ParsableCommand {
                                                    sampleCount: samples, sampleSeed: sampleSeed, progress: progress)
         let folder = URL(fileURLWithPath: out)
         let samplesPath = folder.appendingPathComponent("samples.npy").path
-        try ArrayFile.write(result.samples, to: samplesPath)
+        var outputs = OutputSet()
+        try outputs.add(result.samples, to: samplesPath)
         var log = "step,discriminator_loss,generator_loss,T,p,real_sign\n"
         for r in result.run.records where r.step % logEvery == 0 || r.step == steps - 1 {
             log += "\(r.step),\(r.discriminatorLoss),\(r.generatorLoss),\(r.T),\(r.p),\(r.realSign)\n"
         }
-        try AtomicFile.write(log, to: folder.appendingPathComponent("log.csv").path)
+        try outputs.add(Data(log.utf8), to: folder.appendingPathComponent("log.csv").path)
         let c = result.coverage
         let tail = result.run.records.suffix(100)
         let mean = { (f: (GANStepRecord) -> Double) in tail.map(f).reduce(0, +) / Double(max(tail.count, 1)) }
@@ -88,9 +89,9 @@ struct GANCommand: ParsableCommand {
         ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(JSONValue.object(metrics)), to: folder.appendingPathComponent("metrics.json").path)
+        try outputs.add(try encoder.encode(JSONValue.object(metrics)), to: folder.appendingPathComponent("metrics.json").path)
         manifest.finish(outputs: ["samples.npy", "metrics.json", "log.csv"], results: metrics)
-        try manifest.write(beside: samplesPath)
+        try outputs.commit(manifest: manifest, beside: [samplesPath])
         let kl = c.reverseKL.map { String(format: "%.3f", $0) } ?? "–"
         print(String(format: "gan %@: %d/%d modes, %.1f %% high-quality, reverse KL %@, %.1f s; saved in %@",
                      mode.rawValue, c.modesCovered, c.modes, 100 * c.highQualityFraction, kl, result.trainingSeconds, out))

@@ -14,7 +14,10 @@ struct OTCommand: ParsableCommand {
         uniform. The exact solvers check their answer on every pair (dual feasibility, complementary \
         slackness, marginals); the exit code is 0 only for a certified optimum (or a converged \
         Sinkhorn), 3 for an iteration limit, 4 for an infeasible problem, 5 for a failed certificate.
-        --plan writes the plan's nonzero entries as rows (source index, target index, mass).
+        --plan writes the plan's nonzero entries as rows (source index, target index, mass). \
+        --plan, --map and --plot (with their manifests) are written only when the exit code is 0, and \
+        only after all of them were computed and drawn: any other outcome leaves existing files \
+        untouched, and the summary on stdout (or --json) is the run's only record.
         Example: monge ot x.npy y.npy --map tx.npy --plot map.png --json
         """)
 
@@ -60,6 +63,9 @@ struct OTCommand: ParsableCommand {
         let y = try ArrayFile.readMatrix(target, as: Double.self)
         let a = try sourceWeights.map { try Self.readVector($0) }
         let b = try targetWeights.map { try Self.readVector($0) }
+        if plot != nil && x.columns != 2 {
+            throw MongeError.invalidArgument(name: "--plot", message: "needs 2-D points, got \(x.columns)-D")
+        }
         let geometry = try Geometry(x: x, y: y, cost: Cost(name: cost))
         let problem = try TransportProblem(geometry: geometry, a: a, b: b)
         let log: @Sendable (String) -> Void = { [quiet] message in
@@ -95,30 +101,30 @@ struct OTCommand: ParsableCommand {
         summary["total_seconds"] = Date().timeIntervalSince(start)
         summary["plan_entries"] = planEntries.entryCount
 
-        var outputs: [String] = []
-        if let plan {
-            let rows = (0..<planEntries.entryCount).map { k in
-                [Double(planEntries.sources[k]), Double(planEntries.targets[k]), planEntries.masses[k]]
+        // Files only for a result the exit code accepts: a failed or stopped run leaves every
+        // existing file untouched. Everything is computed and drawn first, then written together.
+        if status.exitCode == 0 && (plan != nil || map != nil || plot != nil) {
+            var outputs = OutputSet()
+            if let plan {
+                let rows = (0..<planEntries.entryCount).map { k in
+                    [Double(planEntries.sources[k]), Double(planEntries.targets[k]), planEntries.masses[k]]
+                }
+                let matrix = rows.isEmpty ? Matrix<Double>(rows: 0, columns: 3) : Matrix(rows)
+                try outputs.add(matrix, to: plan, header: ["source", "target", "mass"])
             }
-            let matrix = rows.isEmpty ? Matrix<Double>(rows: 0, columns: 3) : Matrix(rows)
-            try ArrayFile.write(matrix, to: plan, header: ["source", "target", "mass"])
-            outputs.append(plan)
-        }
-        if let map { try ArrayFile.write(mapped, to: map); outputs.append(map) }
-        if let plot {
-            guard x.columns == 2 else { throw MongeError.invalidArgument(name: "--plot", message: "needs 2-D points, got \(x.columns)-D") }
-            let title = String(format: "%@ (%@): cost %.6g", summary["solver"] as! String, status.rawValue, summary["cost"] as! Double)
-            _ = try TransportMapFigure(source: x, target: y, mapped: mapped, title: FigureTitle(title)).render(to: plot)
-            outputs.append(plot)
-        }
-        if !outputs.isEmpty {
+            if let map { try outputs.add(mapped, to: map) }
+            if let plot {
+                let title = String(format: "%@ (%@): cost %.6g", summary["solver"] as! String, status.rawValue, summary["cost"] as! Double)
+                try TransportMapFigure(source: x, target: y, mapped: mapped, title: FigureTitle(title)).stage(to: plot, in: &outputs)
+            }
+            let written = [plan, map, plot].compactMap { $0 }
             var manifest = RunManifest.begin(command: "monge ot", parameters: [
                 "source": .string(source), "target": .string(target), "solver": .string(solver.rawValue),
                 "cost": .string(cost)])
-            manifest.finish(outputs: outputs, results: [
+            manifest.finish(outputs: written, results: [
                 "cost": .number(summary["cost"] as! Double), "status": .string(status.rawValue),
                 "iterations": .integer(summary["iterations"] as! Int)])
-            for output in outputs { _ = try manifest.write(beside: output) }
+            try outputs.commit(manifest: manifest, beside: written)
         }
 
         if json {

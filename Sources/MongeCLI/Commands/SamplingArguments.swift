@@ -72,15 +72,14 @@ struct SamplingArguments: ParsableArguments {
     /// summary on stderr.
     func finish<S: MatrixScalar>(_ output: SamplerOutput<S>, to path: String, label: String, started: Date,
                                  manifest: RunManifest) throws {
-        try ArrayFile.write(output.x, to: path)
-        var outputs = [path]
+        var outputs = OutputSet()
+        try outputs.add(output.x, to: path)
         if let trajectoryPath = trajectory, let t = output.trajectory {
-            try ArrayFile.write(SamplingArguments.table(t), to: trajectoryPath, header: SamplingArguments.header(t))
-            outputs.append(trajectoryPath)
+            try outputs.add(SamplingArguments.table(t), to: trajectoryPath, header: SamplingArguments.header(t))
         }
         var manifest = manifest
-        manifest.finish(outputs: outputs, results: ["points": .integer(output.x.rows), "evaluationsPerPoint": .integer(output.evaluations)])
-        try manifest.write(beside: path)
+        manifest.finish(outputs: outputs.paths, results: ["points": .integer(output.x.rows), "evaluationsPerPoint": .integer(output.evaluations)])
+        try outputs.commit(manifest: manifest, beside: [path])
         if !quiet {
             let seconds = Date().timeIntervalSince(started)
             FileHandle.standardError.write(Data(String(

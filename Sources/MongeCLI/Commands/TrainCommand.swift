@@ -15,8 +15,10 @@ struct TrainCommand: ParsableCommand {
         --list`; --data-points and --data-seed choose the sample), or data:digits:CLASSES for the 8×8 \
         handwritten digits of those classes as points of R⁶⁴ (e.g. data:digits:3 or data:digits:0,6; `make setup` writes them). The loss is DDPM's simple loss \
         ‖ε − ε̂(√ᾱ_t x₀ + √(1 − ᾱ_t) ε, t)‖², optimised with Adam; the EMA of the weights is saved for \
-        sampling. With --resume, options left out take the checkpoint's values and options given must agree \
-        with it (except --steps, which may extend the run); the result is bitwise that of an uninterrupted run. \
+        sampling. With --resume, options left out take the checkpoint's values (--data-points and --data-seed \
+        too) and options given must agree with it (except --steps, which may extend the run); the result is \
+        bitwise that of an uninterrupted run. A folder without model.safetensors holds no run yet (a run stopped \
+        before its first checkpoint): training starts there at step 0, with or without --resume. \
         Results depend on --chunks (the fixed split of each batch for the gradient sum) but not on the \
         number of threads (MONGE_THREADS).
         """)
@@ -50,8 +52,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write a checkpoint every this many steps (0 = only at the end). [1000]") var checkpointEvery: Int?
     @Option(help: "Log the loss every this many steps. [10]") var logEvery: Int?
 
-    @Option(help: "Points drawn for data:NAME.") var dataPoints: Int = 100_000
-    @Option(help: "Seed for data:NAME.") var dataSeed: UInt64 = 0
+    @Option(help: "Points drawn for data:NAME. [100000, or the checkpoint's with --resume]") var dataPoints: Int?
+    @Option(help: "Seed for data:NAME. [0, or the checkpoint's with --resume]") var dataSeed: UInt64?
     @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
     @Flag(help: "No progress on stderr.") var quiet = false
 
@@ -100,7 +102,11 @@ struct TrainCommand: ParsableCommand {
                                          parameters: ["data": .string(source), "resume": .bool(resume)])
         var run = try TrainingRun(folder: out, data: points, config: requested, resume: resume)
         let progress = TrainingProgress(totalSteps: requested.training.steps, quiet: quiet)
+        if let notice = run.notice { progress.note("train: \(notice)") }
         if run.step > 0 { progress.note("train: resuming \(out) at step \(run.step)") }
+        let weights = URL(fileURLWithPath: out).appendingPathComponent(TrainingCheckpoint.weightsFile).path
+        // The manifest describes the files of a finished session: the old one goes before they change.
+        try RunManifest.remove(at: RunManifest.path(beside: weights))
         let network = run.network
         progress.note("train: \(requested.model.architecture.rawValue) W \(requested.model.width) depth \(requested.model.depth), "
                       + "\(network.parameterCount) parameters, \(points.rows) points × \(points.columns), "
@@ -108,23 +114,39 @@ struct TrainCommand: ParsableCommand {
         let start = Date()
         let state = try run.run(progress: progress)
         let last = run.losses.last.map { String(format: "%.5f", $0.loss) } ?? "–"
-        let weights = URL(fileURLWithPath: out).appendingPathComponent(TrainingCheckpoint.weightsFile).path
-        manifest.finish(outputs: [TrainingCheckpoint.weightsFile, TrainingCheckpoint.configFile, TrainingCheckpoint.lossFile],
+        let files = [TrainingCheckpoint.weightsFile, TrainingCheckpoint.configFile, TrainingCheckpoint.lossFile]
+        manifest.finish(outputs: files,
                         results: ["steps": .integer(state.step), "parameters": .integer(network.parameterCount),
                                   "last_logged_loss": run.losses.last.map { .number($0.loss) } ?? .null])
-        try manifest.write(beside: weights)
+        try manifest.write(beside: weights, describing: files.map { URL(fileURLWithPath: out).appendingPathComponent($0).path })
         print("trained \(state.step) steps in \(String(format: "%.1f", Date().timeIntervalSince(start))) s; last logged loss \(last); checkpoint in \(out)")
     }
 
-    /// The points and a description of where they came from.
+    /// The points and a description of where they came from. Resuming a run on data:NAME, the
+    /// sample size and seed left out are the checkpoint's (its row count and recorded seed).
     func loadData() throws -> (Matrix<Float>, String) {
-        try loadPoints(data, dataPoints: dataPoints, dataSeed: dataSeed)
+        var points = dataPoints, seed = dataSeed
+        if resume && data.hasPrefix("data:") && (points == nil || seed == nil),
+           let saved = try? TrainingCheckpoint.readConfig(from: out) {
+            points = points ?? saved.data.rows
+            seed = seed ?? Self.recordedSeed(in: saved.data.source, spec: data)
+        }
+        return try loadPoints(data, dataPoints: points ?? 100_000, dataSeed: seed ?? 0)
+    }
+
+    /// The seed in a data source recorded by `loadPoints` ("data:moons n=1000 seed=7") for the
+    /// same dataset, else nil.
+    static func recordedSeed(in source: String, spec: String) -> UInt64? {
+        let words = source.split(separator: " ")
+        guard words.first.map(String.init) == spec else { return nil }
+        return words.lazy.compactMap { $0.hasPrefix("seed=") ? UInt64($0.dropFirst(5)) : nil }.first
     }
 
     /// The run's config: the checkpoint's when resuming (overridden by the options given), else the defaults.
     func configuration(points: Matrix<Float>, source: String) throws -> TrainingCheckpoint.Config {
         let description = TrainingCheckpoint.DataDescription(source: source, data: points)
-        if resume {
+        // Resuming takes the checkpoint's config; a folder without one starts afresh (TrainingRun says so).
+        if resume && FileManager.default.fileExists(atPath: URL(fileURLWithPath: out).appendingPathComponent(TrainingCheckpoint.configFile).path) {
             var config = try TrainingCheckpoint.readConfig(from: out)
             var model = config.model
             if let arch { model.architecture = arch }

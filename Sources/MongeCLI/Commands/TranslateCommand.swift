@@ -62,36 +62,32 @@ struct TranslateCommand: ParsableCommand {
         let progress: (@Sendable (SamplerProgress) -> Void)? = reporter.map { r in { r.report($0) } }
         let recorded = trajectory == nil ? [] : Array(0..<min(trajectoryRows, x.rows))
         let translation = try bridge.translate(x, recordedRows: recorded, progress: progress)
-        var outputs = [out]
-        try ArrayFile.write(translation.mapped, to: out)
-        if let latent {
-            try ArrayFile.write(translation.latent, to: latent)
-            outputs.append(latent)
-        }
+        // Every file is computed first and written together at the end (none when anything fails).
+        var outputs = OutputSet()
+        try outputs.add(translation.mapped, to: out)
+        if let latent { try outputs.add(translation.latent, to: latent) }
         if let path = trajectory, let encoding = translation.encoding, let decoding = translation.decoding {
             let table = Matrix.vstack([encoding, decoding].enumerated().map { phase, t in
                 let rows = SamplingArguments.table(t)
                 return Matrix(rows: rows.rows, columns: rows.columns + 1) { i, j in j == 0 ? Double(phase) : rows[i, j - 1] }
             })
-            try ArrayFile.write(table, to: path, header: ["phase"] + SamplingArguments.header(encoding))
-            outputs.append(path)
+            try outputs.add(table, to: path, header: ["phase"] + SamplingArguments.header(encoding))
         }
         var results: [String: JSONValue] = ["points": .integer(x.rows), "evaluationsPerPoint": .integer(translation.evaluations)]
+        var cycleLine: String?
         if cycle {
             let back = try bridge.reversed().translate(translation.mapped, progress: progress)
             let errors = PointDistances.rowwise(x, back.mapped)
             let mean = errors.reduce(0, +) / Double(max(errors.count, 1)), max = errors.max() ?? 0
             results["cycleErrorMean"] = .number(mean)
             results["cycleErrorMax"] = .number(max)
-            if let cycled {
-                try ArrayFile.write(back.mapped, to: cycled)
-                outputs.append(cycled)
-            }
-            print(String(format: "cycle error ‖x − T_BA(T_AB(x))‖: mean %.6g, max %.6g (%d points, %d steps, %@)",
-                         mean, max, x.rows, steps, solver.rawValue))
+            if let cycled { try outputs.add(back.mapped, to: cycled) }
+            cycleLine = String(format: "cycle error ‖x − T_BA(T_AB(x))‖: mean %.6g, max %.6g (%d points, %d steps, %@)",
+                               mean, max, x.rows, steps, solver.rawValue)
         }
-        manifest.finish(outputs: outputs, results: results)
-        try manifest.write(beside: out)
+        manifest.finish(outputs: outputs.paths, results: results)
+        try outputs.commit(manifest: manifest, beside: [out])
+        if let cycleLine { print(cycleLine) }
         if !quiet {
             FileHandle.standardError.write(Data(String(format: "%@translate: %d points, %d model evaluations each, %.2f s → %@\n",
                                                        isatty(2) != 0 ? "\r" : "", x.rows, translation.evaluations,

@@ -3,7 +3,10 @@ import MongeNN
 
 /// A domain classifier's folder: `classifier.json` (network, schedule, training, data),
 /// `classifier.safetensors` (the weights as F32 tensors named as in the layout, e.g.
-/// `hidden.0.weight` of shape [inputs, outputs]) and `loss.csv`. Every file is written atomically.
+/// `hidden.0.weight` of shape [inputs, outputs]) and `loss.csv`. The three files are produced
+/// first and then renamed into place together, classifier.json last (a folder with a config has
+/// its weights). The weights' metadata holds the `ConfigSeal` of classifier.json, checked at
+/// load; classifiers written before seals load unverified, with a note.
 public enum ClassifierCheckpoint {
     public static let configFile = "classifier.json"
     public static let weightsFile = "classifier.safetensors"
@@ -45,12 +48,17 @@ public enum ClassifierCheckpoint {
         for entry in classifier.network.layout.entries {
             tensors[entry.name] = try NDArray(shape: entry.shape, values: Array(classifier.parameters[entry.range]))
         }
-        try SafeTensors.write(tensors: tensors, metadata: ["format": format], to: path(folder, weightsFile))
-        try TrainingCheckpoint.writeLosses(losses, to: folder)  // the same loss.csv as `monge train`
+        var metadata = try ConfigSeal(config).metadata
+        metadata["format"] = format
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        // The config last: a folder with a config has its weights.
-        try AtomicFile.write(encoder.encode(config) + Data("\n".utf8), to: path(folder, configFile))
+        var outputs = OutputSet()
+        try outputs.add(path(folder, weightsFile)) { [metadata] temporary in
+            try SafeTensors.write(tensors: tensors, metadata: metadata, to: temporary)
+        }
+        try outputs.add(Data(TrainingCheckpoint.lossText(losses).utf8), to: path(folder, lossFile))  // the same loss.csv as `monge train`
+        try outputs.add(encoder.encode(config) + Data("\n".utf8), to: path(folder, configFile))
+        try outputs.commit()
     }
 
     /// Reads classifier.json, with errors naming the file and field.
@@ -72,8 +80,11 @@ public enum ClassifierCheckpoint {
         return config
     }
 
-    /// Loads the classifier of `folder`; every tensor must be present, F32, finite, with its shape.
-    public static func read(from folder: String) throws -> TimeClassifier<Float> {
+    /// Loads the classifier of `folder`; every tensor must be present, F32, finite, with its shape,
+    /// and classifier.json must be the config the weights were trained with (their seal); `note`
+    /// hears that a classifier written before seals could not be checked.
+    public static func read(from folder: String,
+                            note: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> TimeClassifier<Float> {
         let config = try readConfig(from: folder)
         let network = try DomainClassifier<Float>(config: config.model, timesteps: config.schedule.count)
         let file = path(folder, weightsFile)
@@ -81,6 +92,9 @@ public enum ClassifierCheckpoint {
         guard metadata["format"] == format else {
             throw MongeError.invalidFile(path: file, location: "metadata",
                                          message: "format is \(metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
+        }
+        if !(try ConfigSeal(config).verify(metadata: metadata, configFile: path(folder, configFile), weightsFile: file)) {
+            note("note: \(file) predates config seals; \(configFile) is not verified against the weights")
         }
         var parameters = [Float](repeating: 0, count: network.parameterCount)
         for entry in network.layout.entries {

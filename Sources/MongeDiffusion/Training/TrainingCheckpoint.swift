@@ -2,17 +2,30 @@ import Foundation
 import MongeNN
 
 /// A training run's folder: `config.json` (model, schedule, training and data description),
-/// `model.safetensors` (weights, their EMA and Adam's moments; the step in its metadata) and
-/// `loss.csv` (step, loss, gradient norm, learning rate). Every file is written atomically.
+/// `model.safetensors` (weights, their EMA and Adam's moments, and the loss rows logged so far;
+/// the step and the config's seal in its metadata) and `loss.csv` (step, loss, gradient norm,
+/// learning rate). Every file is written atomically.
 ///
 /// Tensor names: `<name>` for the weights (e.g. `blocks.0.linear1.weight`, shape
 /// `[inputs, outputs]`), `ema.<name>` for their EMA (the weights to sample with),
-/// `adam.m.<name>` and `adam.v.<name>` for the moments.
+/// `adam.m.<name>` and `adam.v.<name>` for the moments, `loss_log` (F64, [rows, 4]: step, loss,
+/// gradient norm, learning rate) for the loss rows; metadata `loss_rows` counts them.
+///
+/// **What is committed when.** A checkpoint writes config.json, then model.safetensors — the
+/// commit point: weights and loss rows change together in one rename — then loss.csv, a copy of
+/// the rows that a resume or a reuse rewrites from model.safetensors when a kill lost it. A folder
+/// holds a training run exactly when it holds model.safetensors; config.json alone (a run stopped
+/// before its first checkpoint) is no run, and a new start may replace it. The seal in the metadata
+/// (`ConfigSeal` of everything in config.json but the step count, the intervals and the data's
+/// source name, which a resume may change) ties config.json to the weights: an edited config.json
+/// is refused at load. Checkpoints written before seals load unverified, with a note.
 public enum TrainingCheckpoint {
     public static let configFile = "config.json"
     public static let weightsFile = "model.safetensors"
     public static let lossFile = "loss.csv"
     static let format = "monge-epsilon-1"
+    static let lossTensor = "loss_log"
+    static let lossRowsKey = "loss_rows"
 
     /// What the data of a run were: checked on resume so that a run continues on the same points.
     public struct DataDescription: Codable, Equatable, Sendable {
@@ -27,15 +40,11 @@ public enum TrainingCheckpoint {
             self.source = source
             rows = data.rows
             columns = data.columns
-            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            var hash = FNV1a64()
             for value in data.storage {
-                var bits = value.bitPattern
-                for _ in 0..<4 {
-                    hash = (hash ^ UInt64(bits & 0xFF)) &* 0x0100_0000_01B3
-                    bits >>= 8
-                }
+                withUnsafeBytes(of: value.bitPattern.littleEndian) { hash.update($0) }
             }
-            fingerprint = String(hash, radix: 16)
+            fingerprint = String(hash.value, radix: 16)
         }
     }
 
@@ -62,15 +71,27 @@ public enum TrainingCheckpoint {
             if schedule != other.schedule {
                 return "the noise schedule differs: checkpoint \(schedule.kind) T = \(schedule.count), requested \(other.schedule.kind) T = \(other.schedule.count)"
             }
-            var a = training, b = other.training
-            a.steps = 0; b.steps = 0; a.checkpointEvery = 0; b.checkpointEvery = 0; a.logEvery = 1; b.logEvery = 1
-            if a != b { return "the training settings differ: checkpoint \(Config.describe(training)), requested \(Config.describe(other.training))" }
+            if resumable.training != other.resumable.training { return "the training settings differ: checkpoint \(Config.describe(training)), requested \(Config.describe(other.training))" }
             if data.rows != other.data.rows || data.columns != other.data.columns || data.fingerprint != other.data.fingerprint {
                 return "the data differ: checkpoint \(data.rows)×\(data.columns) (fingerprint \(data.fingerprint), from \(data.source)), "
                     + "given \(other.data.rows)×\(other.data.columns) (fingerprint \(other.data.fingerprint))"
             }
             return nil
         }
+
+        /// The config without what a resume may change (the number of steps, the checkpoint and
+        /// log intervals, the data's source name): what the weights of a checkpoint depend on.
+        public var resumable: Config {
+            var config = self
+            config.training.steps = 0
+            config.training.checkpointEvery = 0
+            config.training.logEvery = 1
+            config.data.source = ""
+            return config
+        }
+
+        /// The seal of `resumable`, stored in model.safetensors.
+        public func seal() throws -> ConfigSeal { try ConfigSeal(resumable) }
 
         static func describe<T: Encodable>(_ value: T) -> String {
             let encoder = JSONEncoder()
@@ -88,8 +109,19 @@ public enum TrainingCheckpoint {
         try AtomicFile.write(encoder.encode(config) + Data("\n".utf8), to: path(folder, configFile))
     }
 
-    /// Writes model.safetensors from the state (weights, EMA, moments, step).
-    public static func writeState(_ state: TrainingState, layout: ParameterLayout, to folder: String) throws {
+    /// Writes a checkpoint: config.json, then model.safetensors (the commit point), then loss.csv
+    /// (see the type's comment for why in this order).
+    public static func save(_ state: TrainingState, layout: ParameterLayout, config: Config, losses: [StepRecord],
+                            to folder: String) throws {
+        try writeConfig(config, to: folder)
+        try writeState(state, layout: layout, config: config, losses: losses, to: folder)
+        try writeLosses(losses, to: folder)
+    }
+
+    /// Writes model.safetensors from the state (weights, EMA, moments, step), the loss rows and
+    /// the seal of `config`.
+    public static func writeState(_ state: TrainingState, layout: ParameterLayout, config: Config, losses: [StepRecord],
+                                  to folder: String) throws {
         var tensors: [String: NDArray] = [:]
         for entry in layout.entries {
             func slice(_ values: [Float]) throws -> NDArray { try NDArray(shape: entry.shape, values: Array(values[entry.range])) }
@@ -98,15 +130,37 @@ public enum TrainingCheckpoint {
             tensors["adam.m." + entry.name] = try slice(state.adam.m)
             tensors["adam.v." + entry.name] = try slice(state.adam.v)
         }
-        try SafeTensors.write(tensors: tensors, metadata: ["format": format, "step": String(state.step)],
-                              to: path(folder, weightsFile))
+        if !losses.isEmpty {
+            tensors[lossTensor] = try NDArray(shape: [losses.count, 4], values: losses.flatMap {
+                [Double($0.step), $0.loss, $0.gradientNorm, $0.learningRate]
+            })
+        }
+        var metadata = try config.seal().metadata
+        metadata["format"] = format
+        metadata["step"] = String(state.step)
+        metadata[lossRowsKey] = String(losses.count)
+        try SafeTensors.write(tensors: tensors, metadata: metadata, to: path(folder, weightsFile))
     }
 
     /// Writes loss.csv.
     public static func writeLosses(_ records: [StepRecord], to folder: String) throws {
+        try AtomicFile.write(lossText(records), to: path(folder, lossFile))
+    }
+
+    /// Rewrites loss.csv from `records` (those of model.safetensors) when it is missing or
+    /// differs, as a kill between the two renames of a checkpoint leaves it; true when it did.
+    @discardableResult
+    public static func repairLosses(_ records: [StepRecord], in folder: String) throws -> Bool {
+        let text = lossText(records)
+        if FileManager.default.contents(atPath: path(folder, lossFile)) == Data(text.utf8) { return false }
+        try AtomicFile.write(text, to: path(folder, lossFile))
+        return true
+    }
+
+    static func lossText(_ records: [StepRecord]) -> String {
         var text = "step,loss,grad_norm,lr\n"
         for r in records { text += "\(r.step),\(r.loss),\(r.gradientNorm),\(r.learningRate)\n" }
-        try AtomicFile.write(text, to: path(folder, lossFile))
+        return text
     }
 
     // MARK: Reading
@@ -127,10 +181,65 @@ public enum TrainingCheckpoint {
         return config
     }
 
-    /// Reads the training state for `layout`; every tensor must be present with its shape as F32.
-    public static func readState(from folder: String, layout: ParameterLayout) throws -> TrainingState {
+    /// A checkpoint as read: config.json and model.safetensors, checked to belong together.
+    public struct Saved {
+        public var config: Config
+        public var network: EpsilonNetwork<Float>
+        public var state: TrainingState
+        /// The loss rows committed with the weights; nil for a checkpoint written before they were.
+        public var losses: [StepRecord]?
+        /// Whether model.safetensors holds the seal of config.json (false: written before seals, unverified).
+        public var sealed: Bool
+    }
+
+    /// Whether `folder` holds a training run (a model.safetensors; config.json alone is none).
+    public static func holdsCheckpoint(_ folder: String) -> Bool {
+        FileManager.default.fileExists(atPath: path(folder, weightsFile))
+    }
+
+    /// Reads config.json and model.safetensors, checking the seal (config.json must be the config
+    /// the weights were trained with), every tensor and the loss rows.
+    public static func read(from folder: String) throws -> Saved {
+        let config = try readConfig(from: folder)
+        let network = try EpsilonNetwork<Float>(config: config.model, timesteps: config.schedule.count)
         let file = path(folder, weightsFile)
         let (tensors, metadata) = try SafeTensors.read(file)
+        let sealed = try config.seal().verify(metadata: metadata, configFile: path(folder, configFile), weightsFile: file)
+        let state = try readState(tensors: tensors, metadata: metadata, file: file, layout: network.layout)
+        return Saved(config: config, network: network, state: state,
+                     losses: try readLossRows(tensors: tensors, metadata: metadata, file: file), sealed: sealed)
+    }
+
+    /// Reads the training state for `layout` (config.json must match the weights' seal).
+    public static func readState(from folder: String, layout: ParameterLayout) throws -> TrainingState {
+        let saved = try read(from: folder)
+        guard saved.network.layout.count == layout.count else {
+            throw MongeError.shapeMismatch("\(path(folder, weightsFile)) holds \(saved.network.layout.count) parameters, expected \(layout.count)")
+        }
+        return saved.state
+    }
+
+    static func readLossRows(tensors: [String: NDArray], metadata: [String: String], file: String) throws -> [StepRecord]? {
+        guard let text = metadata[lossRowsKey] else { return nil }
+        guard let rows = Int(text), rows >= 0 else {
+            throw MongeError.invalidFile(path: file, location: "metadata", message: "\(lossRowsKey) is \"\(text)\", expected a count")
+        }
+        if rows == 0 { return [] }
+        guard let tensor = tensors[lossTensor], tensor.shape == [rows, 4] else {
+            throw MongeError.invalidFile(path: file, location: "tensor \(lossTensor)", message: "expected shape [\(rows), 4] (\(lossRowsKey) = \(rows))")
+        }
+        let v: [Double] = tensor.values()
+        return try (0..<rows).map { i in
+            let step = v[4 * i]
+            guard step >= 0, step < 1e15, step == step.rounded() else {
+                throw MongeError.invalidFile(path: file, location: "tensor \(lossTensor) row \(i)", message: "step \(step) is not a step number")
+            }
+            return StepRecord(step: Int(step), loss: v[4 * i + 1], gradientNorm: v[4 * i + 2], learningRate: v[4 * i + 3])
+        }
+    }
+
+    static func readState(tensors: [String: NDArray], metadata: [String: String], file: String,
+                          layout: ParameterLayout) throws -> TrainingState {
         guard metadata["format"] == format else {
             throw MongeError.invalidFile(path: file, location: "metadata", message: "format is \(metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
         }
@@ -181,12 +290,16 @@ public enum TrainingCheckpoint {
         return records
     }
 
-    /// The EMA weights of a run folder as a denoiser for sampling.
-    public static func denoiser(from folder: String, useEMA: Bool = true) throws -> NetworkDenoiser {
-        let config = try readConfig(from: folder)
-        let network = try EpsilonNetwork<Float>(config: config.model, timesteps: config.schedule.count)
-        let state = try readState(from: folder, layout: network.layout)
-        return try NetworkDenoiser(network: network, parameters: useEMA ? state.ema : state.parameters, schedule: config.schedule)
+    /// The EMA weights of a run folder as a denoiser for sampling; `note` hears that a checkpoint
+    /// written before seals could not be checked against config.json.
+    public static func denoiser(from folder: String, useEMA: Bool = true,
+                                note: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> NetworkDenoiser {
+        let saved = try read(from: folder)
+        if !saved.sealed {
+            note("note: \(path(folder, weightsFile)) predates config seals; \(configFile) is not verified against the weights (train or resume once to seal it)")
+        }
+        return try NetworkDenoiser(network: saved.network, parameters: useEMA ? saved.state.ema : saved.state.parameters,
+                                   schedule: saved.config.schedule)
     }
 
     static func path(_ folder: String, _ name: String) -> String {

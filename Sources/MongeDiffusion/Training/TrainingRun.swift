@@ -12,10 +12,15 @@ public struct TrainingRun {
     public let trainer: DiffusionTrainer
     /// The loss log so far (steps before the start of this session included when resuming).
     public private(set) var losses: [StepRecord]
+    /// What the start found worth telling (a folder without a checkpoint to resume, a loss.csv
+    /// repaired from the checkpoint), or nil.
+    public private(set) var notice: String?
 
     /// Prepares a run of `config` on `data` in `folder`. Without `resume` the folder must not
     /// hold a checkpoint; with it, the checkpoint's config must agree with `config` (up to the
-    /// number of steps and the intervals), and training continues from its step.
+    /// number of steps and the intervals), and training continues from its step. A folder
+    /// without model.safetensors holds no run (at most the config.json of a run stopped before
+    /// its first checkpoint): both a start and a resume begin at step 0 there, with a notice.
     public init(folder: String, data: Matrix<Float>, config: TrainingCheckpoint.Config, resume: Bool) throws {
         try config.model.validate()
         try config.training.validate()
@@ -24,16 +29,17 @@ public struct TrainingRun {
         }
         try data.checkFinite("training data (\(config.data.source))")
         let network = try EpsilonNetwork<Float>(config: config.model, timesteps: config.schedule.count)
-        let weightsPath = TrainingCheckpoint.path(folder, TrainingCheckpoint.weightsFile)
         let configPath = TrainingCheckpoint.path(folder, TrainingCheckpoint.configFile)
         var state: TrainingState? = nil
         var losses: [StepRecord] = []
-        if resume {
-            let saved = try TrainingCheckpoint.readConfig(from: folder)
-            if let conflict = saved.resumeConflict(with: config) {
+        var notice: String? = nil
+        let holdsRun = TrainingCheckpoint.holdsCheckpoint(folder)
+        if resume && holdsRun {
+            let saved = try TrainingCheckpoint.read(from: folder)
+            if let conflict = saved.config.resumeConflict(with: config) {
                 throw MongeError.invalidArgument(name: "--resume", message: "cannot resume \(folder): \(conflict)")
             }
-            let restored = try TrainingCheckpoint.readState(from: folder, layout: network.layout)
+            let restored = saved.state
             guard restored.step <= config.training.steps else {
                 throw MongeError.invalidArgument(name: "steps", message: "the checkpoint in \(folder) is at step \(restored.step), past the requested \(config.training.steps) steps")
             }
@@ -41,17 +47,22 @@ public struct TrainingRun {
             // Keep the log's regular lines; an earlier session's extra line for its last step
             // stays only when this run ends there too (as an uninterrupted run would log it).
             let every = config.training.logEvery, steps = config.training.steps
-            losses = try TrainingCheckpoint.readLosses(from: folder, before: restored.step).filter {
-                $0.step % every == 0 || $0.step + 1 == steps
-            }
-        } else if FileManager.default.fileExists(atPath: weightsPath) || FileManager.default.fileExists(atPath: configPath) {
+            // The rows committed with the weights; a checkpoint from before that keeps them in loss.csv.
+            let committed = try saved.losses ?? TrainingCheckpoint.readLosses(from: folder, before: restored.step)
+            losses = committed.filter { $0.step < restored.step && ($0.step % every == 0 || $0.step + 1 == steps) }
+        } else if holdsRun {
             throw MongeError.invalidArgument(name: "--out", message: "\(folder) already holds a training run; pass --resume to continue it or choose another folder")
+        } else if resume {
+            notice = "\(folder) holds no checkpoint yet (the run stopped before its first one): starting at step 0"
+        } else if FileManager.default.fileExists(atPath: configPath) {
+            notice = "\(folder) holds a config.json but no checkpoint (a run stopped before its first one): starting afresh"
         }
         self.folder = folder
         self.config = config
         self.network = network
         trainer = try DiffusionTrainer(network: network, schedule: config.schedule, data: data, config: config.training, state: state)
         self.losses = losses
+        self.notice = notice
     }
 
     /// The step the next `run` starts from.
@@ -62,7 +73,6 @@ public struct TrainingRun {
     @discardableResult
     public mutating func run(until last: Int? = nil, progress: TrainingProgress? = nil) throws -> TrainingState {
         let end = min(last ?? config.training.steps, config.training.steps)
-        try TrainingCheckpoint.writeConfig(config, to: folder)
         progress?.start(atStep: trainer.state.step)
         let every = config.training.checkpointEvery
         while trainer.state.step < end {
@@ -81,26 +91,27 @@ public struct TrainingRun {
         return trainer.state
     }
 
-    /// Writes the weights, then the loss log.
+    /// Writes a checkpoint: config.json, the weights with their loss rows, loss.csv.
     public func save() throws {
-        try TrainingCheckpoint.writeState(trainer.state, layout: network.layout, to: folder)
-        try TrainingCheckpoint.writeLosses(losses, to: folder)
+        try TrainingCheckpoint.save(trainer.state, layout: network.layout, config: config, losses: losses, to: folder)
     }
 }
 
 extension TrainingRun {
     /// The trained model of `config` in `folder`: a finished checkpoint of exactly this config is
-    /// reused (`reused` is true); anything else in the folder is replaced by a fresh run.
+    /// reused (`reused` is true; a loss.csv a kill lost is rewritten from the checkpoint);
+    /// anything else in the folder is replaced by a fresh run.
     public static func trainedModel(folder: String, data: Matrix<Float>, config: TrainingCheckpoint.Config,
                                     progress: TrainingProgress) throws -> (denoiser: NetworkDenoiser, reused: Bool) {
-        if let saved = try? TrainingCheckpoint.readConfig(from: folder), saved == config,
-           let denoiser = try? TrainingCheckpoint.denoiser(from: folder),
-           (try? TrainingCheckpoint.readState(from: folder, layout: denoiser.network.layout).step) == config.training.steps {
+        if let saved = try? TrainingCheckpoint.read(from: folder), saved.config == config, saved.state.step == config.training.steps,
+           saved.losses != nil || FileManager.default.fileExists(atPath: TrainingCheckpoint.path(folder, TrainingCheckpoint.lossFile)) {
+            if let losses = saved.losses { try TrainingCheckpoint.repairLosses(losses, in: folder) }
+            let denoiser = try NetworkDenoiser(network: saved.network, parameters: saved.state.ema, schedule: saved.config.schedule)
             return (denoiser, true)
         }
         try? FileManager.default.removeItem(atPath: folder)
         var run = try TrainingRun(folder: folder, data: data, config: config, resume: false)
         try run.run(progress: progress)
-        return (try TrainingCheckpoint.denoiser(from: folder), false)
+        return (try NetworkDenoiser(network: run.network, parameters: run.trainer.state.ema, schedule: config.schedule), false)
     }
 }
