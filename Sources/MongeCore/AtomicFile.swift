@@ -6,7 +6,9 @@ import Foundation
 /// A crash, a kill or a thrown error leaves either the previous file or the new one, never half of
 /// one; once `write` returns, the new file survives a power loss. Temporary files are named
 /// `.NAME.tmp-PID-RAND`; those of processes that no longer run (a kill, a crash) are removed by
-/// the next write into the same folder. Only that pattern is ever removed. (Monge writes the
+/// the next write into the same folder (a process of another PID namespace writing into the same
+/// folder would look dead: do not share an output folder across containers while both write).
+/// Only that pattern is ever removed. (Monge writes the
 /// bytes itself: Foundation's `FileManager.createFile`, used before, made its own `.dat.nosync…`
 /// temporaries, which a kill left behind.)
 public enum AtomicFile {

@@ -148,7 +148,7 @@ struct TrainingCheckpointTests {
         #expect(TestSupport.files(in: empty).isEmpty)
         // Resuming a folder without a run starts at step 0 and says so (writing nothing yet).
         let resumed = try TrainingRun(folder: empty, data: Self.data, config: Self.config(), resume: true)
-        #expect(resumed.step == 0 && resumed.notice?.contains("no checkpoint") == true, "\(resumed.notice ?? "no notice")")
+        #expect(resumed.step == 0 && resumed.notice?.contains("no training run to resume") == true, "\(resumed.notice ?? "no notice")")
         #expect(TestSupport.files(in: empty).isEmpty)
     }
 

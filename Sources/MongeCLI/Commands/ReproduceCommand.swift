@@ -99,12 +99,13 @@ struct ReproduceCommand: ParsableCommand {
         }
         var runner = reproduction
         runner.showTrainingProgress = !quiet
+        try RunManifest.remove(at: out + "/manifest.json")  // it describes files about to change
         let summary = try runner.run()
         manifest.finish(outputs: summary.files, results: [
             "pairs": .integer(plan.pairs.count), "rows": .integer(summary.results.rows.count),
             "oracle_rows": .integer(summary.oracleResults.rows.count),
         ])
-        try manifest.write(to: out + "/manifest.json")
+        try manifest.write(to: out + "/manifest.json", describing: summary.files.filter { FileManager.default.fileExists(atPath: $0) })
         print(summary.results.markdown())
         print(summary.oracleResults.markdown())
         FileHandle.standardError.write(Data("reproduce: wrote \(out)/results.{csv,md,json}, oracle_results.{csv,md,json}, figures/ and manifest.json\n".utf8))
@@ -120,12 +121,13 @@ struct ReproduceCommand: ParsableCommand {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         runner.showTrainingProgress = !quiet
+        try RunManifest.remove(at: out + "/manifest.json")  // it describes files about to change
         let summary = try runner.run()
         manifest.finish(outputs: summary.files, results: [
             "pairs": .integer(plan.pairs.count), "rows": .integer(summary.results.rows.count),
             "seconds": .number(Date().timeIntervalSince(start)),
         ])
-        try manifest.write(to: out + "/manifest.json")
+        try manifest.write(to: out + "/manifest.json", describing: summary.files.filter { FileManager.default.fileExists(atPath: $0) })
         print(summary.results.markdown())
         FileHandle.standardError.write(Data("reproduce: wrote \(out)/results.{csv,md,json}, figures/ and manifest.json in \(String(format: "%.0f", Date().timeIntervalSince(start))) s\n".utf8))
     }

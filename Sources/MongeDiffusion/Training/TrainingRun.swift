@@ -53,7 +53,9 @@ public struct TrainingRun {
         } else if holdsRun {
             throw MongeError.invalidArgument(name: "--out", message: "\(folder) already holds a training run; pass --resume to continue it or choose another folder")
         } else if resume {
-            notice = "\(folder) holds no checkpoint yet (the run stopped before its first one): starting at step 0"
+            notice = FileManager.default.fileExists(atPath: configPath)
+                ? "\(folder) holds no checkpoint yet (the run stopped before its first one): starting at step 0 with its config.json"
+                : "\(folder) holds no training run to resume: starting at step 0 with the options given (defaults for the rest)"
         } else if FileManager.default.fileExists(atPath: configPath) {
             notice = "\(folder) holds a config.json but no checkpoint (a run stopped before its first one): starting afresh"
         }
