@@ -109,6 +109,9 @@ struct ArgumentValidationTests {
         Self.expectRefused(["bench", "ot", "--ns", "1000000", "--solvers", "sinkhorn", "--quadratic-limit", "1000000"],
                            ["1000000 × 1000000 cost matrix", "physical memory"])
         Self.expectRefused(["bench", "mlp", "--widths", "1000000"], ["--widths must be in 1…65536"])
+        // reps × 4e7 / FLOPs calls of a thin shape overflowed Int.
+        Self.expectRefused(["bench", "gemm", "--thin", "--reps", "9223372036854775807"], ["--reps must be in 1…100000"])
+        Self.expectAccepted(["bench", "gemm", "--reps", "5"])
     }
 
     // MARK: Clear errors

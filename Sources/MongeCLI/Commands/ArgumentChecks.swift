@@ -86,6 +86,13 @@ enum Check {
         return 1
     }
 
+    /// The dimension of a DATA argument when its name says it (data:digits → 64, data:NAME → 2),
+    /// else 1 (a lower bound: a file's columns are known once it is read).
+    static func dimension(ofData data: String) -> Int {
+        if DigitImages.isSpec(data) { return DigitImages.pixelCount }
+        return data.hasPrefix("data:") ? 2 : 1
+    }
+
     /// Runs `body`, turning a `MongeError` into a `ValidationError` (a usage error, exit 64).
     static func validation<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as MongeError { throw ValidationError(error.description) }

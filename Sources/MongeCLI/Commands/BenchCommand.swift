@@ -92,8 +92,9 @@ struct BenchGemm: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard reps > 0 else { throw ValidationError("--reps must be positive, got \(reps)") }
-        guard rounds > 0 else { throw ValidationError("--rounds must be positive, got \(rounds)") }
+        // Small shapes repeat each rep up to 4e7 / FLOPs times, and every call's time is kept.
+        try Check.range(reps, "--reps", 1...100_000)
+        try Check.range(rounds, "--rounds", 1...10_000)
         if python != nil, thin { throw ValidationError("--python compares the MLP shapes only, not --thin") }
         if python != nil, !FileManager.default.fileExists(atPath: peerScript) {
             throw ValidationError("--peer-script \(peerScript): no such file (gemm_openblas.py)")

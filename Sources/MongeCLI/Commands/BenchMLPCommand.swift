@@ -68,6 +68,8 @@ struct BenchMLP: ParsableCommand {
         guard reps > 0, ddimReps > 0, points > 0, ddimSteps > 0, trainSteps >= 0 else {
             throw ValidationError("--reps, --ddim-reps, --points and --ddim-steps must be positive")
         }
+        try Check.range(reps, "--reps", 1...10_000)
+        try Check.range(ddimReps, "--ddim-reps", 1...10_000)
         for width in widths { try Check.range(width, "--widths", 1...Check.maximumWidth) }
         for batch in batches { try Check.range(batch, "--batches", 2...Check.maximumPoints) }
         try Check.range(points, "--points", 1...Check.maximumPoints)

@@ -30,7 +30,7 @@ struct BenchOT: ParsableCommand {
     @Flag(help: "Print one JSON object per line instead of a table.") var json = false
 
     func validate() throws {
-        guard reps > 0 else { throw ValidationError("--reps must be positive") }
+        try Check.range(reps, "--reps", 1...10_000)
         guard (source == nil) == (target == nil) else { throw ValidationError("give both --source and --target, or neither") }
         let known = Set(["simplex", "assignment", "dense-assignment", "multiscale", "sinkhorn"])
         for s in solverList where !known.contains(s) { throw ValidationError("unknown solver \(s); expected one of \(known.sorted())") }

@@ -47,17 +47,10 @@ struct ClassifierCommand: ParsableCommand {
         try Check.positive(lr, "--lr")
         try Check.range(timesteps, "--T", 1...Check.maximumTimesteps)
         try Check.range(dataPoints, "--data-points", 1...Check.maximumPoints)
-        let dimension = [a, b].map(Self.dimensionHint).max() ?? 1
+        let dimension = [a, b].map(Check.dimension(ofData:)).max() ?? 1
         let generated = [a, b].contains { $0.hasPrefix("data:") } ? dataPoints : 0
         try Check.memory(Footprint.classifier(dimension: dimension, width: width, depth: depth, timeEmbedding: timeEmbedding,
                                               timesteps: timesteps, batch: batch, steps: steps, dataPoints: generated))
-    }
-
-    /// The dimension of a DATA argument when its name says it (data:digits → 64, data:NAME → 2),
-    /// else 1 (a lower bound: a file's columns are read later).
-    static func dimensionHint(_ data: String) -> Int {
-        if DigitImages.isSpec(data) { return DigitImages.pixelCount }
-        return data.hasPrefix("data:") ? 2 : 1
     }
 
     func run() throws {

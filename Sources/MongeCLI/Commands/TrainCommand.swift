@@ -84,7 +84,7 @@ struct TrainCommand: ParsableCommand {
         try Check.range(dataPoints, "--data-points", 1...Check.maximumPoints)
         // The configuration the run would use, on a stand-in for the data (D from DATA's name).
         // A checkpoint that cannot be read is reported by run().
-        let standIn = Matrix<Float>(rows: 1, columns: ClassifierCommand.dimensionHint(data))
+        let standIn = Matrix<Float>(rows: 1, columns: Check.dimension(ofData: data))
         guard let config = resume ? try? configuration(points: standIn, source: data)
                                   : try Check.validation({ try configuration(points: standIn, source: data) }) else { return }
         try Check.validation {
