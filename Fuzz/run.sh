@@ -20,7 +20,7 @@ mkdir -p "$dir"
 sources=(Sources/MongeCore/*.swift Fuzz/ReaderFuzzer.swift)
 if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" Fuzz/run.sh -newer "$binary" | head -1)" ]; then
   echo "fuzz: building $binary" >&2
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name MongeCore \
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name MongeCore -use-ld=lld \
     -I Fuzz/include "${sources[@]}" "${kernels[@]}" -lstdc++ -o "$binary"
 fi
 

@@ -298,7 +298,7 @@ private struct CSVParser {
         }
         if indexLike && decimalBesideIndex {
             throw MongeError.invalidFile(path: path, location: "column 1", message:
-                "holds 0, 1, …, \(rows - 1) as integers beside decimal data, as the index pandas writes (df.to_csv(header=False)); " +
+                "holds 0, 1, …, \(rows - 1) as integers beside decimal data, like the index column pandas writes (df.to_csv()); " +
                 "the file cannot say whether it is a coordinate. Choose the columns after the file name: " +
                 "\(path)\(ColumnSelection.suffix)2-\(width) drops it, \(path)\(ColumnSelection.suffix)1-\(width) keeps it")
         }
