@@ -92,8 +92,11 @@ struct TrainCommand: ParsableCommand {
             try config.training.validate()
         }
         try Check.memory(Footprint.diffusionTraining(model: config.model, timesteps: config.schedule.count, training: config.training,
-                                                     dataRows: data.hasPrefix("data:") && !DigitImages.isSpec(data) ? dataPoints : 0))
+                                                     dataRows: data.hasPrefix("data:") && !DigitImages.isSpec(data) ? dataPoints ?? Self.defaultDataPoints : 0))
     }
+
+    /// Points drawn for `data:NAME` when neither `--data-points` nor a checkpoint says.
+    static let defaultDataPoints = 100_000
 
     func run() throws {
         let (points, source) = try loadData()
@@ -131,7 +134,7 @@ struct TrainCommand: ParsableCommand {
             points = points ?? saved.data.rows
             seed = seed ?? Self.recordedSeed(in: saved.data.source, spec: data)
         }
-        return try loadPoints(data, dataPoints: points ?? 100_000, dataSeed: seed ?? 0)
+        return try loadPoints(data, dataPoints: points ?? Self.defaultDataPoints, dataSeed: seed ?? 0)
     }
 
     /// The seed in a data source recorded by `loadPoints` ("data:moons n=1000 seed=7") for the
