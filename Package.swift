@@ -31,6 +31,12 @@ let package = Package(
             pkgConfig: "eigen3",
             providers: [.apt(["libeigen3-dev"])]
         ),
+        // zlib, for the gzip-compressed IDX files of Fashion-MNIST.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Dense kernels (GEMM, …) in C++ over Eigen::Map, behind a plain C header.
         .target(
             name: "EigenKernels",
@@ -47,7 +53,7 @@ let package = Package(
             ]
         ),
         .target(name: "MongeCore", dependencies: ["EigenKernels"]),
-        .target(name: "MongeData", dependencies: ["MongeCore"]),
+        .target(name: "MongeData", dependencies: ["MongeCore", "CZlib"]),
         .target(name: "MongePlot", dependencies: ["MongeCore", "GnuplotBridge"]),
         .target(name: "MongeTransport", dependencies: ["MongeCore"],
                 // AVX2 + FMA for the pricing loops, as the kernels (x86-64-v3); FP contraction stays off.
@@ -70,7 +76,7 @@ let package = Package(
         // Seeded fixtures and helpers shared by the test targets.
         .target(name: "TestSupport", dependencies: ["MongeCore"], path: "Tests/TestSupport"),
         .testTarget(name: "MongeCoreTests", dependencies: ["MongeCore", "TestSupport"]),
-        .testTarget(name: "MongeDataTests", dependencies: ["MongeData", "TestSupport"]),
+        .testTarget(name: "MongeDataTests", dependencies: ["MongeData", "CZlib", "TestSupport"]),
         .testTarget(name: "MongePlotTests", dependencies: ["MongePlot", "TestSupport"]),
         .testTarget(name: "MongeTransportTests", dependencies: ["MongeTransport", "TestSupport"]),
         .testTarget(name: "MongeNNTests", dependencies: ["MongeNN", "TestSupport"]),
