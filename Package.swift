@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "MongeNN", targets: ["MongeNN"]),
         .library(name: "MongeDiffusion", targets: ["MongeDiffusion"]),
         .library(name: "MongeBridges", targets: ["MongeBridges"]),
+        .library(name: "MongeEvaluation", targets: ["MongeEvaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,6 +61,8 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))]),
         .target(name: "MongeNN", dependencies: ["MongeCore", "EigenKernels"]),
         .target(name: "MongeDiffusion", dependencies: ["MongeCore", "MongeNN"]),
+        // Metrics of maps and images (PSNR, SSIM, Fréchet distance), as pure functions.
+        .target(name: "MongeEvaluation", dependencies: ["MongeCore"]),
         .target(
             name: "MongeBridges",
             dependencies: ["MongeCore", "MongeData", "MongeTransport", "MongeNN", "MongeDiffusion", "MongePlot"]
@@ -82,6 +85,8 @@ let package = Package(
         .testTarget(name: "MongeNNTests", dependencies: ["MongeNN", "TestSupport"]),
         .testTarget(name: "MongeDiffusionTests", dependencies: ["MongeDiffusion", "TestSupport"]),
         .testTarget(name: "MongeBridgesTests", dependencies: ["MongeBridges", "MongeData", "MongeNN", "TestSupport"]),
+        // golden/: the scikit-image and scipy values the tests read (by path) and the script writing them.
+        .testTarget(name: "MongeEvaluationTests", dependencies: ["MongeEvaluation", "TestSupport"], exclude: ["golden"]),
         // End-to-end tests of the `monge` binary (built by `make build` before `swift test`).
         .testTarget(name: "MongeCLITests", dependencies: ["TestSupport"]),
     ],
