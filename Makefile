@@ -8,7 +8,7 @@
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := pkg-config libeigen3-dev libgnuplot-iostream-dev libboost-iostreams-dev \
-                libboost-filesystem-dev gnuplot-nox python3-venv
+                libboost-filesystem-dev gnuplot-nox python3-venv zlib1g-dev dataset-fashion-mnist
 VENV := .venv
 PYTHON := $(CURDIR)/$(VENV)/bin/python
 MONGE := .build/release/monge

@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "MongeNN", targets: ["MongeNN"]),
         .library(name: "MongeDiffusion", targets: ["MongeDiffusion"]),
         .library(name: "MongeBridges", targets: ["MongeBridges"]),
+        .library(name: "MongeEvaluation", targets: ["MongeEvaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,6 +31,12 @@ let package = Package(
             name: "CEigen",
             pkgConfig: "eigen3",
             providers: [.apt(["libeigen3-dev"])]
+        ),
+        // zlib, for the gzip-compressed IDX files of Fashion-MNIST.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         // Dense kernels (GEMM, …) in C++ over Eigen::Map, behind a plain C header.
         .target(
@@ -47,13 +54,15 @@ let package = Package(
             ]
         ),
         .target(name: "MongeCore", dependencies: ["EigenKernels"]),
-        .target(name: "MongeData", dependencies: ["MongeCore"]),
+        .target(name: "MongeData", dependencies: ["MongeCore", "CZlib"]),
         .target(name: "MongePlot", dependencies: ["MongeCore", "GnuplotBridge"]),
         .target(name: "MongeTransport", dependencies: ["MongeCore"],
                 // AVX2 + FMA for the pricing loops, as the kernels (x86-64-v3); FP contraction stays off.
                 swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))]),
         .target(name: "MongeNN", dependencies: ["MongeCore", "EigenKernels"]),
         .target(name: "MongeDiffusion", dependencies: ["MongeCore", "MongeNN"]),
+        // Metrics of maps and images (PSNR, SSIM, Fréchet distance), as pure functions.
+        .target(name: "MongeEvaluation", dependencies: ["MongeCore"]),
         .target(
             name: "MongeBridges",
             dependencies: ["MongeCore", "MongeData", "MongeTransport", "MongeNN", "MongeDiffusion", "MongePlot"]
@@ -70,12 +79,14 @@ let package = Package(
         // Seeded fixtures and helpers shared by the test targets.
         .target(name: "TestSupport", dependencies: ["MongeCore"], path: "Tests/TestSupport"),
         .testTarget(name: "MongeCoreTests", dependencies: ["MongeCore", "TestSupport"]),
-        .testTarget(name: "MongeDataTests", dependencies: ["MongeData", "TestSupport"]),
+        .testTarget(name: "MongeDataTests", dependencies: ["MongeData", "CZlib", "TestSupport"]),
         .testTarget(name: "MongePlotTests", dependencies: ["MongePlot", "TestSupport"]),
         .testTarget(name: "MongeTransportTests", dependencies: ["MongeTransport", "TestSupport"]),
         .testTarget(name: "MongeNNTests", dependencies: ["MongeNN", "TestSupport"]),
         .testTarget(name: "MongeDiffusionTests", dependencies: ["MongeDiffusion", "TestSupport"]),
         .testTarget(name: "MongeBridgesTests", dependencies: ["MongeBridges", "MongeData", "MongeNN", "TestSupport"]),
+        // golden/: the scikit-image and scipy values the tests read (by path) and the script writing them.
+        .testTarget(name: "MongeEvaluationTests", dependencies: ["MongeEvaluation", "TestSupport"], exclude: ["golden"]),
         // End-to-end tests of the `monge` binary (built by `make build` before `swift test`).
         // (and, in-process, the commands' validation: MongeCLI's public entry points).
         .testTarget(name: "MongeCLITests", dependencies: ["MongeCLI", "MongeNN", "TestSupport"]),

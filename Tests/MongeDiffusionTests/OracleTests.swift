@@ -135,21 +135,6 @@ struct OracleTests {
         #expect(g8.variances.storage.allSatisfy { abs($0 - 0.0004) < 1e-15 })
     }
 
-    @Test("Symmetric eigendecomposition reconstructs A with orthonormal Q")
-    func eigen() throws {
-        let d = 5
-        let r: Matrix<Double> = RandomStream(seed: 11).normalMatrix(rows: d, columns: d)
-        let a = r.matmul(r, transposeOther: true)
-        let e = try SymmetricEigen(symmetric: a.storage, dimension: d)
-        let back = e.function { $0 }
-        #expect(zip(back, a.storage).allSatisfy { abs($0 - $1) < 1e-12 })
-        let identity = e.function { _ in 1 }
-        for i in 0..<d { for j in 0..<d { #expect(abs(identity[i * d + j] - (i == j ? 1 : 0)) < 1e-12) } }
-        let inverse = Matrix<Double>(rows: d, columns: d) { i, j in e.function { 1 / $0 }[i * d + j] }
-        let product = inverse.matmul(a)
-        for i in 0..<d { for j in 0..<d { #expect(abs(product[i, j] - (i == j ? 1 : 0)) < 1e-9) } }
-    }
-
     @Test("Bad oracle parameters throw")
     func badParameters() throws {
         let s = try NoiseSchedule.linear()

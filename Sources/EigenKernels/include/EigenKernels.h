@@ -34,6 +34,12 @@ double ek_fma_peak_gflops(double seconds);
 /// The SIMD instruction sets Eigen was compiled for, e.g. "AVX2 FMA" (for benchmark reports).
 const char *ek_simd_instruction_sets(void);
 
+/// The eigendecomposition A = Q·diag(λ)·Qᵀ of the symmetric row-major n×n matrix `a` (only its lower
+/// triangle is read), by Eigen's SelfAdjointEigenSolver (Householder tridiagonalisation, implicit
+/// symmetric QR). Writes λ ascending to `values` (n) and the orthonormal eigenvectors as the columns
+/// of the row-major n×n `vectors`. Returns 0, or 1 when the iteration did not converge.
+int ek_symmetric_eigen(int64_t n, const double *a, double *values, double *vectors);
+
 #ifdef __cplusplus
 }
 #endif

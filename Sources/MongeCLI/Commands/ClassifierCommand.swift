@@ -13,7 +13,7 @@ struct ClassifierCommand: ParsableCommand {
         abstract: "Train a time-dependent domain classifier (EGSDE's realism expert); writes DIR/classifier.safetensors, classifier.json and loss.csv.",
         discussion: """
         A_POINTS and B_POINTS are .npy/.csv files of N × D points or data:NAME (see `monge data --list`; \
-        --data-points and --data-seed choose the samples). The classifier is an MLP on [y, temb(t)] with one \
+        --data-points and --data-seed choose the samples), or images (data:digits:CLASSES, data:fashion:CLASSES). The classifier is an MLP on [y, temb(t)] with one \
         logit (B versus A), trained with binary cross-entropy on √ᾱ_t x + √(1 − ᾱ_t) ε, t uniform, half of \
         each batch from each domain; its last hidden layer is the feature map of EGSDE's energy. Use the \
         noise schedule and T of the target model that `monge egsde` will guide. The result depends on the \
@@ -96,12 +96,12 @@ extension ClassifierCommand {
     }
 }
 
-/// The points of a .npy/.csv file, of data:NAME, or the images of data:digits[:CLASSES], and a
-/// description of where they came from.
+/// The points of a .npy/.csv file, of data:NAME, or the images of an image set (data:digits[:CLASSES],
+/// data:fashion:CLASSES[:split=train|test], see `ImageSets`), and a description of where they came from.
 func loadPoints(_ spec: String, dataPoints: Int, dataSeed: UInt64) throws -> (Matrix<Float>, String) {
-    if DigitImages.isSpec(spec) {
-        let images = try DigitImages.images(spec: spec)
-        return (images, "\(spec) (\(images.rows) images from \(DigitImages.defaultFolder))")
+    if ImageSets.isSpec(spec) {
+        let (images, source) = try ImageSets.images(spec: spec)
+        return (images, source)
     }
     if spec.hasPrefix("data:") {
         let name = String(spec.dropFirst(5))

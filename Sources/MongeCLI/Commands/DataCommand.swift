@@ -16,6 +16,10 @@ struct DataCommand: ParsableCommand {
         `monge data digits --classes 3 --out three.npy` exports the 8×8 handwritten digits of the given \
         classes (all by default; --n keeps the first n) as [N, 64] points in [−1, 1], read from \
         data/generated (`make setup`; or $MONGE_DATA_DIR); --plot draws them as a grid of images.
+        `monge data fashion --classes 7,9 --split test --n 1000 --out f.npy` exports Fashion-MNIST's 28×28 images \
+        of those classes (by id 0–9 or name: t-shirt, trouser, pullover, dress, coat, sandal, shirt, sneaker, \
+        bag, ankle-boot; all by default) as [N, 784] points in [−1, 1], read from Debian's \
+        dataset-fashion-mnist (`make setup`; or $MONGE_FASHION_DIR); --n takes a subset drawn with --seed.
         """)
 
     @Argument(help: "The distribution, e.g. gaussians25, moons, concentric-rings (see --list).")
@@ -36,8 +40,11 @@ struct DataCommand: ParsableCommand {
     @Option(help: "Also draw a scatter plot of the sample: .png, .svg or .pdf.")
     var plot: String?
 
-    @Option(help: "digits only: the classes to export, e.g. 3 or 0,6. [all]")
+    @Option(help: "digits and fashion: the classes to export, e.g. 3 or 0,6 (fashion also by name, e.g. sneaker). [all]")
     var classes: String?
+
+    @Option(help: "fashion only: train or test. [train]")
+    var split: String?
 
     @Flag(help: "List the distributions, their parameters and defaults, and exit.")
     var list = false
@@ -45,12 +52,14 @@ struct DataCommand: ParsableCommand {
     func validate() throws {
         if list { return }
         guard name != nil else { throw ValidationError("give a distribution name (see `monge data --list`)") }
-        if name == "digits" {
+        let isImageSet = name == "digits" || name == "fashion"
+        if isImageSet {
             if let n, n < 1 { throw ValidationError("--n must be positive, got \(n)") }
         } else if classes != nil {
-            throw ValidationError("--classes is for digits only")
+            throw ValidationError("--classes is for digits and fashion only")
         }
-        guard let n = n ?? (name == "digits" ? 1 : nil) else { throw ValidationError("give the number of points with --n") }
+        if split != nil, name != "fashion" { throw ValidationError("--split is for fashion only") }
+        guard let n = n ?? (isImageSet ? 1 : nil) else { throw ValidationError("give the number of points with --n") }
         guard n > 0 else { throw ValidationError("--n must be positive, got \(n)") }
         try Check.range(n, "--n", 1...Check.maximumPoints)
         // The sample (Double) and the file's bytes.
@@ -70,6 +79,7 @@ struct DataCommand: ParsableCommand {
         }
         guard let name, let out else { return }
         if name == "digits" { return try exportDigits(out: out) }
+        if name == "fashion" { return try exportFashion(out: out) }
         guard let n else { return }
         let dataset = try Datasets.make(name, parameters: try Self.parse(parameters))
         var manifest = RunManifest.begin(
@@ -117,6 +127,32 @@ struct DataCommand: ParsableCommand {
         manifest.finish(outputs: [out] + (plot.map { [$0, $0 + ".gp", $0 + ".dat"] } ?? []))
         try outputs.commit(manifest: manifest, beside: [out])
         FileHandle.standardError.write(Data("wrote \(out) (\(images.rows) × \(DigitImages.pixelCount), digits \(classes.map(String.init).joined(separator: ",")))\n".utf8))
+    }
+
+    /// The Fashion-MNIST images of `--classes` in `--split` (a seeded subset of `--n` if given) as [N, 784].
+    func exportFashion(out: String) throws {
+        guard parameters.isEmpty else {
+            throw MongeError.invalidArgument(name: "param", message: "fashion takes no parameters (use --classes, --split, --n, --seed)")
+        }
+        let spec = FashionMNIST.Spec(classes: try classes.map { try FashionMNIST.parseClasses($0) } ?? Array(0...9),
+                                     split: try split.map { try FashionMNIST.Split(parsing: $0) } ?? .train, count: n, seed: seed)
+        let figureFormat = try plot.map { try ImageFormat(path: $0) }
+        if figureFormat != nil { _ = try Gnuplot.default.version() }
+        let images = try FashionMNIST.load(split: spec.split).images(ofClasses: spec.classes, count: spec.count, seed: spec.seed)
+        let described = "\(FashionMNIST.describe(spec.classes)), \(spec.split.rawValue) split"
+        var manifest = RunManifest.begin(command: "monge data", seed: seed, parameters: [
+            "dataset": .string("fashion"), "spec": .string(spec.text), "classes": .array(spec.classes.map { .integer($0) }),
+            "split": .string(spec.split.rawValue), "n": .integer(images.rows), "folder": .string(FashionMNIST.defaultFolder)])
+        try ArrayFile.write(images, to: out, header: (0..<FashionMNIST.pixelCount).map { "p\($0)" })
+        if let plot {
+            let shown = images.rows(0..<min(images.rows, 100)).converted(to: Double.self)
+            try ImageGridFigure(images: shown, imageWidth: FashionMNIST.side, imageHeight: FashionMNIST.side, columns: min(10, shown.rows),
+                                title: FigureTitle("Fashion-MNIST \(described): first \(shown.rows) of \(images.rows)"))
+                .render(to: plot)
+        }
+        manifest.finish(outputs: [out] + (plot.map { [$0, $0 + ".gp", $0 + ".dat"] } ?? []))
+        try manifest.write(beside: out)
+        FileHandle.standardError.write(Data("wrote \(out) (\(images.rows) × \(FashionMNIST.pixelCount), \(described))\n".utf8))
     }
 
     /// "key=value" strings as a dictionary; a malformed entry or repeated key is an error.

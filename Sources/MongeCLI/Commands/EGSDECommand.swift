@@ -19,7 +19,7 @@ struct EGSDECommand: ParsableCommand {
         """)
 
     @Argument(help: "The target domain's model.") var model: String
-    @Argument(help: "Points of domain A (.npy or .csv), N × D.") var input: String
+    @Argument(help: "Points of domain A (.npy or .csv), N × D, or image data such as data:fashion:7:split=test.") var input: String
     @Option(help: "Folder written by `monge classifier`.") var classifier: String
     @Option(help: "Output file of translated points (.npy or .csv).") var out: String
     @Option(help: "Start level as a fraction of T: M = round(m·T), at most T − 1.") var m: Double = 0.5

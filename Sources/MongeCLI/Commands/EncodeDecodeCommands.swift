@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MongeData
 import MongeDiffusion
 
 /// The deterministic solvers of encode/decode.
@@ -84,9 +85,10 @@ struct DecodeCommand: ParsableCommand {
     }
 }
 
-/// Reads an N × D point file and checks it against the model, naming the file in every error.
+/// Reads an N × D point file (or the images of an image-set spec such as data:fashion:7:split=test)
+/// and checks it against the model, naming the file in every error.
 func readPoints<S: MatrixScalar>(_ path: String, as _: S.Type, model: AnyDenoiser<S>) throws -> Matrix<S> {
-    let x = try ArrayFile.readMatrix(path, as: S.self)
+    let x = ImageSets.isSpec(path) ? try ImageSets.images(spec: path).images.converted(to: S.self) : try ArrayFile.readMatrix(path, as: S.self)
     guard x.columns == model.dimension else {
         throw MongeError.shapeMismatch("\(path) has \(x.columns) columns but the model \(model.label) works on dimension \(model.dimension)")
     }

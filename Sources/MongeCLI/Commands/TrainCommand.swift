@@ -13,7 +13,9 @@ struct TrainCommand: ParsableCommand {
         discussion: """
         DATA is a .npy or .csv file of N × D points, or data:NAME for a generated dataset (see `monge data \
         --list`; --data-points and --data-seed choose the sample), or data:digits:CLASSES for the 8×8 \
-        handwritten digits of those classes as points of R⁶⁴ (e.g. data:digits:3 or data:digits:0,6; `make setup` writes them). The loss is DDPM's simple loss \
+        handwritten digits of those classes as points of R⁶⁴ (e.g. data:digits:3 or data:digits:0,6; `make setup` writes them), or \
+        data:fashion:CLASSES[:split=train|test][:n=N][:seed=S] for Fashion-MNIST's 28×28 images as points of R⁷⁸⁴ \
+        (classes by id or name, e.g. data:fashion:sneaker; n takes a seeded subset). The loss is DDPM's simple loss \
         ‖ε − ε̂(√ᾱ_t x₀ + √(1 − ᾱ_t) ε, t)‖², optimised with Adam; the EMA of the weights is saved for \
         sampling. With --resume, options left out take the checkpoint's values (--data-points and --data-seed \
         too) and options given must agree with it (except --steps, which may extend the run); the result is \
@@ -23,7 +25,7 @@ struct TrainCommand: ParsableCommand {
         number of threads (MONGE_THREADS).
         """)
 
-    @Argument(help: "Training points: a .npy/.csv file, data:NAME, or data:digits:CLASSES (8×8 images, e.g. data:digits:3).") var data: String
+    @Argument(help: "Training points: a .npy/.csv file, data:NAME, data:digits:CLASSES (8×8 images, e.g. data:digits:3) or data:fashion:CLASSES[:split=test] (28×28).") var data: String
     @Option(help: "Output folder.") var out: String
 
     @Option(help: "Architecture: residual (DDIB-style) or mlp (the bench_diffusion.py anchor). [residual]")

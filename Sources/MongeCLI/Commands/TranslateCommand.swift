@@ -16,7 +16,7 @@ struct TranslateCommand: ParsableCommand {
 
     @Option(name: .customLong("from"), help: "The source domain's model (encoder).") var source: String
     @Option(name: .customLong("to"), help: "The target domain's model (decoder).") var target: String
-    @Argument(help: "Points of domain A (.npy or .csv), N × D.") var input: String
+    @Argument(help: "Points of domain A (.npy or .csv), N × D, or image data such as data:fashion:7:split=test.") var input: String
     @Option(help: "ODE steps of each half (1 … T).") var steps: Int
     @Option(help: "ddim (Euler, DDIB's choice) or heun (second order).") var solver: ODESolverName = .ddim
     @Option(help: "How the steps are placed among each model's T timesteps.") var spacing: TimestepSpacing = .linspace
