@@ -22,6 +22,8 @@ public struct AdaptiveLayerNorm: Sendable, Equatable {
     }
 
     /// y = γ ⊙ x̂ + β for `rows` rows of `x`, `gamma`, `beta` (each [rows, features], row-major).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func forward<S: NetworkScalar>(rows n: Int, _ x: UnsafePointer<S>, gamma: UnsafePointer<S>, ldGamma: Int,
                                           beta: UnsafePointer<S>, ldBeta: Int, into y: UnsafeMutablePointer<S>) -> Cache<S> {
         let w = features
@@ -48,6 +50,8 @@ public struct AdaptiveLayerNorm: Sendable, Equatable {
 
     /// From ∂L/∂y: writes ∂L/∂x into `dx` and ∂L/∂γ, ∂L/∂β into `dGamma`, `dBeta` (overwritten).
     /// dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) with ĝ = γ ⊙ dy, exact also with ε.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func backward<S: NetworkScalar>(rows n: Int, _ dy: UnsafePointer<S>, cache: Cache<S>, gamma: UnsafePointer<S>, ldGamma: Int,
                                            dx: UnsafeMutablePointer<S>, dGamma: UnsafeMutablePointer<S>, dBeta: UnsafeMutablePointer<S>,
                                            ldModulation: Int) {
@@ -80,6 +84,8 @@ public enum UnitNormalization {
     static let floor = 1e-12
 
     /// The rows of `u` divided by their norms, and the norms (for backward).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func forward<S: NetworkScalar>(_ u: Matrix<S>) -> (output: Matrix<S>, norms: [S]) {
         var c = u
         var norms = [S](repeating: 0, count: u.rows)
@@ -94,6 +100,8 @@ public enum UnitNormalization {
     }
 
     /// ∂L/∂u = (dc − c·(c·dc))/‖u‖ from the outputs c, the norms and ∂L/∂c.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func backward<S: NetworkScalar>(output c: Matrix<S>, norms: [S], outputGradient dc: Matrix<S>) -> Matrix<S> {
         precondition(dc.shape == c.shape, "the output gradient must be \(c.rows)×\(c.columns)")
         var du = dc

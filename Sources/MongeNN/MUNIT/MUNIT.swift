@@ -42,6 +42,8 @@ public struct MUNIT<S: NetworkScalar>: Sendable {
     }
 
     /// Fresh generator and discriminator parameters (PyTorch's default initialisation) from `seed`.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func initialParameters(seed: UInt64) -> (generator: [S], discriminator: [S]) {
         let root = RandomStream(seed: seed, stream: 0x4D55_4E49_54)  // "MUNIT"
         return (generatorLayout.initialValues(seed: root.substream(1).stream),
@@ -74,34 +76,46 @@ public struct MUNIT<S: NetworkScalar>: Sendable {
     }
 
     /// The content codes of points of `domain` ([rows, content], unit rows).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func content(_ domain: MUNITDomain, _ x: Matrix<S>, generator: [S]) -> Matrix<S> {
         checkPoints(x)
         return generator.withUnsafeBufferPointer { contentPass(domain, x, $0.baseAddress!).code }
     }
 
     /// The style codes of points of `domain` ([rows, style]).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func style(_ domain: MUNITDomain, _ x: Matrix<S>, generator: [S]) -> Matrix<S> {
         checkPoints(x)
         return generator.withUnsafeBufferPointer { styleEncoders[domain.rawValue].forward(x, parameters: $0.baseAddress!).output }
     }
 
     /// Points of `domain` decoded from content and style codes.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func decode(_ domain: MUNITDomain, content c: Matrix<S>, style s: Matrix<S>, generator: [S]) -> Matrix<S> {
         generator.withUnsafeBufferPointer { decoders[domain.rawValue].forward(content: c, style: s, parameters: $0.baseAddress!).output }
     }
 
     /// MUNIT's translation of points of `domain` into the other domain with the given styles:
     /// decode_other(content(x), s).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func translate(from domain: MUNITDomain, _ x: Matrix<S>, style s: Matrix<S>, generator: [S]) -> Matrix<S> {
         decode(domain.other, content: content(domain, x, generator: generator), style: s, generator: generator)
     }
 
     /// Within-domain reconstruction decode(content(x), style(x)).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func reconstruct(_ domain: MUNITDomain, _ x: Matrix<S>, generator: [S]) -> Matrix<S> {
         decode(domain, content: content(domain, x, generator: generator), style: style(domain, x, generator: generator), generator: generator)
     }
 
     /// The discriminator's outputs for points of `domain` ([rows]).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func discriminate(_ domain: MUNITDomain, _ x: Matrix<S>, discriminator: [S]) -> [S] {
         checkPoints(x)
         return discriminator.withUnsafeBufferPointer { discriminators[domain.rawValue].forward(x, parameters: $0.baseAddress!).output.storage }
@@ -153,6 +167,8 @@ extension MUNIT {
     /// MUNIT's generator loss on real batches `a`, `b` with prior styles `styleA`, `styleB` (one row
     /// per point; s_a decodes into A), and its gradient with respect to the generator parameters,
     /// accumulated into `gradient`. The discriminators are fixed (their gradient is not formed).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func generatorLoss(a xa: Matrix<S>, b xb: Matrix<S>, styleA sa: Matrix<S>, styleB sb: Matrix<S>,
                               generator: [S], discriminator: [S], gradient: inout [S]) -> MUNITGeneratorLoss {
         checkPoints(xa)
@@ -188,23 +204,23 @@ extension MUNIT {
                     let critic = MUNITDomain.allCases.map { discriminators[$0.rawValue].forward(fake[$0.rawValue].output, parameters: d) }
 
                     var loss = MUNITGeneratorLoss(adversarial: [0, 0], image: [0, 0], content: [0, 0], style: [0, 0], cycle: [0, 0], total: 0)
-                    var dContentReal = contentReal.map { Matrix<S>(rows: $0.code.rows, columns: $0.code.columns) }
-                    var dStyleReal = styleReal.map { Matrix<S>(rows: $0.output.rows, columns: $0.output.columns) }
-                    var dContentBack = contentBack.map { Matrix<S>(rows: $0.code.rows, columns: $0.code.columns) }
+                    var dContentReal = contentReal.map { zeroMatrix($0.code.rows, $0.code.columns, as: S.self) }
+                    var dStyleReal = styleReal.map { zeroMatrix($0.output.rows, $0.output.columns, as: S.self) }
+                    var dContentBack = contentBack.map { zeroMatrix($0.code.rows, $0.code.columns, as: S.self) }
                     for domain in MUNITDomain.allCases {
                         let k = domain.rawValue, o = domain.other.rawValue
                         if withCycle {
                             let (l, dy) = Self.l1(cycle[k].output, x[k], weight: w.cycle)
                             loss.cycle[k] = l
                             let (dc, ds) = decoders[k].backward(cycle[k], outputGradient: dy, parameters: p, gradient: g)
-                            dContentBack[o] += dc
-                            dStyleReal[k] += ds
+                            addInPlace(&dContentBack[o], dc)
+                            addInPlace(&dStyleReal[k], ds)
                         }
                         // content[A] compares enc_c^B(x_ab) = contentBack[B] with c_a; both sides carry gradient.
                         let (l, dc) = Self.l1(contentBack[o].code, contentReal[k].code, weight: w.content)
                         loss.content[k] = l
-                        dContentBack[o] += dc
-                        dContentReal[k] -= dc
+                        addInPlace(&dContentBack[o], dc)
+                        addInPlace(&dContentReal[k], dc, scale: -1)
                     }
                     for domain in MUNITDomain.allCases {
                         let k = domain.rawValue, o = domain.other.rawValue
@@ -214,18 +230,18 @@ extension MUNIT {
                         var dFake = discriminators[k].backward(critic[k], outputGradient: dCritic, parameters: d, gradient: nil)
                         let (styleLoss, ds) = Self.l1(styleBack[k].output, prior[k], weight: w.style)
                         loss.style[k] = styleLoss
-                        dFake += styleEncoders[k].backward(styleBack[k], outputGradient: ds, parameters: p, gradient: g)
-                        dFake += contentBackward(domain, contentBack[k], dContentBack[k], p, g)
+                        addInPlace(&dFake, styleEncoders[k].backward(styleBack[k], outputGradient: ds, parameters: p, gradient: g))
+                        addInPlace(&dFake, contentBackward(domain, contentBack[k], dContentBack[k], p, g))
                         let (dc, _) = decoders[k].backward(fake[k], outputGradient: dFake, parameters: p, gradient: g)
-                        dContentReal[o] += dc
+                        addInPlace(&dContentReal[o], dc)
                     }
                     for domain in MUNITDomain.allCases {
                         let k = domain.rawValue
                         let (l, dy) = Self.l1(recon[k].output, x[k], weight: w.image)
                         loss.image[k] = l
                         let (dc, ds) = decoders[k].backward(recon[k], outputGradient: dy, parameters: p, gradient: g)
-                        dContentReal[k] += dc
-                        dStyleReal[k] += ds
+                        addInPlace(&dContentReal[k], dc)
+                        addInPlace(&dStyleReal[k], ds)
                         _ = contentBackward(domain, contentReal[k], dContentReal[k], p, g)
                         styleEncoders[k].backward(styleReal[k], outputGradient: dStyleReal[k], parameters: p, gradient: g)
                     }
@@ -241,6 +257,8 @@ extension MUNIT {
     /// translated by the (fixed) generator with prior styles `styleA` (for b's rows) and `styleB`
     /// (for a's rows); returns the per-domain terms (unweighted) and accumulates the gradient with
     /// respect to the discriminator parameters.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func discriminatorLoss(a xa: Matrix<S>, b xb: Matrix<S>, styleA sa: Matrix<S>, styleB sb: Matrix<S>,
                                   generator: [S], discriminator: [S], gradient: inout [S]) -> [Double] {
         checkPoints(xa)

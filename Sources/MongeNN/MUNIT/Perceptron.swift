@@ -58,6 +58,8 @@ public struct Perceptron: Sendable, Equatable {
     }
 
     /// y for the rows of `x` ([rows, inputs]); `parameters` is the whole shared array.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func forward<S: NetworkScalar>(_ x: Matrix<S>, parameters p: UnsafePointer<S>) -> Pass<S> {
         precondition(x.columns == config.inputs, "the network takes \(config.inputs) columns, got \(x.columns)")
         let n = x.rows, w = config.width, act = config.activation, slope = config.negativeSlope
@@ -77,7 +79,7 @@ public struct Perceptron: Sendable, Equatable {
             activations.append(h)
             aux.append(sigma)
         }
-        var y = Matrix<S>(rows: n, columns: config.outputs)
+        var y = zeroMatrix(n, config.outputs, as: S.self)
         activations.last!.withUnsafeBufferPointer { hL in
             y.storage.withUnsafeMutableBufferPointer { y in
                 output.multiply(rows: n, hL.baseAddress!, parameters: p, into: y.baseAddress!)
@@ -90,6 +92,8 @@ public struct Perceptron: Sendable, Equatable {
     /// Backward from ∂L/∂y (`outputGradient`, [rows, outputs]): accumulates the parameter
     /// gradient into `gradient` (the shared array's, when given) and returns ∂L/∂x.
     @discardableResult
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func backward<S: NetworkScalar>(_ pass: Pass<S>, outputGradient: Matrix<S>, parameters p: UnsafePointer<S>,
                                            gradient g: UnsafeMutablePointer<S>?) -> Matrix<S> {
         let n = pass.rows, w = config.width, act = config.activation, slope = config.negativeSlope
@@ -127,4 +131,18 @@ public struct Perceptron: Sendable, Equatable {
         }
         return try! Matrix(rows: n, columns: config.inputs, storage: dh)
     }
+}
+
+/// A zero matrix built from an array (element-wise initialisers of `Matrix` are not specialised
+/// across modules, which made MUNIT's many small allocations a hot spot).
+@inline(__always)
+func zeroMatrix<S: NetworkScalar>(_ rows: Int, _ columns: Int, as _: S.Type) -> Matrix<S> {
+    try! Matrix(rows: rows, columns: columns, storage: [S](repeating: 0, count: rows * columns))
+}
+
+/// a ← a + scale·b elementwise (same shapes), specialised with its caller.
+@inline(__always)
+func addInPlace<S: NetworkScalar>(_ a: inout Matrix<S>, _ b: Matrix<S>, scale: S = 1) {
+    precondition(a.rows == b.rows && a.columns == b.columns, "adding a \(b.rows)×\(b.columns) matrix to a \(a.rows)×\(a.columns) one")
+    for k in 0..<a.storage.count { a.storage[k] += scale * b.storage[k] }
 }

@@ -80,6 +80,8 @@ public struct StyleDecoder: Sendable, Equatable {
     }
 
     /// y for content codes `c` ([rows, content]) and style codes `s` ([rows, style]).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func forward<S: NetworkScalar>(content c: Matrix<S>, style s: Matrix<S>, parameters p: UnsafePointer<S>) -> Pass<S> {
         precondition(c.columns == config.content && s.columns == config.style && c.rows == s.rows,
                      "the decoder takes \(config.content) content and \(config.style) style columns, one style per row")
@@ -120,7 +122,7 @@ public struct StyleDecoder: Sendable, Equatable {
                 aux.append(sigma)
             }
         }
-        var y = Matrix<S>(rows: n, columns: config.outputs)
+        var y = zeroMatrix(n, config.outputs, as: S.self)
         activations.last!.withUnsafeBufferPointer { hL in
             y.storage.withUnsafeMutableBufferPointer { y in
                 output.multiply(rows: n, hL.baseAddress!, parameters: p, into: y.baseAddress!)
@@ -133,12 +135,14 @@ public struct StyleDecoder: Sendable, Equatable {
     /// Backward from ∂L/∂y: accumulates the parameter gradient (when `gradient` is given) and
     /// returns ∂L/∂c and ∂L/∂s.
     @discardableResult
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func backward<S: NetworkScalar>(_ pass: Pass<S>, outputGradient: Matrix<S>, parameters p: UnsafePointer<S>,
                                            gradient g: UnsafeMutablePointer<S>?) -> (content: Matrix<S>, style: Matrix<S>) {
         let n = pass.rows, w = config.width, m = 2 * w * config.depth
         let act = config.activation, slope = config.negativeSlope
         precondition(outputGradient.shape == [n, config.outputs], "the output gradient must be \(n)×\(config.outputs)")
-        var dMod = Matrix<S>(rows: n, columns: m)
+        var dMod = zeroMatrix(n, m, as: S.self)
         var dh = [S](repeating: 0, count: n * w)
         outputGradient.storage.withUnsafeBufferPointer { dy in
             if let g {
