@@ -14,6 +14,7 @@ public struct Monge: ParsableCommand {
             DataCommand.self,
             TrainCommand.self,
             GANCommand.self,
+            MUNITCommand.self,
             SampleCommand.self,
             EncodeCommand.self,
             DecodeCommand.self,

@@ -33,6 +33,13 @@ public struct StepRecord: Equatable, Sendable {
     /// L2 norm of the gradient before clipping.
     public let gradientNorm: Double
     public let learningRate: Double
+
+    public init(step: Int, loss: Double, gradientNorm: Double, learningRate: Double) {
+        self.step = step
+        self.loss = loss
+        self.gradientNorm = gradientNorm
+        self.learningRate = learningRate
+    }
 }
 
 /// Denoising score matching for an ε-model (DDPM Algorithm 1, the "simple" loss):

@@ -1,0 +1,106 @@
+import Foundation
+import MongeNN
+
+/// A trained 2-D MUNIT measured as a translator A → B: the transport metrics of
+/// `BridgeComparison` (the translation with one prior style per point, its cycle back with the
+/// point's own style) and MUNIT's own questions — reconstruction, content preservation,
+/// multimodality, and whether the output's shell is set by the style or by the point.
+public struct MUNITEvaluation: Codable, Equatable, Sendable {
+    public var n: Int
+    /// Mean |x − dec(content(x), style(x))| per coordinate (MUNIT's image reconstruction L1), A and B.
+    public var reconstructionA: Double
+    public var reconstructionB: Double
+    /// T(x) = dec_B(content_A(x), s), s ~ N(0, I) one per point, against exact OT; the cycle is
+    /// dec_A(content_B(T(x)), style_A(x)) (MUNIT's x_aba).
+    public var comparison: BridgeComparison
+    /// c(T)/W2²(A, B) with prior styles, and with s = 0 for every point.
+    public var costRatio: Double
+    public var costRatioAtZeroStyle: Double
+    /// Fisher–Lee circular correlation of the polar angles of x and T(x).
+    public var circularCorrelation: Double
+    /// The target shells of 100 prior styles from source row 0, per shell; and the number of
+    /// shells reached from each of the first `styleProbes` source rows, averaged.
+    public var shellCountsFromOnePoint: [Int]?
+    public var shellsReachedFromOnePoint: Int?
+    public var meanShellsReached: Double?
+    /// Leave-one-out 1-NN accuracy of the output shell predicted from the style s, from the source
+    /// point x, and the chance level Σ p_k² (on the n translated points).
+    public var shellAccuracyFromStyle: Double?
+    public var shellAccuracyFromPoint: Double?
+    public var shellChance: Double?
+    /// The spread of T(x, s) over 100 prior styles, √(mean ‖T − mean_s T‖²), averaged over the
+    /// probed source rows: 0 when the output ignores s.
+    public var styleSpread: Double
+
+    /// Styles drawn per probed source point.
+    public static let stylesPerPoint = 100
+    /// Source rows probed for multimodality.
+    public static let styleProbes = 20
+
+    /// Measures `model` with `generator` on `source` (points of A), `target` and `secondTarget`
+    /// (independent samples of B, same size), with `targetShells` (when B is a concentric set) and
+    /// prior styles drawn from `seed`.
+    public static func measure(model: MUNIT<Float>, generator: [Float], source: Matrix<Double>, sourceDomain: MUNITDomain = .a,
+                               target: Matrix<Double>, secondTarget: Matrix<Double>, targetShells: ConcentricShells?,
+                               seed: UInt64) throws -> MUNITEvaluation {
+        let n = source.rows, s = model.config.style
+        guard source.columns == model.config.dimension else {
+            throw MongeError.shapeMismatch("the source has \(source.columns) columns, the model takes \(model.config.dimension)-D points")
+        }
+        try source.checkFinite("source")
+        try target.checkFinite("target")
+        let x: Matrix<Float> = source.converted(), y: Matrix<Float> = target.converted()
+        let from = sourceDomain, to = sourceDomain.other
+        let root = RandomStream(seed: seed, stream: 0x4D55_4E49_5445)  // "MUNITE"
+        func meanAbs(_ a: Matrix<Float>, _ b: Matrix<Float>) -> Double {
+            zip(a.storage, b.storage).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) } / Double(max(a.count, 1))
+        }
+        let reconstruction = [meanAbs(model.reconstruct(from, x, generator: generator), x),
+                              meanAbs(model.reconstruct(to, y, generator: generator), y)]
+
+        let styles: Matrix<Float> = root.substream(1).normalMatrix(rows: n, columns: s, firstRow: 0)
+        let mapped = model.translate(from: from, x, style: styles, generator: generator)
+        let cycled = model.decode(from, content: model.content(to, mapped, generator: generator),
+                                  style: model.style(from, x, generator: generator), generator: generator)
+        let comparison = try BridgeComparison.measure(source: source, mapped: mapped.converted(), target: target,
+                                                      secondTarget: secondTarget, cycled: cycled.converted())
+        let atZero: Matrix<Double> = model.translate(from: from, x, style: Matrix(rows: n, columns: s), generator: generator).converted()
+        let zeroCost = PointDistances.rowwise(source, atZero).reduce(0.0) { $0 + $1 * $1 } / Double(n)
+        let correlation = try CircularCorrelation.fisherLee(try CircularCorrelation.angles(source),
+                                                            try CircularCorrelation.angles(mapped.converted()))
+
+        // Multimodality: 100 prior styles from each of the first probes source rows.
+        let probes = min(styleProbes, n), k = stylesPerPoint
+        var spread = 0.0
+        var reached: [Int] = []
+        var fromFirst: [Int]?
+        for i in 0..<probes {
+            let repeated = Matrix<Float>(rows: k, columns: source.columns) { _, j in x[i, j] }
+            let probeStyles: Matrix<Float> = root.substream(2, UInt64(i)).normalMatrix(rows: k, columns: s, firstRow: 0)
+            let outputs: Matrix<Double> = model.translate(from: from, repeated, style: probeStyles, generator: generator).converted()
+            let centre = outputs.columnMeans()
+            var sum = 0.0
+            for r in 0..<k { for j in 0..<outputs.columns { let d = outputs[r, j] - centre[j]; sum += d * d } }
+            spread += (sum / Double(k)).squareRoot()
+            if let targetShells {
+                let counts = try targetShells.counts(outputs)
+                if i == 0 { fromFirst = counts }
+                reached.append(counts.filter { $0 > 0 }.count)
+            }
+        }
+        var result = MUNITEvaluation(
+            n: n, reconstructionA: reconstruction[0], reconstructionB: reconstruction[1], comparison: comparison,
+            costRatio: comparison.transportCost / comparison.exactW2Squared, costRatioAtZeroStyle: zeroCost / comparison.exactW2Squared,
+            circularCorrelation: correlation, styleSpread: spread / Double(probes))
+        if let targetShells {
+            let labels = try targetShells.shells(mapped.converted())
+            result.shellCountsFromOnePoint = fromFirst
+            result.shellsReachedFromOnePoint = fromFirst?.filter { $0 > 0 }.count
+            result.meanShellsReached = Double(reached.reduce(0, +)) / Double(max(reached.count, 1))
+            result.shellAccuracyFromStyle = try NearestNeighbour.leaveOneOutAccuracy(features: styles.converted(), labels: labels)
+            result.shellAccuracyFromPoint = try NearestNeighbour.leaveOneOutAccuracy(features: source, labels: labels)
+            result.shellChance = NearestNeighbour.chanceAgreement(labels)
+        }
+        return result
+    }
+}
