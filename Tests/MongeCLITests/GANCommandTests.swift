@@ -40,7 +40,7 @@ struct GANCommandTests {
                                   (["--mode", "diffusion", "--t-max", "500", "--t-initial", "501"], "--t-initial"),
                                   (["--mode", "diffusion", "--t-max", "5"], "--t-max"), (["--mode", "diffusion", "--t-distribution", "cosine"], "--t-distribution"),
                                   (["--mode", "vanilla", "--seeds", "0,1,1"], "seed 1 is listed twice"),
-                                  (["--mode", "vanilla", "--seeds", "-2"], "non-negative"), (["--mode", "vanilla", "--seeds", ""], "--seeds"),
+                                  (["--mode", "vanilla", "--seeds=-2"], "non-negative"), (["--mode", "vanilla", "--seeds", ""], "--seeds"),
                                   (["--mode", "vanilla", "--seeds", "0-2", "--seed", "1"], "--seed or --seeds")] {
             let run = try TestSupport.monge(["gan", "--out", folder + "/out"] + arguments)
             #expect(run.status != 0)
