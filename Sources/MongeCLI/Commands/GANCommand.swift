@@ -183,7 +183,7 @@ struct GANCommand: ParsableCommand {
             }
         }
         if mode == .diffusion {
-            let title = FigureTitle("Diffusion-GAN: adaptive T (σ = \(noiseSd), r_d target \(dTarget), \(tDistribution.rawValue) t)",
+            let title = FigureTitle("Diffusion-GAN adaptive T: σ = \(noiseSd), r_d target \(dTarget), \(tDistribution.rawValue) t",
                                     seed: list.count == 1 ? list[0] : nil, steps: steps)
             try GANExperiment.trajectoryFigure(runs.map { ($0.seed, $0.result.run.records) }, title: title)
                 .render(to: folder.appendingPathComponent("T.png").path)
