@@ -2,6 +2,7 @@ import Foundation
 import MongeData
 import MongeDiffusion
 import MongeNN
+import MongePlot
 
 /// The Diffusion-GAN mode-collapse experiment (Wang et al., ICLR 2023): a vanilla GAN or a
 /// Diffusion-GAN trained on 25-Gaussians, its samples scored by `ModeCoverage`.
@@ -30,5 +31,26 @@ public enum GANExperiment {
         let samples = run.sample(count: sampleCount, seed: sampleSeed)
         let coverage = try ModeCoverage(samples: samples, centres: dataset.centres, std: dataset.std)
         return Result(run: run, samples: samples, coverage: coverage, trainingSeconds: seconds)
+    }
+}
+
+extension GANExperiment {
+    /// The diffusion length T against the training step, one curve per seed, thinned to at most
+    /// `maximumPoints` points per curve (every k-th step plus the last).
+    ///
+    /// - Throws: `MongeError.invalidArgument` for no runs or a run without records.
+    public static func trajectoryFigure(_ runs: [(seed: UInt64, records: [GANStepRecord])], title: FigureTitle,
+                                        maximumPoints: Int = 400) throws -> CurveFigure {
+        guard !runs.isEmpty else { throw MongeError.invalidArgument(name: "runs", message: "no runs to plot") }
+        let curves = try runs.map { run -> Curve in
+            guard let last = run.records.last else {
+                throw MongeError.invalidArgument(name: "runs", message: "seed \(run.seed) has no training steps")
+            }
+            let every = max(1, (run.records.count + maximumPoints - 1) / max(maximumPoints, 1))
+            var points = run.records.filter { $0.step % every == 0 }
+            if points.last?.step != last.step { points.append(last) }
+            return Curve(x: points.map { Double($0.step) }, y: points.map { Double($0.T) }, label: "seed \(run.seed)")
+        }
+        return CurveFigure(curves, title: title, xLabel: "training step", yLabel: "diffusion length T")
     }
 }

@@ -13,7 +13,8 @@ struct GANCommandTests {
         let run = try TestSupport.monge(["gan", "--mode", mode, "--seed", "2", "--out", folder + "/out"] + Self.small)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("gan \(mode):") && run.stdout.contains("/25 modes"), "\(run.stdout)")
-        #expect(TestSupport.files(in: folder + "/out") == ["log.csv", "metrics.json", "samples.npy", "samples.npy.manifest.json"])
+        let figure = mode == "diffusion" ? ["T.png", "T.png.dat", "T.png.gp"] : []
+        #expect(TestSupport.files(in: folder + "/out") == figure + ["log.csv", "metrics.json", "samples.npy", "samples.npy.manifest.json"])
         let samples = try ArrayFile.readMatrix(folder + "/out/samples.npy", as: Double.self)
         #expect(samples.rows == 300 && samples.columns == 2)
         let data = try #require(FileManager.default.contents(atPath: folder + "/out/metrics.json"))
@@ -33,7 +34,14 @@ struct GANCommandTests {
     @Test func badArgumentsAreNamedAndWriteNothing() throws {
         let folder = TestSupport.temporaryFolder()
         for (arguments, name) in [(["--mode", "wasserstein"], "--mode"), (["--mode", "vanilla", "--steps", "0"], "--steps"),
-                                  (["--mode", "diffusion", "--batch", "0"], "--batch"), (["--mode", "vanilla", "--lr", "-1"], "--lr")] {
+                                  (["--mode", "diffusion", "--batch", "0"], "--batch"), (["--mode", "vanilla", "--lr", "-1"], "--lr"),
+                                  (["--mode", "diffusion", "--noise-sd", "0"], "--noise-sd"), (["--mode", "diffusion", "--d-target", "1"], "--d-target"),
+                                  (["--mode", "diffusion", "--t-initial", "9"], "--t-initial"),
+                                  (["--mode", "diffusion", "--t-max", "500", "--t-initial", "501"], "--t-initial"),
+                                  (["--mode", "diffusion", "--t-max", "5"], "--t-max"), (["--mode", "diffusion", "--t-distribution", "cosine"], "--t-distribution"),
+                                  (["--mode", "vanilla", "--seeds", "0,1,1"], "seed 1 is listed twice"),
+                                  (["--mode", "vanilla", "--seeds=-2"], "non-negative"), (["--mode", "vanilla", "--seeds", ""], "--seeds"),
+                                  (["--mode", "vanilla", "--seeds", "0-2", "--seed", "1"], "--seed or --seeds")] {
             let run = try TestSupport.monge(["gan", "--out", folder + "/out"] + arguments)
             #expect(run.status != 0)
             #expect(run.stderr.contains(name), "\(arguments): \(run.stderr)")
@@ -41,5 +49,57 @@ struct GANCommandTests {
         let missing = try TestSupport.monge(["gan", "--mode", "vanilla"])
         #expect(missing.status != 0 && missing.stderr.contains("--out"), "\(missing.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder + "/out"))
+    }
+
+    /// `--seeds 0-2`: one folder per seed (seed 1's samples are those of `--seed 1`), the per-seed table and
+    /// a summary whose mean and 95 % interval are re-computed here from the per-seed values (t_{0.975, 2} from scipy).
+    @Test func seedsWritePerSeedRunsAndIntervals() throws {
+        let folder = TestSupport.temporaryFolder()
+        let run = try TestSupport.monge(["gan", "--mode", "diffusion", "--seeds", "0-2", "--out", folder + "/out", "--d-target", "0.2",
+                                         "--noise-sd", "1", "--t-initial", "30", "--t-max", "200", "--t-distribution", "uniform"]
+                                        + Self.small.filter { $0 != "--quiet" })
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("seed 2 (3/3)"), "\(run.stderr)")
+        #expect(run.stdout.contains("| metric | seeds | mean | sd | ci95_low | ci95_high | min | max |"), "\(run.stdout)")
+        let files = TestSupport.files(in: folder + "/out")
+        for name in ["per_seed.csv", "per_seed.md", "per_seed.json", "summary.csv", "summary.md", "summary.json",
+                     "summary.csv.manifest.json", "T.png", "seed_0", "seed_1", "seed_2"] {
+            #expect(files.contains(name), "\(name) missing from \(files)")
+        }
+        #expect(TestSupport.files(in: folder + "/out/seed_1") == ["log.csv", "metrics.json", "samples.npy", "samples.npy.manifest.json"])
+        let single = try TestSupport.monge(["gan", "--mode", "diffusion", "--seed", "1", "--out", folder + "/single", "--d-target", "0.2",
+                                            "--noise-sd", "1", "--t-initial", "30", "--t-max", "200", "--t-distribution", "uniform"] + Self.small)
+        #expect(single.status == 0, "\(single.stderr)")
+        #expect(FileManager.default.contents(atPath: folder + "/single/samples.npy") == FileManager.default.contents(atPath: folder + "/out/seed_1/samples.npy"))
+        let metricsData = try #require(FileManager.default.contents(atPath: folder + "/out/seed_1/metrics.json"))
+        let metrics = try #require(try JSONSerialization.jsonObject(with: metricsData) as? [String: Any])
+        #expect(metrics["noise_sd"] as? Double == 1 && metrics["d_target"] as? Double == 0.2 && metrics["t_initial"] as? Int == 30)
+        #expect(metrics["t_max"] as? Int == 200 && metrics["t_distribution"] as? String == "uniform" && metrics["seed"] as? Int == 1)
+
+        func rows(_ path: String) throws -> [[String]] {
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        }
+        let perSeed = try rows(folder + "/out/per_seed.csv")
+        #expect(perSeed.first == ["seed", "modes_covered", "high_quality_percent", "reverse_kl", "final_T", "max_T", "real_sign_last100", "training_seconds"])
+        #expect(perSeed.dropFirst().map { $0[0] } == ["0", "1", "2"])
+        let summary = try rows(folder + "/out/summary.csv")
+        #expect(summary.first == ["metric", "seeds", "mean", "sd", "ci95_low", "ci95_high", "min", "max"])
+        for (column, name) in [(1, "modes_covered"), (2, "high_quality_percent"), (4, "final_T")] {
+            let values = perSeed.dropFirst().map { Double($0[column])! }
+            let mean = values.reduce(0, +) / 3
+            let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 2).squareRoot()
+            let half = 4.302652729749462 * sd / 3.0.squareRoot()
+            let row = try #require(summary.first { $0[0] == name }, "\(name) missing from the summary")
+            let cells = row.dropFirst(2).map { Double($0)! }
+            #expect(row[1] == "3")
+            for (found, expected) in zip(cells, [mean, sd, mean - half, mean + half, values.min()!, values.max()!]) {
+                #expect(abs(found - expected) <= 1e-9 * max(1, abs(expected)), "\(name): \(row) vs mean \(mean), sd \(sd)")
+            }
+        }
+        let jsonData = try #require(FileManager.default.contents(atPath: folder + "/out/summary.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: jsonData) as? [[String: Any]])
+        #expect(json.count == summary.count - 1 && json.allSatisfy { $0["ci95_low"] != nil && $0["ci95_high"] != nil })
+        let markdown = try String(contentsOfFile: folder + "/out/summary.md", encoding: .utf8)
+        #expect(markdown.hasPrefix("| metric | seeds | mean | sd | ci95_low | ci95_high | min | max |"))
     }
 }

@@ -76,6 +76,108 @@ struct GANTests {
         #expect(AdaptiveDiffusion.timestep(uniform: 0.5, T: 1000) == 1)
     }
 
+    /// The paper-setting flags: d_target 0.2, T starting at 110, t_max 510, batch 64, through a
+    /// scripted sequence of r_d. p moves by 64·4/100000 = 0.00256 per adjustment, T = 10 + round(500 p).
+    @Test func adaptiveLengthWithTargetInitialAndMaximumT() throws {
+        let config = try AdaptiveDiffusionConfig(tMax: 510, target: 0.2).startingAt(T: 110)
+        #expect(config.initialP == 0.2)
+        var diffusion = try AdaptiveDiffusion(config: config, batchSize: 64)
+        #expect(diffusion.T == 110 && diffusion.stepSize == 0.00256)
+        // r_d: above, below, at the target (sign 0), then up ×3 and down once.
+        let script: [(rd: Double, p: Double, T: Int)] = [
+            (0.4, 0.20256, 111), (0.0, 0.2, 110), (0.2, 0.2, 110), (1.0, 0.20256, 111),
+            (1.0, 0.20512, 113), (0.8, 0.20768, 114), (-1.0, 0.20512, 113),
+        ]
+        for (k, step) in script.enumerated() {
+            let out = try Self.feed(&diffusion, rd: step.rd)
+            #expect(abs(out[3]! - step.rd) < 1e-15, "step \(k)")
+            #expect(abs(diffusion.p - step.p) < 1e-12 && diffusion.T == step.T, "step \(k): p \(diffusion.p), T \(diffusion.T)")
+            #expect(diffusion.schedule.count == step.T)
+        }
+        // 0.20512 / 0.00256 = 80.125: 80 downs leave T = 10 + round(0.16) = 10 with p > 0, the 81st clips p to 0.
+        for _ in 0..<80 { _ = try Self.feed(&diffusion, rd: -0.5) }
+        #expect(diffusion.T == 10 && diffusion.p > 0)
+        _ = try Self.feed(&diffusion, rd: -0.5)
+        #expect(diffusion.p == 0 && diffusion.T == 10)
+        // 391 ups pass p = 1 (390.6 steps) and clip: T = t_max = 510.
+        for _ in 0..<391 { _ = try Self.feed(&diffusion, rd: 0.3) }
+        #expect(diffusion.p == 1 && diffusion.T == 510)
+    }
+
+    /// `startingAt(T:)` starts exactly at every T in t_min…t_max and rejects anything outside.
+    @Test func initialTIsExact() throws {
+        for tMax in [10, 11, 510, 1000] {
+            for T in 10...tMax {
+                let config = try AdaptiveDiffusionConfig(tMax: tMax).startingAt(T: T)
+                #expect(try AdaptiveDiffusion(config: config, batchSize: 8).T == T, "t_max \(tMax), T \(T)")
+            }
+            #expect(throws: MongeError.self) { try AdaptiveDiffusionConfig(tMax: tMax).startingAt(T: 9) }
+            #expect(throws: MongeError.self) { try AdaptiveDiffusionConfig(tMax: tMax).startingAt(T: tMax + 1) }
+        }
+        #expect(throws: MongeError.self) { try AdaptiveDiffusion(config: AdaptiveDiffusionConfig(noiseSD: 0), batchSize: 8) }
+    }
+
+    /// Diffused samples at fixed T = 40: given t, y = √ᾱ_t x + √(1 − ᾱ_t) σ ε exactly in law, so the
+    /// standardised residuals (y − √ᾱ_t x)/(σ√(1 − ᾱ_t)) have mean 0 and variance 1; rows with t = 0 are x;
+    /// and over t, E[y] = x Σ_t P(t)√ᾱ_t and, for x = 0, E[‖y‖²] = 2σ² Σ_t P(t)(1 − ᾱ_t) (closed forms).
+    @Test(arguments: [(0.05, AdaptiveDiffusionConfig.TimestepLaw.priority), (1.0, .priority), (0.05, .uniform)])
+    func diffusedSamplesHaveTheScaledNoise(_ sigma: Double, _ law: AdaptiveDiffusionConfig.TimestepLaw) throws {
+        let diffusion = try AdaptiveDiffusion(config: AdaptiveDiffusionConfig(tMin: 40, tMax: 40, noiseSD: sigma, timestepLaw: law),
+                                              batchSize: 1)
+        let n = 200_000
+        let probabilities = AdaptiveDiffusion.timestepProbabilities(T: 40, law: law)
+        let meanScale = (0...40).reduce(0.0) { $0 + probabilities[$1] * diffusion.alphaBar($1).squareRoot() }
+        let meanNoise = (0...40).reduce(0.0) { $0 + probabilities[$1] * (1 - diffusion.alphaBar($1)) }
+        let x0 = [1.5, -0.5]
+        let x = Matrix<Double>(rows: n, columns: 2) { _, j in x0[j] }
+        let (y, timesteps, scale) = diffusion.diffuse(x, time: RandomStream(seed: 5, stream: 1), noise: RandomStream(seed: 5, stream: 2))
+        var residualSum = 0.0, residualSquares = 0.0, diffused = 0
+        var ySum = [0.0, 0.0]
+        for i in 0..<n {
+            let t = timesteps[i], ab = diffusion.alphaBar(t)
+            #expect(scale[i] == ab.squareRoot())
+            for j in 0..<2 {
+                ySum[j] += y[i, j]
+                if t == 0 {
+                    #expect(y[i, j] == x0[j])
+                } else {
+                    let r = (y[i, j] - ab.squareRoot() * x0[j]) / (sigma * (1 - ab).squareRoot())
+                    residualSum += r
+                    residualSquares += r * r
+                    diffused += 1
+                }
+            }
+        }
+        let m = Double(diffused)
+        #expect(abs(residualSum / m) < 5 / m.squareRoot(), "residual mean \(residualSum / m)")
+        #expect(abs(residualSquares / m - 1) < 5 * (2 / m).squareRoot(), "residual variance \(residualSquares / m)")
+        for j in 0..<2 {
+            // |y − E y| ≤ |x|·(1 − √ᾱ_T) + σ|ε|: a loose but sufficient 5-standard-error band.
+            #expect(abs(ySum[j] / Double(n) - x0[j] * meanScale) < 5 * (abs(x0[j]) * 0.3 + sigma) / Double(n).squareRoot())
+        }
+        let zero = Matrix<Double>(rows: n, columns: 2)
+        let (z, _, _) = diffusion.diffuse(zero, time: RandomStream(seed: 6, stream: 1), noise: RandomStream(seed: 6, stream: 2))
+        let power = z.storage.reduce(0) { $0 + $1 * $1 } / Double(n)
+        let expected = 2 * sigma * sigma * meanNoise
+        // ‖y‖² = σ²(1 − ᾱ_t)χ²₂ has variance ≤ E[(σ²χ²₂)²] = 8σ⁴: a 5-standard-error band.
+        #expect(abs(power - expected) < 5 * (8 * pow(sigma, 4) / Double(n)).squareRoot(), "E‖y‖² \(power) vs \(expected)")
+    }
+
+    /// Uniform t: P = (1/2, 1/(2T), …); the inverse CDF gives every t ≥ 1 exactly 8 of 16T grid midpoints.
+    @Test func uniformTimestepLaw() {
+        let probabilities = AdaptiveDiffusion.timestepProbabilities(T: 4, law: .uniform)
+        #expect(probabilities == [0.5, 0.125, 0.125, 0.125, 0.125])
+        for T in [1, 7, 50, 1000] {
+            let m = 16 * T
+            var c = [Int](repeating: 0, count: T + 1)
+            for j in 0..<m { c[AdaptiveDiffusion.timestep(uniform: (Double(j) + 0.5) / Double(m), T: T, law: .uniform)] += 1 }
+            #expect(c[0] == m / 2 && (1...T).allSatisfy { c[$0] == 8 }, "T = \(T)")
+            #expect(abs(AdaptiveDiffusion.timestepProbabilities(T: T, law: .uniform).reduce(0, +) - 1) < 1e-12)
+        }
+        #expect(AdaptiveDiffusion.timestep(uniform: 0.999_999_999_9, T: 1000, law: .uniform) == 1000)
+        #expect(AdaptiveDiffusion.timestep(uniform: 0.5, T: 1000, law: .uniform) == 1)
+    }
+
     static var grid: Matrix<Double> {
         Matrix(rows: 25, columns: 2) { k, j in 2.0 * Double((j == 0 ? k / 5 : k % 5) - 2) }
     }

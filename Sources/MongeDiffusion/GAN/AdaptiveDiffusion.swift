@@ -1,11 +1,22 @@
 import Foundation
+import MongeNN
 
 /// The settings of Diffusion-GAN's adaptive forward diffusion (Wang et al., ICLR 2023).
 ///
-/// Defaults are the paper's: T between t_min = 10 and t_max = 1000, target r_d = 0.6, an
-/// adjustment every 4 minibatches with step batch·4/(100·1000) (ADA's 100 kimg ramp), β linear
-/// 1e-4 … 0.02 re-spaced over the current T.
+/// Defaults are the paper's official code (`diffusion-stylegan2/training/diffusion.py`): T between
+/// t_min = 10 and t_max = 1000 starting at t_min, target r_d = 0.6, an adjustment every 4
+/// minibatches with step batch·4/(100·1000) (ADA's 100 kimg ramp), β linear 1e-4 … 0.02 re-spaced
+/// over the current T, diffusion noise of std σ = `noise_std` = 0.05, t drawn by "priority".
 public struct AdaptiveDiffusionConfig: Codable, Equatable, Sendable {
+    /// How t ∈ {1, …, T} is drawn for the diffused half of the rows (the other half gets t = 0).
+    public enum TimestepLaw: String, Codable, Sendable, CaseIterable {
+        /// P(t) ∝ t. (The official code weights t by t − 1, so t = 1 is never drawn; the
+        /// difference is a shift by one step, negligible for T ≥ 10.)
+        case priority
+        /// P(t) = 1/T.
+        case uniform
+    }
+
     public var tMin: Int
     public var tMax: Int
     /// The target of r_d, the mean sign of D on real data.
@@ -16,11 +27,15 @@ public struct AdaptiveDiffusionConfig: Codable, Equatable, Sendable {
     public var rampImages: Int
     public var betaStart: Double
     public var betaEnd: Double
-    /// p at the start (0: T = t_min).
+    /// p at the start (0: T = t_min); see `startingAt(T:)`.
     public var initialP: Double
+    /// σ, the standard deviation of the diffusion noise: y = √ᾱ_t x + √(1 − ᾱ_t) σ ε.
+    public var noiseSD: Double
+    public var timestepLaw: TimestepLaw
 
     public init(tMin: Int = 10, tMax: Int = 1000, target: Double = 0.6, interval: Int = 4, rampImages: Int = 100 * 1000,
-                betaStart: Double = 1e-4, betaEnd: Double = 0.02, initialP: Double = 0) {
+                betaStart: Double = 1e-4, betaEnd: Double = 0.02, initialP: Double = 0, noiseSD: Double = 0.05,
+                timestepLaw: TimestepLaw = .priority) {
         self.tMin = tMin
         self.tMax = tMax
         self.target = target
@@ -29,6 +44,21 @@ public struct AdaptiveDiffusionConfig: Codable, Equatable, Sendable {
         self.betaStart = betaStart
         self.betaEnd = betaEnd
         self.initialP = initialP
+        self.noiseSD = noiseSD
+        self.timestepLaw = timestepLaw
+    }
+
+    /// This configuration with the initial p set so that the diffusion starts at T = `initialT`:
+    /// p = (T − t_min)/(t_max − t_min).
+    ///
+    /// - Throws: `MongeError.invalidArgument` when `initialT` is outside t_min…t_max.
+    public func startingAt(T initialT: Int) throws -> AdaptiveDiffusionConfig {
+        guard initialT >= tMin, initialT <= tMax else {
+            throw MongeError.invalidArgument(name: "initial T", message: "must be in t_min…t_max = \(tMin)…\(tMax), got \(initialT)")
+        }
+        var config = self
+        config.initialP = tMax == tMin ? 0 : Double(initialT - tMin) / Double(tMax - tMin)
+        return config
     }
 
     /// Throws `MongeError.invalidArgument` naming the first field out of range.
@@ -42,6 +72,7 @@ public struct AdaptiveDiffusionConfig: Codable, Equatable, Sendable {
             throw fail("beta", "need 0 < start ≤ end < 1, got \(betaStart) … \(betaEnd)")
         }
         guard initialP >= 0, initialP <= 1 else { throw fail("initial p", "must be in [0, 1], got \(initialP)") }
+        guard noiseSD.isFinite, noiseSD > 0 else { throw fail("noise sd", "must be positive, got \(noiseSD)") }
     }
 }
 
@@ -50,10 +81,13 @@ public struct AdaptiveDiffusionConfig: Codable, Equatable, Sendable {
 ///
 /// - every `interval` (4) minibatches, r_d = mean of sign(D(real)) over those minibatches and
 ///   p ← clip(p + sign(r_d − 0.6)·(batch·4)/(100·1000), 0, 1); T = t_min + round(p·(t_max − t_min));
-/// - y = √ᾱ_t x + √(1 − ᾱ_t) ε with ᾱ_t = ∏_{s=1…t} (1 − β_s), β linear 1e-4 … 0.02 over the
-///   current T (so ᾱ_0 = 1: t = 0 is the clean sample);
-/// - t ∈ {0, …, T}: half the pool at t = 0, the other half with weight ∝ t, i.e.
-///   P(0) = 1/2 and P(t) = t / (T(T + 1)) for t = 1…T.
+/// - y = √ᾱ_t x + √(1 − ᾱ_t) σ ε with ᾱ_t = ∏_{s=1…t} (1 − β_s), β linear 1e-4 … 0.02 over the
+///   current T (so ᾱ_0 = 1: t = 0 is the clean sample) and σ = `noiseSD` (the official code's
+///   `noise_std`, default 0.05: it scales ε, not the signal);
+/// - t ∈ {0, …, T}: half at t = 0, the other half by `timestepLaw` — priority: P(0) = 1/2 and
+///   P(t) = t / (T(T + 1)) for t = 1…T; uniform: P(t) = 1/(2T). (The official code draws a pool
+///   of 64 such t at each T update and samples the batch from it; here each row draws from the
+///   law itself, which is the pool's expectation.)
 ///
 /// A value type: the training loop owns it and feeds it each minibatch's real logits.
 public struct AdaptiveDiffusion: Sendable, Equatable {
@@ -121,23 +155,56 @@ public struct AdaptiveDiffusion: Sendable, Equatable {
         return schedule.alphaBar(t - 1)
     }
 
-    /// P(t) for t = 0…T: 1/2 at t = 0, t/(T(T + 1)) for t ≥ 1.
-    public static func timestepProbabilities(T: Int) -> [Double] {
+    /// P(t) for t = 0…T: 1/2 at t = 0; for t ≥ 1, t/(T(T + 1)) (priority) or 1/(2T) (uniform).
+    public static func timestepProbabilities(T: Int, law: AdaptiveDiffusionConfig.TimestepLaw = .priority) -> [Double] {
         precondition(T >= 1, "T must be at least 1")
-        let total = Double(T) * Double(T + 1)
-        return [0.5] + (1...T).map { Double($0) / total }
+        switch law {
+        case .priority:
+            let total = Double(T) * Double(T + 1)
+            return [0.5] + (1...T).map { Double($0) / total }
+        case .uniform:
+            return [0.5] + [Double](repeating: 0.5 / Double(T), count: T)
+        }
     }
 
     /// The timestep of a uniform u ∈ [0, 1) by inverting the CDF of `timestepProbabilities`:
-    /// u < 1/2 ↦ 0; otherwise v = 2u − 1 ∈ [0, 1) ↦ the smallest t ≥ 1 with t(t + 1) > v·T(T + 1).
-    public static func timestep(uniform u: Double, T: Int) -> Int {
+    /// u < 1/2 ↦ 0; otherwise v = 2u − 1 ∈ [0, 1) ↦ for priority the smallest t ≥ 1 with
+    /// t(t + 1) > v·T(T + 1), for uniform t = 1 + ⌊v·T⌋.
+    public static func timestep(uniform u: Double, T: Int, law: AdaptiveDiffusionConfig.TimestepLaw = .priority) -> Int {
         precondition(T >= 1, "T must be at least 1")
         guard u >= 0.5 else { return 0 }
-        let target = (2 * u - 1) * Double(T) * Double(T + 1)
-        // The root of t² + t = target, then exact integer corrections against rounding.
-        var t = max(1, min(T, Int(((1 + 4 * target).squareRoot() - 1) / 2)))
-        while t > 1 && Double(t - 1) * Double(t) > target { t -= 1 }
-        while t < T && Double(t) * Double(t + 1) <= target { t += 1 }
-        return t
+        let v = 2 * u - 1
+        switch law {
+        case .uniform:
+            return min(T, 1 + Int(v * Double(T)))
+        case .priority:
+            let target = v * Double(T) * Double(T + 1)
+            // The root of t² + t = target, then exact integer corrections against rounding.
+            var t = max(1, min(T, Int(((1 + 4 * target).squareRoot() - 1) / 2)))
+            while t > 1 && Double(t - 1) * Double(t) > target { t -= 1 }
+            while t < T && Double(t) * Double(t + 1) <= target { t += 1 }
+            return t
+        }
+    }
+
+    /// Diffuses the rows of `x` under the current T: row i gets t_i from `time.uniform(i)` through
+    /// `timestep(uniform:T:law:)` and y_i = √ᾱ_{t_i} x_i + √(1 − ᾱ_{t_i}) σ ε_i with ε the rows of
+    /// `noise.normalMatrix`. Returns y, the timesteps and the per-row √ᾱ_t (= ∂y/∂x).
+    public func diffuse<S: NetworkScalar>(_ x: Matrix<S>, time: RandomStream, noise: RandomStream)
+        -> (y: Matrix<S>, timesteps: [Int], scale: [S]) {
+        let n = x.rows, d = x.columns
+        let epsilon: Matrix<S> = noise.normalMatrix(rows: n, columns: d, firstRow: 0)
+        var y = x
+        var timesteps = [Int](repeating: 0, count: n)
+        var scale = [S](repeating: 1, count: n)
+        for i in 0..<n {
+            let t = AdaptiveDiffusion.timestep(uniform: time.uniform(UInt64(i)), T: T, law: config.timestepLaw)
+            timesteps[i] = t
+            let ab = alphaBar(t)
+            let a = S(ab.squareRoot()), b = S(config.noiseSD * (1 - ab).squareRoot())
+            scale[i] = a
+            for j in 0..<d { y[i, j] = a * x[i, j] + b * epsilon[i, j] }
+        }
+        return (y, timesteps, scale)
     }
 }

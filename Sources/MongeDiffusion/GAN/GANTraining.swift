@@ -112,27 +112,6 @@ public enum GANTraining {
         func noise(_ side: UInt64) -> RandomStream { root.substream(4, side) }
     }
 
-    /// Diffuses the rows of `x` to timesteps drawn from `diffusion`: y = √ᾱ_t x + √(1 − ᾱ_t) ε.
-    /// Returns y, the timesteps and the per-row √ᾱ_t (= ∂y/∂x).
-    static func diffuse<S: NetworkScalar>(_ x: Matrix<S>, diffusion: AdaptiveDiffusion, draws: Draws, side: UInt64)
-        -> (y: Matrix<S>, timesteps: [Int], scale: [S]) {
-        let n = x.rows, d = x.columns
-        let time = draws.time(side)
-        let noise: Matrix<S> = draws.noise(side).normalMatrix(rows: n, columns: d, firstRow: 0)
-        var y = x
-        var timesteps = [Int](repeating: 0, count: n)
-        var scale = [S](repeating: 1, count: n)
-        for i in 0..<n {
-            let t = AdaptiveDiffusion.timestep(uniform: time.uniform(UInt64(i)), T: diffusion.T)
-            timesteps[i] = t
-            let ab = diffusion.alphaBar(t)
-            let a = S(ab.squareRoot()), b = S((1 - ab).squareRoot())
-            scale[i] = a
-            for j in 0..<d { y[i, j] = a * x[i, j] + b * noise[i, j] }
-        }
-        return (y, timesteps, scale)
-    }
-
     /// Trains from the parameters initialised by `config.seed`; real minibatches are drawn with
     /// replacement from the rows of `data`.
     ///
@@ -172,8 +151,8 @@ public enum GANTraining {
             var tReal = [Int](repeating: 0, count: n), tFake = tReal
             var fakeScale = [S](repeating: 1, count: n)
             if let diffusion {
-                (yReal, tReal, _) = diffuse(real, diffusion: diffusion, draws: draws, side: 0)
-                (yFake, tFake, fakeScale) = diffuse(gPass.output, diffusion: diffusion, draws: draws, side: 1)
+                (yReal, tReal, _) = diffusion.diffuse(real, time: draws.time(0), noise: draws.noise(0))
+                (yFake, tFake, fakeScale) = diffusion.diffuse(gPass.output, time: draws.time(1), noise: draws.noise(1))
             }
             let T = diffusion?.T ?? 0, p = diffusion?.p ?? 0
 
