@@ -22,7 +22,7 @@ public struct DDIBBridge<A: Denoiser, B: Denoiser>: Sendable where A.Scalar == B
     /// The ODE solver: `.ddim(eta: 0)` (Euler, the paper's choice) or `.heun` (second order).
     public let method: SamplerMethod
 
-    public init(source: A, target: B, steps: Int, spacing: TimestepSpacing = .linspace,
+    public init(source: A, target: B, steps: Int, spacing: TimestepSpacing = .standard,
                 method: SamplerMethod = .ddim(eta: 0)) throws {
         guard source.dimension == target.dimension else {
             throw MongeError.shapeMismatch("the source model works on dimension \(source.dimension), the target model on \(target.dimension)")

@@ -7,6 +7,10 @@ public enum TimestepSpacing: String, Codable, CaseIterable, Sendable {
     case leading
     /// round(T − i·T/K) − 1 for i < K (T = 1000, K = 10: 999, 899, …, 99): always starts at T − 1.
     case trailing
+
+    /// The one default of every sampler entry point (sample, encode, decode, translate, DDIB):
+    /// both ends included, so encode followed by decode is the DDIB translation, bit for bit.
+    public static let standard = TimestepSpacing.linspace
 }
 
 /// Respaced timestep arrays and the level paths that samplers walk along.

@@ -52,10 +52,12 @@ struct SampleCommandTests {
         let x: Matrix<Double> = RandomStream(seed: 5).normalMatrix(rows: 200, columns: 2)
         try ArrayFile.write(x, to: folder + "/x.csv")
         let model = "oracle:gaussian:mean=1,-1:cov=0.5,0.1,0.1,0.2"
-        let e = try TestSupport.monge(["encode", model, folder + "/x.csv", "--steps", "50", "--sampler", "heun", "--out", folder + "/z.npy"])
+        let e = try TestSupport.monge(["encode", model, folder + "/x.csv", "--steps", "50", "--spacing", "trailing", "--sampler", "heun",
+                                       "--out", folder + "/z.npy"])
         #expect(e.status == 0, "\(e.stderr)")
         #expect(e.stderr.contains("200 points × 100 model evaluations"), "\(e.stderr)")
-        let d = try TestSupport.monge(["decode", model, folder + "/z.npy", "--steps", "50", "--sampler", "heun", "--out", folder + "/back.npy"])
+        let d = try TestSupport.monge(["decode", model, folder + "/z.npy", "--steps", "50", "--spacing", "trailing", "--sampler", "heun",
+                                       "--out", folder + "/back.npy"])
         #expect(d.status == 0, "\(d.stderr)")
         let back = try Self.read(folder + "/back.npy")
         #expect(zip(back.storage, x.storage).map { abs($0 - $1) }.max()! < 1e-3)

@@ -14,8 +14,8 @@ struct SamplingArguments: ParsableArguments {
     @Option(help: "Sampling steps K (1 … T), placed among the model's T timesteps by --spacing.")
     var steps: Int
 
-    @Option(help: "How the K steps are placed: trailing (starts at T − 1), linspace or leading.")
-    var spacing: TimestepSpacing = .trailing
+    @Option(help: "How the K steps are placed: linspace (T − 1 down to 0, as translate and DDIBBridge), trailing or leading.")
+    var spacing: TimestepSpacing = .standard
 
     @Option(help: "Seed of every random number (initial noise, DDPM/η noise).")
     var seed: UInt64 = 0

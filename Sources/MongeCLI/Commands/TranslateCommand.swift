@@ -18,8 +18,10 @@ struct TranslateCommand: ParsableCommand {
     @Option(name: .customLong("to"), help: "The target domain's model (decoder).") var target: String
     @Argument(help: "Points of domain A (.npy or .csv), N × D, or image data such as data:fashion:7:split=test.") var input: String
     @Option(help: "ODE steps of each half (1 … T).") var steps: Int
-    @Option(help: "ddim (Euler, DDIB's choice) or heun (second order).") var solver: ODESolverName = .ddim
-    @Option(help: "How the steps are placed among each model's T timesteps.") var spacing: TimestepSpacing = .linspace
+    @Option(help: "ddim (Euler, DDIB's choice) or heun (second order), as for encode and decode.") var sampler: ODESolverName?
+    @Option(help: .hidden) var solver: ODESolverName?
+    @Option(help: "How the steps are placed among each model's T timesteps (as for encode and decode).")
+    var spacing: TimestepSpacing = .standard
     @Option(help: "Output file of translated points T(x) (.npy or .csv).") var out: String
     @Option(help: "Also write the latents x_T.") var latent: String?
     @Option(help: "Also write the trajectories of the first rows (columns phase, step, level, row, x…; phase 0 encodes, 1 decodes).")
@@ -29,7 +31,16 @@ struct TranslateCommand: ParsableCommand {
     @Flag(help: "Also map back B → A and report the cycle error ‖x − T_BA(T_AB(x))‖ (mean, max).") var cycle = false
     @Flag(help: "No progress on stderr.") var quiet = false
 
+    /// The ODE method: --sampler, or its older spelling --solver (kept as an alias with a note).
+    var method: ODESolverName { sampler ?? solver ?? .ddim }
+
     func validate() throws {
+        if let solver {
+            if let sampler, sampler != solver {
+                throw ValidationError("--sampler \(sampler.rawValue) and --solver \(solver.rawValue) disagree; --solver is the old name of --sampler")
+            }
+            FileHandle.standardError.write(Data("note: translate's --solver is now --sampler (the name encode and decode use)\n".utf8))
+        }
         try Check.range(steps, "--steps", 1...Check.maximumTimesteps)
         try Check.range(trajectoryRows, "--trajectory-rows", 1...Check.maximumPoints)
         if cycled != nil && !cycle { throw ValidationError("--cycled needs --cycle") }
@@ -51,10 +62,10 @@ struct TranslateCommand: ParsableCommand {
         let started = Date()
         let modelA = try a.denoiser(as: S.self), modelB = try b.denoiser(as: S.self)
         let x = try readPoints(input, as: S.self, model: modelA)
-        let bridge = try DDIBBridge(source: modelA, target: modelB, steps: steps, spacing: spacing, method: solver.method)
+        let bridge = try DDIBBridge(source: modelA, target: modelB, steps: steps, spacing: spacing, method: method.method)
         var manifest = RunManifest.begin(command: "monge translate", parameters: [
             "from": .string(a.text), "to": .string(b.text), "input": .string(input), "steps": .integer(steps),
-            "solver": .string(solver.rawValue), "spacing": .string(spacing.rawValue),
+            "sampler": .string(method.rawValue), "spacing": .string(spacing.rawValue),
             "sourceTimesteps": .array(try bridge.sourceTimesteps().map { .integer($0) }),
             "targetTimesteps": .array(try bridge.targetTimesteps().map { .integer($0) }),
         ])
@@ -83,7 +94,7 @@ struct TranslateCommand: ParsableCommand {
             results["cycleErrorMax"] = .number(max)
             if let cycled { try outputs.add(back.mapped, to: cycled) }
             cycleLine = String(format: "cycle error ‖x − T_BA(T_AB(x))‖: mean %.6g, max %.6g (%d points, %d steps, %@)",
-                               mean, max, x.rows, steps, solver.rawValue)
+                               mean, max, x.rows, steps, method.rawValue)
         }
         manifest.finish(outputs: outputs.paths, results: results)
         try outputs.commit(manifest: manifest, beside: [out])
