@@ -113,7 +113,7 @@ struct TrainCommand: ParsableCommand {
             return config
         }
         let architecture = arch ?? .residual
-        let w = width ?? (architecture == .mlp ? 128 : 256)
+        let w = width ?? (architecture == .mlp ? 128 : architecture == .unet ? 32 : 256)
         var model: ModelConfig
         switch architecture {
         case .mlp:
@@ -124,6 +124,16 @@ struct TrainCommand: ParsableCommand {
             model = .ddib2D(dimension: points.columns, width: w, depth: depth ?? 4)
             model.timeEmbedding = timeEmbedding ?? w
             model.groups = groups ?? min(32, w)
+        case .unet:
+            // Square grayscale images, one per row (e.g. 784 columns = 1×28×28).
+            let side = Int(Double(points.columns).squareRoot().rounded())
+            guard side * side == points.columns else {
+                throw MongeError.invalidArgument(name: "--arch unet",
+                                                 message: "needs square grayscale images, one per row (S·S columns), got \(points.columns) columns")
+            }
+            model = .anchorUNet(width: w, image: ImageShape(channels: 1, height: side, width: side), depth: depth ?? 2)
+            model.timeEmbedding = timeEmbedding ?? w
+            model.groups = groups ?? 8
         }
         if let activation { model.activation = activation }
         if let norm { model.normalization = norm }
