@@ -47,12 +47,12 @@ inline void logistic(const T *v, T *sigma, int64_t n) {
 }
 
 template <typename T>
-void im2col(int64_t h, int64_t w, int64_t c, const T *x, int64_t ldx, int64_t stride, bool up, T *col) {
-    const int64_t ho = (h - 1) / stride + 1, wo = (w - 1) / stride + 1, k = 9 * c;
+void im2col(int64_t h, int64_t w, int64_t c, const T *x, int64_t ldx, int64_t stride, bool up, int64_t row0, int64_t rows, T *col) {
+    const int64_t wo = (w - 1) / stride + 1, k = 9 * c;
     const int64_t storedWidth = up ? w / 2 : w;
-    for (int64_t oy = 0; oy < ho; ++oy) {
+    for (int64_t oy = row0; oy < row0 + rows; ++oy) {
         for (int64_t ox = 0; ox < wo; ++ox) {
-            T *row = col + (oy * wo + ox) * k;
+            T *row = col + ((oy - row0) * wo + ox) * k;
             for (int64_t ky = 0; ky < 3; ++ky) {
                 const int64_t iy = oy * stride + ky - 1;
                 for (int64_t kx = 0; kx < 3; ++kx) {
@@ -73,12 +73,13 @@ void im2col(int64_t h, int64_t w, int64_t c, const T *x, int64_t ldx, int64_t st
 }
 
 template <typename T>
-void col2im(int64_t h, int64_t w, int64_t c, const T *col, int64_t stride, bool up, T *dx, int64_t lddx) {
-    const int64_t ho = (h - 1) / stride + 1, wo = (w - 1) / stride + 1, k = 9 * c;
+void col2im(int64_t h, int64_t w, int64_t c, const T *col, int64_t stride, bool up, int64_t row0, int64_t rows, T *dx,
+            int64_t lddx) {
+    const int64_t wo = (w - 1) / stride + 1, k = 9 * c;
     const int64_t storedWidth = up ? w / 2 : w;
-    for (int64_t oy = 0; oy < ho; ++oy) {
+    for (int64_t oy = row0; oy < row0 + rows; ++oy) {
         for (int64_t ox = 0; ox < wo; ++ox) {
-            const T *row = col + (oy * wo + ox) * k;
+            const T *row = col + ((oy - row0) * wo + ox) * k;
             for (int64_t ky = 0; ky < 3; ++ky) {
                 const int64_t iy = oy * stride + ky - 1;
                 if (iy < 0 || iy >= h) continue;
@@ -228,12 +229,14 @@ void copyRows(int64_t rows, int64_t cols, const T *x, int64_t ldx, T *y, int64_t
 
 #define EK_IMAGE_DEFINE(prefix, T)                                                                          \
     extern "C" void ek_##prefix##im2col3x3(int64_t h, int64_t w, int64_t c, const T *x, int64_t ldx,        \
-                                           int64_t stride, int upsampled, T *col) {                         \
-        im2col<T>(h, w, c, x, ldx, stride, upsampled != 0, col);                                            \
+                                           int64_t stride, int upsampled, int64_t row0, int64_t rows,       \
+                                           T *col) {                                                        \
+        im2col<T>(h, w, c, x, ldx, stride, upsampled != 0, row0, rows, col);                                \
     }                                                                                                       \
     extern "C" void ek_##prefix##col2im3x3(int64_t h, int64_t w, int64_t c, const T *col, int64_t stride,   \
-                                           int upsampled, T *dx, int64_t lddx) {                            \
-        col2im<T>(h, w, c, col, stride, upsampled != 0, dx, lddx);                                          \
+                                           int upsampled, int64_t row0, int64_t rows, T *dx,                \
+                                           int64_t lddx) {                                                  \
+        col2im<T>(h, w, c, col, stride, upsampled != 0, row0, rows, dx, lddx);                              \
     }                                                                                                       \
     extern "C" void ek_##prefix##upsample2x(int64_t h, int64_t w, int64_t c, const T *x, T *y) {            \
         upsample<T>(h, w, c, x, y);                                                                         \

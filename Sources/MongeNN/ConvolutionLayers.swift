@@ -43,38 +43,53 @@ public struct Conv2D: Sendable, Equatable {
 
     var packing: PackedLayer { PackedLayer(weight: weight, inputs: patch, outputs: outputs) }
 
+    /// Output rows per im2col block: about 96 KB of im2col matrix, so that it stays in L2 while
+    /// the product reads it (an image's whole matrix would go through memory).
+    func rowsPerBlock<S>(outputWidth: Int, as _: S.Type) -> Int {
+        max(1, 96 * 1024 / (MemoryLayout<S>.stride * outputWidth * patch))
+    }
+
     /// y = conv(x) + bias (+ y when `accumulate`) for `images` images, each `inputPixels·inputs`
     /// apart in x and `outputPixels·outputs` apart in y. `bias(i)` is image i's bias (length
-    /// outputs). `column` holds one image's im2col matrix.
+    /// outputs). `column` holds the im2col matrix of `rowsPerBlock` output rows (default: about
+    /// 96 KB); the result does not depend on the block size.
     @inline(__always)
     public func forward<S: NetworkScalar>(images: Int, height: Int, width: Int, _ x: UnsafePointer<S>, packed: UnsafePointer<S>,
-                                   bias: (Int) -> UnsafePointer<S>, accumulate: Bool, into y: UnsafeMutablePointer<S>,
-                                   column: UnsafeMutablePointer<S>) {
+                                          bias: (Int) -> UnsafePointer<S>, accumulate: Bool, into y: UnsafeMutablePointer<S>,
+                                          column: UnsafeMutablePointer<S>, rowsPerBlock: Int? = nil) {
         let (ho, wo) = outputSize(height: height, width: width)
         let inStride = storedPixels(height: height, width: width) * inputs, outStride = ho * wo * outputs
+        let block = rowsPerBlock ?? self.rowsPerBlock(outputWidth: wo, as: S.self)
         for i in 0..<images {
-            let xi = x + i * inStride
-            let a: UnsafePointer<S>
+            let xi = x + i * inStride, yi = y + i * outStride
             if kernel == 1 {
-                a = xi
-            } else {
-                S.im2col3x3(height: height, width: width, channels: inputs, xi, ldx: inputs, stride: stride, upsampled: upsampled,
-                            into: column)
-                a = UnsafePointer(column)
+                S.denseForward(rows: ho * wo, outputs: outputs, inputs: patch, xi, lda: patch, packed: packed, bias: bias(i),
+                               accumulate: accumulate, activation: 0, slope: 0, into: yi, ldc: outputs, aux: nil)
+                continue
             }
-            S.denseForward(rows: ho * wo, outputs: outputs, inputs: patch, a, lda: patch, packed: packed, bias: bias(i),
-                           accumulate: accumulate, activation: 0, slope: 0, into: y + i * outStride, ldc: outputs, aux: nil)
+            var row = 0
+            while row < ho {
+                let rows = min(block, ho - row)
+                S.im2col3x3(height: height, width: width, channels: inputs, xi, ldx: inputs, stride: stride, upsampled: upsampled,
+                            rows: row..<(row + rows), into: column)
+                S.denseForward(rows: rows * wo, outputs: outputs, inputs: patch, column, lda: patch, packed: packed, bias: bias(i),
+                               accumulate: accumulate, activation: 0, slope: 0, into: yi + row * wo * outputs, ldc: outputs, aux: nil)
+                row += rows
+            }
         }
     }
 
     /// Backward for `images` images: dW += im2col(x)ᵀ·dy and db += Σ dy (in image order); when
-    /// `dx` is given, dx += the input gradient. `column` holds `groupImages` images' im2col
-    /// matrices: images are processed that many at a time (one product over all their pixels).
+    /// `dx` is given, dx += the input gradient (by blocks of `rowsPerBlock` output rows). `column`
+    /// holds `groupImages` images' im2col matrices: images are processed that many at a time (one
+    /// product over all their pixels).
     @inline(__always)
     public func backward<S: NetworkScalar>(images: Int, height: Int, width: Int, _ x: UnsafePointer<S>, outputGradient dy: UnsafePointer<S>,
-                                    parameters p: UnsafePointer<S>, gradient g: UnsafeMutablePointer<S>,
-                                    inputGradient dx: UnsafeMutablePointer<S>?, column: UnsafeMutablePointer<S>, groupImages: Int) {
+                                           parameters p: UnsafePointer<S>, gradient g: UnsafeMutablePointer<S>,
+                                           inputGradient dx: UnsafeMutablePointer<S>?, column: UnsafeMutablePointer<S>, groupImages: Int,
+                                           rowsPerBlock: Int? = nil) {
         let (ho, wo) = outputSize(height: height, width: width)
+        let block = rowsPerBlock ?? self.rowsPerBlock(outputWidth: wo, as: S.self)
         let stored = storedPixels(height: height, width: width)
         let inStride = stored * inputs, outPixels = ho * wo, outStride = outPixels * outputs
         var start = 0
@@ -88,7 +103,7 @@ public struct Conv2D: Sendable, Equatable {
             } else {
                 for i in 0..<count {
                     S.im2col3x3(height: height, width: width, channels: inputs, x + (start + i) * inStride, ldx: inputs,
-                                stride: stride, upsampled: upsampled, into: column + i * outPixels * patch)
+                                stride: stride, upsampled: upsampled, rows: 0..<ho, into: column + i * outPixels * patch)
                 }
                 a = UnsafePointer(column)
             }
@@ -100,11 +115,17 @@ public struct Conv2D: Sendable, Equatable {
                     S.gemm(transposeA: false, transposeB: true, m: rows, n: inputs, k: outputs, alpha: 1, a: dyGroup, lda: outputs,
                            b: p + weight, ldb: outputs, beta: 1, c: dx + start * inStride, ldc: inputs)
                 } else {
-                    S.gemm(transposeA: false, transposeB: true, m: rows, n: patch, k: outputs, alpha: 1, a: dyGroup, lda: outputs,
-                           b: p + weight, ldb: outputs, beta: 0, c: column, ldc: patch)
                     for i in 0..<count {
-                        S.col2im3x3(height: height, width: width, channels: inputs, column + i * outPixels * patch, stride: stride,
-                                    upsampled: upsampled, into: dx + (start + i) * inStride, lddx: inputs)
+                        var row = 0
+                        while row < ho {
+                            let blockRows = min(block, ho - row)
+                            S.gemm(transposeA: false, transposeB: true, m: blockRows * wo, n: patch, k: outputs, alpha: 1,
+                                   a: dyGroup + i * outStride + row * wo * outputs, lda: outputs, b: p + weight, ldb: outputs, beta: 0,
+                                   c: column, ldc: patch)
+                            S.col2im3x3(height: height, width: width, channels: inputs, column, stride: stride, upsampled: upsampled,
+                                        rows: row..<(row + blockRows), into: dx + (start + i) * inStride, lddx: inputs)
+                            row += blockRows
+                        }
                     }
                 }
             }

@@ -3,8 +3,8 @@ import EigenKernels
 /// The image kernels of ImageKernels.h (channels-last convolution data movement, group norm with
 /// SiLU) for the scalars networks compute in; `NetworkScalar` refines this protocol.
 public protocol ImageKernelScalar {
-    static func im2col3x3(height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Self>, ldx: Int, stride: Int, upsampled: Bool, into col: UnsafeMutablePointer<Self>)
-    static func col2im3x3(height h: Int, width w: Int, channels c: Int, _ col: UnsafePointer<Self>, stride: Int, upsampled: Bool, into dx: UnsafeMutablePointer<Self>, lddx: Int)
+    static func im2col3x3(height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Self>, ldx: Int, stride: Int, upsampled: Bool, rows: Range<Int>, into col: UnsafeMutablePointer<Self>)
+    static func col2im3x3(height h: Int, width w: Int, channels c: Int, _ col: UnsafePointer<Self>, stride: Int, upsampled: Bool, rows: Range<Int>, into dx: UnsafeMutablePointer<Self>, lddx: Int)
     static func upsample2x(height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>)
     static func upsample2xBackward(height h: Int, width w: Int, channels c: Int, _ dy: UnsafePointer<Self>, into dx: UnsafeMutablePointer<Self>)
     static func groupNormActivationForward(pixels: Int, channels c: Int, groups: Int, _ x: UnsafePointer<Self>, gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, epsilon: Self, silu: Bool, mean: UnsafeMutablePointer<Self>, rstd: UnsafeMutablePointer<Self>, into y: UnsafeMutablePointer<Self>)
@@ -13,11 +13,11 @@ public protocol ImageKernelScalar {
 }
 
 extension Float: ImageKernelScalar {
-    @inlinable public static func im2col3x3(height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Float>, ldx: Int, stride: Int, upsampled: Bool, into col: UnsafeMutablePointer<Float>) {
-        ek_sim2col3x3(Int64(h), Int64(w), Int64(c), x, Int64(ldx), Int64(stride), upsampled ? 1 : 0, col)
+    @inlinable public static func im2col3x3(height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Float>, ldx: Int, stride: Int, upsampled: Bool, rows: Range<Int>, into col: UnsafeMutablePointer<Float>) {
+        ek_sim2col3x3(Int64(h), Int64(w), Int64(c), x, Int64(ldx), Int64(stride), upsampled ? 1 : 0, Int64(rows.lowerBound), Int64(rows.count), col)
     }
-    @inlinable public static func col2im3x3(height h: Int, width w: Int, channels c: Int, _ col: UnsafePointer<Float>, stride: Int, upsampled: Bool, into dx: UnsafeMutablePointer<Float>, lddx: Int) {
-        ek_scol2im3x3(Int64(h), Int64(w), Int64(c), col, Int64(stride), upsampled ? 1 : 0, dx, Int64(lddx))
+    @inlinable public static func col2im3x3(height h: Int, width w: Int, channels c: Int, _ col: UnsafePointer<Float>, stride: Int, upsampled: Bool, rows: Range<Int>, into dx: UnsafeMutablePointer<Float>, lddx: Int) {
+        ek_scol2im3x3(Int64(h), Int64(w), Int64(c), col, Int64(stride), upsampled ? 1 : 0, Int64(rows.lowerBound), Int64(rows.count), dx, Int64(lddx))
     }
     @inlinable public static func upsample2x(height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         ek_supsample2x(Int64(h), Int64(w), Int64(c), x, y)
@@ -37,11 +37,11 @@ extension Float: ImageKernelScalar {
 }
 
 extension Double: ImageKernelScalar {
-    @inlinable public static func im2col3x3(height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Double>, ldx: Int, stride: Int, upsampled: Bool, into col: UnsafeMutablePointer<Double>) {
-        ek_dim2col3x3(Int64(h), Int64(w), Int64(c), x, Int64(ldx), Int64(stride), upsampled ? 1 : 0, col)
+    @inlinable public static func im2col3x3(height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Double>, ldx: Int, stride: Int, upsampled: Bool, rows: Range<Int>, into col: UnsafeMutablePointer<Double>) {
+        ek_dim2col3x3(Int64(h), Int64(w), Int64(c), x, Int64(ldx), Int64(stride), upsampled ? 1 : 0, Int64(rows.lowerBound), Int64(rows.count), col)
     }
-    @inlinable public static func col2im3x3(height h: Int, width w: Int, channels c: Int, _ col: UnsafePointer<Double>, stride: Int, upsampled: Bool, into dx: UnsafeMutablePointer<Double>, lddx: Int) {
-        ek_dcol2im3x3(Int64(h), Int64(w), Int64(c), col, Int64(stride), upsampled ? 1 : 0, dx, Int64(lddx))
+    @inlinable public static func col2im3x3(height h: Int, width w: Int, channels c: Int, _ col: UnsafePointer<Double>, stride: Int, upsampled: Bool, rows: Range<Int>, into dx: UnsafeMutablePointer<Double>, lddx: Int) {
+        ek_dcol2im3x3(Int64(h), Int64(w), Int64(c), col, Int64(stride), upsampled ? 1 : 0, Int64(rows.lowerBound), Int64(rows.count), dx, Int64(lddx))
     }
     @inlinable public static func upsample2x(height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) {
         ek_dupsample2x(Int64(h), Int64(w), Int64(c), x, y)

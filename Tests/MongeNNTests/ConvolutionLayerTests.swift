@@ -37,7 +37,7 @@ struct ConvolutionLayerTests {
         ConvCase(label: "1×1 (skip)", inputs: 4, outputs: 6, kernel: 1, stride: 1, upsampled: false, height: 3, width: 5),
     ]
 
-    static func forward(_ conv: Conv2D, _ c: ConvCase, images: Int, _ x: [Double], _ p: [Double]) -> [Double] {
+    static func forward(_ conv: Conv2D, _ c: ConvCase, images: Int, _ x: [Double], _ p: [Double], rowsPerBlock: Int? = nil) -> [Double] {
         let (ho, wo) = conv.outputSize(height: c.height, width: c.width)
         var y = [Double](repeating: 0, count: images * ho * wo * c.outputs)
         var packed = [Double](repeating: 0, count: Double.packedWeightsCount(inputs: conv.patch, outputs: c.outputs))
@@ -53,7 +53,7 @@ struct ConvolutionLayerTests {
                         column.withUnsafeMutableBufferPointer { cp in
                             conv.forward(images: images, height: c.height, width: c.width, xp.baseAddress!, packed: kp.baseAddress!,
                                          bias: { _ in pp.baseAddress! + conv.bias }, accumulate: false, into: yp.baseAddress!,
-                                         column: cp.baseAddress!)
+                                         column: cp.baseAddress!, rowsPerBlock: rowsPerBlock)
                         }
                     }
                 }
@@ -73,9 +73,11 @@ struct ConvolutionLayerTests {
         let p = Self.normals(layout.count, seed: 1, scale: 0.5)
         let x = Self.normals(images * stored, seed: 2)
         let w = Self.normals(images * ho * wo * c.outputs, seed: 3)
+        // im2col by blocks of 2 output rows (the whole image in one block gives the same values).
         func loss(_ p: [Double], _ x: [Double]) -> Double {
-            zip(Self.forward(conv, c, images: images, x, p), w).reduce(0) { $0 + $1.0 * $1.1 }
+            zip(Self.forward(conv, c, images: images, x, p, rowsPerBlock: 2), w).reduce(0) { $0 + $1.0 * $1.1 }
         }
+        #expect(Self.forward(conv, c, images: images, x, p, rowsPerBlock: 2) == Self.forward(conv, c, images: images, x, p))
         var gradient = [Double](repeating: 0, count: layout.count)
         var dx = [Double](repeating: 0, count: x.count)
         // Groups of two images per product: the weight gradient sums a group, then the next.
@@ -88,7 +90,8 @@ struct ConvolutionLayerTests {
                             column.withUnsafeMutableBufferPointer { cp in
                                 conv.backward(images: images, height: c.height, width: c.width, xp.baseAddress!,
                                               outputGradient: wp.baseAddress!, parameters: pp.baseAddress!, gradient: gp.baseAddress!,
-                                              inputGradient: dp.baseAddress!, column: cp.baseAddress!, groupImages: 2)
+                                              inputGradient: dp.baseAddress!, column: cp.baseAddress!, groupImages: 2,
+                                              rowsPerBlock: 2)
                             }
                         }
                     }

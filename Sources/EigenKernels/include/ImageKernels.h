@@ -19,23 +19,24 @@
 extern "C" {
 #endif
 
-/// im2col of a 3×3 convolution with zero padding 1 and stride 1 or 2 on one h×w×c image:
-/// row (oy·wo + ox) of `col` ((ho·wo) × 9c, ho = (h − 1)/stride + 1) holds the taps
+/// im2col of a 3×3 convolution with zero padding 1 and stride 1 or 2 on one h×w×c image, for
+/// the output rows row0 ..< row0 + rows: row ((oy − row0)·wo + ox) of `col` (rows·wo × 9c,
+/// wo = (w − 1)/stride + 1; the whole image is row0 = 0, rows = (h − 1)/stride + 1) holds the taps
 /// (ky, kx) = (0,0), (0,1), …, (2,2), each c channels, of input pixel
 /// (oy·stride + ky − 1, ox·stride + kx − 1), zero outside. With `upsampled`, the convolution's
 /// input is x up-sampled ×2 by nearest neighbour: x is then (h/2) × (w/2) and pixel (y, x) of the
 /// input is x's pixel (y/2, x/2) (h and w even). x has row stride ldx.
 void ek_sim2col3x3(int64_t h, int64_t w, int64_t c, const float *x, int64_t ldx, int64_t stride,
-                   int upsampled, float *col);
+                   int upsampled, int64_t row0, int64_t rows, float *col);
 void ek_dim2col3x3(int64_t h, int64_t w, int64_t c, const double *x, int64_t ldx, int64_t stride,
-                   int upsampled, double *col);
+                   int upsampled, int64_t row0, int64_t rows, double *col);
 
-/// The transpose of `ek_*im2col3x3`: dx += the sum over every col entry of its input pixel
-/// (padding entries dropped). dx is laid out like x (row stride lddx); col as written by im2col.
+/// The transpose of `ek_*im2col3x3` (same output rows): dx += every col entry at its input
+/// pixel (padding entries dropped). dx is laid out like x (row stride lddx).
 void ek_scol2im3x3(int64_t h, int64_t w, int64_t c, const float *col, int64_t stride, int upsampled,
-                   float *dx, int64_t lddx);
+                   int64_t row0, int64_t rows, float *dx, int64_t lddx);
 void ek_dcol2im3x3(int64_t h, int64_t w, int64_t c, const double *col, int64_t stride, int upsampled,
-                   double *dx, int64_t lddx);
+                   int64_t row0, int64_t rows, double *dx, int64_t lddx);
 
 /// Nearest-neighbour ×2 up-sampling of one h×w×c image to 2h×2w×c.
 void ek_supsample2x(int64_t h, int64_t w, int64_t c, const float *x, float *y);
