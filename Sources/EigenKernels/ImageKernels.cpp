@@ -46,26 +46,43 @@ inline void logistic(const T *v, T *sigma, int64_t n) {
     }
 }
 
+/// dst[0..<n] = src[0..<n], inline (the runs here are a few dozen values: a call to memcpy per
+/// run would cost more than the copy).
+template <typename T>
+inline void copyRun(T *__restrict dst, const T *__restrict src, int64_t n) {
+#pragma clang loop vectorize(enable)
+    for (int64_t j = 0; j < n; ++j) dst[j] = src[j];
+}
+
 template <typename T>
 void im2col(int64_t h, int64_t w, int64_t c, const T *x, int64_t ldx, int64_t stride, bool up, int64_t row0, int64_t rows, T *col) {
     const int64_t wo = (w - 1) / stride + 1, k = 9 * c;
     const int64_t storedWidth = up ? w / 2 : w;
+    // Stride 1 without up-sampling, channels contiguous: the three taps of a kernel row are one run.
+    const bool runs = stride == 1 && !up && ldx == c;
     for (int64_t oy = row0; oy < row0 + rows; ++oy) {
         for (int64_t ox = 0; ox < wo; ++ox) {
             T *row = col + ((oy - row0) * wo + ox) * k;
             for (int64_t ky = 0; ky < 3; ++ky) {
                 const int64_t iy = oy * stride + ky - 1;
+                T *dst = row + ky * 3 * c;
+                if (iy < 0 || iy >= h) {
+                    std::fill(dst, dst + 3 * c, T(0));
+                    continue;
+                }
+                if (runs && ox >= 1 && ox + 1 < w) {
+                    copyRun(dst, x + (iy * w + ox - 1) * c, 3 * c);
+                    continue;
+                }
                 for (int64_t kx = 0; kx < 3; ++kx) {
                     const int64_t ix = ox * stride + kx - 1;
-                    T *dst = row + (ky * 3 + kx) * c;
-                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-                        std::fill(dst, dst + c, T(0));
+                    T *tap = dst + kx * c;
+                    if (ix < 0 || ix >= w) {
+                        std::fill(tap, tap + c, T(0));
                         continue;
                     }
                     const int64_t sy = up ? iy / 2 : iy, sx = up ? ix / 2 : ix;
-                    const T *src = x + (sy * storedWidth + sx) * ldx;
-                    if (c == 1) *dst = *src;
-                    else std::memcpy(dst, src, sizeof(T) * c);
+                    copyRun(tap, x + (sy * storedWidth + sx) * ldx, c);
                 }
             }
         }

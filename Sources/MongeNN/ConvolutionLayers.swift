@@ -81,8 +81,10 @@ public struct Conv2D: Sendable, Equatable {
 
     /// Backward for `images` images: dW += im2col(x)ᵀ·dy and db += Σ dy (in image order); when
     /// `dx` is given, dx += the input gradient (by blocks of `rowsPerBlock` output rows). `column`
-    /// holds `groupImages` images' im2col matrices: images are processed that many at a time (one
-    /// product over all their pixels).
+    /// holds `groupImages` images' im2col matrices — groupImages·(output pixels)·k²·inputs values —
+    /// and, for a 3×3 stride-1 convolution's input gradient (a transposed convolution, im2col of
+    /// dy), height·width·9·outputs: images are processed `groupImages` at a time (one product over
+    /// all their pixels).
     @inline(__always)
     public func backward<S: NetworkScalar>(images: Int, height: Int, width: Int, _ x: UnsafePointer<S>, outputGradient dy: UnsafePointer<S>,
                                            parameters p: UnsafePointer<S>, gradient g: UnsafeMutablePointer<S>,
@@ -92,6 +94,8 @@ public struct Conv2D: Sendable, Equatable {
         let block = rowsPerBlock ?? self.rowsPerBlock(outputWidth: wo, as: S.self)
         let stored = storedPixels(height: height, width: width)
         let inStride = stored * inputs, outPixels = ho * wo, outStride = outPixels * outputs
+        let flippedPacked = dx != nil && kernel == 3 && stride == 1 && !upsampled ? flippedWeights(p) : nil
+        defer { flippedPacked?.deallocate() }
         var start = 0
         while start < images {
             let count = min(groupImages, images - start)
@@ -114,6 +118,23 @@ public struct Conv2D: Sendable, Equatable {
                 if kernel == 1 {
                     S.gemm(transposeA: false, transposeB: true, m: rows, n: inputs, k: outputs, alpha: 1, a: dyGroup, lda: outputs,
                            b: p + weight, ldb: outputs, beta: 1, c: dx + start * inStride, ldc: inputs)
+                } else if stride == 1 && !upsampled {
+                    // dx = the transposed convolution: im2col(dy)·W̃ with W̃ the kernel flipped in
+                    // space and transposed in channels (a long reduction over 9·outputs, no scatter).
+                    let flippedPatch = 9 * outputs
+                    let blockRows = rowsPerBlock ?? max(1, 96 * 1024 / (MemoryLayout<S>.stride * width * flippedPatch))
+                    for i in 0..<count {
+                        var row = 0
+                        while row < height {
+                            let rows = min(blockRows, height - row)
+                            S.im2col3x3(height: height, width: width, channels: outputs, dyGroup + i * outStride, ldx: outputs, stride: 1,
+                                        upsampled: false, rows: row..<(row + rows), into: column)
+                            S.denseForward(rows: rows * width, outputs: inputs, inputs: flippedPatch, column, lda: flippedPatch,
+                                           packed: flippedPacked!, bias: nil, accumulate: true, activation: 0, slope: 0,
+                                           into: dx + (start + i) * inStride + row * width * inputs, ldc: inputs, aux: nil)
+                            row += rows
+                        }
+                    }
                 } else {
                     for i in 0..<count {
                         var row = 0
@@ -131,6 +152,24 @@ public struct Conv2D: Sendable, Equatable {
             }
             start += count
         }
+    }
+}
+
+extension Conv2D {
+    /// W̃[(ky, kx, o), i] = W[(2 − ky, 2 − kx, i), o], packed for the dense kernel (the caller
+    /// deallocates): the weight of the transposed convolution that gives a 3×3, stride-1
+    /// convolution's input gradient.
+    func flippedWeights<S: NetworkScalar>(_ p: UnsafePointer<S>) -> UnsafeMutablePointer<S> {
+        let w = p + weight
+        let flipped = UnsafeMutablePointer<S>.allocate(capacity: 9 * outputs * inputs)
+        defer { flipped.deallocate() }
+        for ky in 0..<3 { for kx in 0..<3 { for i in 0..<inputs { for o in 0..<outputs {
+            flipped[(((2 - ky) * 3 + (2 - kx)) * outputs + o) * inputs + i] = w[((ky * 3 + kx) * inputs + i) * outputs + o]
+        } } } }
+        let count = S.packedWeightsCount(inputs: 9 * outputs, outputs: inputs)
+        let packed = UnsafeMutablePointer<S>.allocate(capacity: count)
+        S.packWeights(inputs: 9 * outputs, outputs: inputs, flipped, ld: inputs, transposed: false, into: packed)
+        return packed
     }
 }
 

@@ -223,7 +223,9 @@ struct UNetBody: Sendable {
         for step in steps {
             guard case let .conv(conv, _, _, h, w) = step else { continue }
             let (ho, wo) = conv.outputSize(height: h, width: w)
-            column = max(column, ho * wo * conv.patch * (training ? UNetBody.groupImages(pixels: ho * wo, images: n) : 1))
+            // (A stride-1 convolution's input gradient takes im2col of dy: 9·outputs per pixel.)
+            let patch = conv.kernel == 1 ? 0 : 9 * max(conv.inputs, conv.outputs)
+            column = max(column, h * w * patch * (training ? UNetBody.groupImages(pixels: ho * wo, images: n) : 1))
         }
         for block in blocks {
             let g = training ? UNetBody.groupImages(pixels: block.pixels, images: n) : 1

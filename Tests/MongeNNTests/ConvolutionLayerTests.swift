@@ -81,7 +81,7 @@ struct ConvolutionLayerTests {
         var gradient = [Double](repeating: 0, count: layout.count)
         var dx = [Double](repeating: 0, count: x.count)
         // Groups of two images per product: the weight gradient sums a group, then the next.
-        var column = [Double](repeating: 0, count: 2 * ho * wo * conv.patch)
+        var column = [Double](repeating: 0, count: 2 * c.height * c.width * 9 * max(c.inputs, c.outputs))
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
                 p.withUnsafeBufferPointer { pp in
