@@ -5,6 +5,7 @@ public struct AnyDenoiser<Scalar: MatrixScalar>: Denoiser {
     public let schedule: NoiseSchedule
     /// What the model is (e.g. "oracle:gaussians25"), for logs and manifests.
     public let label: String
+    public let imageShape: ImageShape?
     private let body: @Sendable (Matrix<Scalar>, Int) -> Matrix<Scalar>
 
     /// Wraps a model with the same scalar.
@@ -12,6 +13,7 @@ public struct AnyDenoiser<Scalar: MatrixScalar>: Denoiser {
         self.dimension = model.dimension
         self.schedule = model.schedule
         self.label = label
+        self.imageShape = model.imageShape
         self.body = { x, t in model.epsilon(x, timestep: t) }
     }
 
@@ -21,6 +23,7 @@ public struct AnyDenoiser<Scalar: MatrixScalar>: Denoiser {
         self.dimension = model.dimension
         self.schedule = model.schedule
         self.label = label
+        self.imageShape = model.imageShape
         self.body = { x, t in
             let input: Matrix<M.Scalar> = ScalarKernels.matrix(rows: x.rows, columns: x.columns, ScalarKernels.doubles(x.storage))
             let e = model.epsilon(input, timestep: t)

@@ -12,4 +12,12 @@ public protocol Denoiser: Sendable {
     /// ε̂(x_t, t) for the rows of `x` ([N, D]) at timestep `t` ∈ 0..<T; returns [N, D].
     /// Must be safe to call concurrently on disjoint batches.
     func epsilon(_ x: Matrix<Scalar>, timestep t: Int) -> Matrix<Scalar>
+    /// The image shape of the rows (C×H×W flattened, C·H·W = `dimension`) for an image model;
+    /// nil for a model of points.
+    var imageShape: ImageShape? { get }
+}
+
+extension Denoiser {
+    /// Points, unless the model says otherwise.
+    public var imageShape: ImageShape? { nil }
 }

@@ -16,6 +16,7 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
     enum Body: Sendable {
         case mlp(MLPBody)
         case residual(ResidualBody)
+        case unet(UNetBody)
     }
 
     let body: Body
@@ -31,6 +32,7 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         switch config.architecture {
         case .mlp: body = .mlp(MLPBody(config: config, layout: &layout))
         case .residual: body = .residual(ResidualBody(config: config, layout: &layout))
+        case .unet: body = .unet(UNetBody(config: config, layout: &layout))
         }
         self.layout = layout
         embedding = TimeEmbedding(dimension: config.timeEmbedding, timesteps: timesteps)
@@ -68,6 +70,12 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
             return UnsafePointer(b.forward(rows: rows, x: x, timesteps: timesteps, parameters: parameters, embeddingTable: embedding,
                                            arena: workspace.arena, levels: workspace.levels, slots: s, dropout: dropout,
                                            firstRow: firstRow))
+        case let (.unet(b), .unet(s)):
+            let packed = workspace.packed!
+            packed.update(from: parameters)
+            return UnsafePointer(b.forward(rows: rows, x: x, timesteps: timesteps, parameters: parameters, packed: packed,
+                                           embeddingTable: embedding, arena: workspace.arena, slots: s, dropout: dropout,
+                                           firstRow: firstRow))
         default:
             preconditionFailure("workspace made for another network")
         }
@@ -92,6 +100,9 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         case let (.residual(b), .residual(s)):
             b.backward(rows: rows, outputGradient: outputGradient, parameters: parameters, arena: workspace.arena,
                        levels: workspace.levels, slots: s, gradient: gradient, inputGradient: inputGradient)
+        case let (.unet(b), .unet(s)):
+            b.backward(rows: rows, outputGradient: outputGradient, parameters: parameters, arena: workspace.arena, slots: s,
+                       gradient: gradient, inputGradient: inputGradient)
         default:
             preconditionFailure("workspace made for another network")
         }
@@ -104,6 +115,10 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         switch body {
         case let .mlp(b): slots = .mlp(b.slots(rows: rows, plan: &plan))
         case let .residual(b): slots = .residual(b.slots(rows: rows, plan: &plan))
+        case let .unet(b):
+            slots = .unet(b.slots(images: rows, timesteps: timesteps, training: true, plan: &plan))
+            return TrainingWorkspace(rows: rows, arena: Arena(sizes: plan.sizes), levels: TimestepLevels(rows: 0, timesteps: 1),
+                                     slots: slots, packed: PackedParameters<S>(layers: b.packedLayers))
         }
         return TrainingWorkspace(rows: rows, arena: Arena(sizes: plan.sizes), levels: TimestepLevels(rows: rows, timesteps: timesteps),
                                  slots: slots)
@@ -131,13 +146,17 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
 
     /// Buffers for `epsilon` over tiles of `tileRows` rows (rounded up to a multiple of 8). 96 rows
     /// keep a tile's activations in L2 beside a layer's weights (measured best at W = 128 and 256).
+    /// A U-Net runs `UNetBody.inferenceImages` images at a time instead (whatever `tileRows`).
     public func makeInferenceWorkspace(tileRows: Int = 96) -> InferenceWorkspace<S> {
-        let tile = max(8, (tileRows + 7) / 8 * 8)
+        var tile = max(8, (tileRows + 7) / 8 * 8)
         var plan = ArenaPlan()
         let slots: InferenceWorkspace<S>.Slots
         switch body {
         case let .mlp(b): slots = .mlp(b.inferenceSlots(rows: tile, plan: &plan))
         case let .residual(b): slots = .residual(b.inferenceSlots(rows: tile, plan: &plan))
+        case let .unet(b):
+            tile = UNetBody.inferenceImages
+            slots = .unet(b.slots(images: tile, timesteps: timesteps, training: false, plan: &plan))
         }
         return InferenceWorkspace(tileRows: tile, arena: Arena(sizes: plan.sizes), slots: slots)
     }
@@ -147,6 +166,7 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         switch body {
         case let .mlp(b): return PackedParameters(layers: b.packedLayers, parameters: parameters)
         case let .residual(b): return PackedParameters(layers: b.packedLayers, parameters: parameters)
+        case let .unet(b): return PackedParameters(layers: b.packedLayers, parameters: parameters)
         }
     }
 
@@ -174,6 +194,20 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
             b.prepare(timestep: t, parameters: p, embeddingTable: embedding, arena: m, slots: s)
         case let (.residual(b), .residual(s)):
             b.prepare(timestep: t, parameters: p, embeddingTable: embedding, arena: m, slots: s)
+        case let (.unet(b), .unet(s)):
+            // Whole images, `tile` at a time; each image's result depends on that image alone.
+            let timesteps = [Int](repeating: t, count: tile)
+            var start = 0
+            timesteps.withUnsafeBufferPointer { tp in
+                while start < rows {
+                    let n = min(tile, rows - start)
+                    let out = b.forward(rows: n, x: x + start * d, timesteps: tp.baseAddress!, parameters: p, packed: packed,
+                                        embeddingTable: embedding, arena: m, slots: s, dropout: nil, firstRow: 0)
+                    (output + start * d).update(from: out, count: n * d)
+                    start += n
+                }
+            }
+            return
         default:
             preconditionFailure("workspace made for another network")
         }
@@ -185,6 +219,7 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
             switch w.slots {
             case let .mlp(s): input = m[s.input]
             case let .residual(s): input = m[s.input]
+            case .unet: preconditionFailure("unreachable")
             }
             input.update(from: x + start * d, count: n * d)
             if padded > n { (input + n * d).update(repeating: 0, count: (padded - n) * d) }
@@ -224,6 +259,7 @@ public final class TrainingWorkspace<S: NetworkScalar>: @unchecked Sendable {
     enum Slots: Sendable {
         case mlp(MLPBody.Slots)
         case residual(ResidualBody.Slots)
+        case unet(UNetBody.Slots)
     }
 
     /// The largest number of rows a pass may use.
@@ -232,13 +268,16 @@ public final class TrainingWorkspace<S: NetworkScalar>: @unchecked Sendable {
     /// The distinct timesteps of the last forward pass.
     let levels: TimestepLevels
     let slots: Slots
+    /// The weights packed for the convolutions' products (U-Net: repacked by every forward pass).
+    let packed: PackedParameters<S>?
     var usedRows = 0
 
-    init(rows: Int, arena: Arena<S>, levels: TimestepLevels, slots: Slots) {
+    init(rows: Int, arena: Arena<S>, levels: TimestepLevels, slots: Slots, packed: PackedParameters<S>? = nil) {
         self.rows = rows
         self.arena = arena
         self.levels = levels
         self.slots = slots
+        self.packed = packed
     }
 }
 
@@ -247,6 +286,7 @@ public final class InferenceWorkspace<S: NetworkScalar>: @unchecked Sendable {
     enum Slots: Sendable {
         case mlp(MLPBody.InferenceSlots)
         case residual(ResidualBody.InferenceSlots)
+        case unet(UNetBody.Slots)
     }
 
     /// Rows per tile (a multiple of 8).

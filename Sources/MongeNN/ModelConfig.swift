@@ -29,10 +29,16 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
 ///   blocks h ← h + Linear₂(drop(act(norm(Linear₁(act(norm(h))) + Linear_t(act(e)))))), with
 ///   Linear₂ zero-initialised; output Linear(act(norm(h))), zero-initialised. DDIB's U-shaped
 ///   skip concatenation is left out (a plain residual stack of the same blocks).
+/// - `unet`: a DDPM/ADM-style convolutional U-Net on `image`-shaped inputs (`UNetBody`, the shape
+///   of `bench_unet.py`): `width` base channels, one resolution level per entry of
+///   `channelMultipliers`, `depth` residual blocks per level down and `depth + 1` up, GroupNorm
+///   with `groups` groups, SiLU, a `timeEmbedding`-dimensional sinusoidal embedding → Linear(4·width)
+///   → SiLU → Linear(4·width). `dimension` is the image's C·H·W.
 public struct ModelConfig: Codable, Equatable, Sendable {
     public enum Architecture: String, Codable, Sendable, CaseIterable {
         case mlp
         case residual
+        case unet
     }
 
     /// The normalisation inside residual blocks.
@@ -60,8 +66,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var normalization: Normalization
     /// Groups of the group norm; must divide `width`.
     public var groups: Int
-    /// Dropout rate before the second linear layer of each residual block (`residual` only).
+    /// Dropout rate before the second linear layer (convolution) of each residual block
+    /// (`residual` and `unet`).
     public var dropout: Double
+    /// The input images (`unet` only; nil for point models).
+    public var image: ImageShape?
+    /// Channels of each resolution level as multiples of `width` (`unet` only; e.g. [1, 2, 2]).
+    public var channelMultipliers: [Int]?
 
     public init(architecture: Architecture, dimension: Int = 2, width: Int, depth: Int, timeEmbedding: Int = 128,
                 activation: Activation = .silu, negativeSlope: Double = 0.01, normalization: Normalization = .group,
@@ -102,6 +113,18 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         (1...32).last { g in width % g == 0 && width / g >= 8 } ?? 1
     }
 
+    /// The U-Net of `bench_unet.py` at base width `width`: 1×28×28 images (Fashion-MNIST), levels
+    /// 28, 14, 7 with width·(1, 2, 2) channels, 2 residual blocks per level down (3 up), GroupNorm(8),
+    /// a `width`-dimensional sinusoidal time embedding.
+    public static func anchorUNet(width: Int = 32, image: ImageShape = ImageShape(channels: 1, height: 28, width: 28),
+                                  multipliers: [Int] = [1, 2, 2], depth: Int = 2, dropout: Double = 0) -> ModelConfig {
+        var config = ModelConfig(architecture: .unet, dimension: image.dimension, width: width, depth: depth, timeEmbedding: width,
+                                 normalization: .group, groups: 8, dropout: dropout)
+        config.image = image
+        config.channelMultipliers = multipliers
+        return config
+    }
+
     /// Throws `MongeError.invalidArgument` naming the first field out of range.
     public func validate() throws {
         func fail(_ name: String, _ message: String) -> MongeError { .invalidArgument(name: name, message: message) }
@@ -118,6 +141,25 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case .mlp:
             guard depth >= 1 else { throw fail("depth", "the mlp needs at least 1 hidden layer, got \(depth)") }
             guard dropout == 0 else { throw fail("dropout", "is only supported by the residual architecture") }
+        case .unet:
+            guard let image else { throw fail("image", "a unet needs the image shape (channels, height, width)") }
+            guard image.channels >= 1, image.height >= 1, image.width >= 1 else {
+                throw fail("image", "channels, height and width must be at least 1, got \(image)")
+            }
+            guard dimension == image.dimension else {
+                throw fail("dimension", "must be the image's C·H·W = \(image.dimension), got \(dimension)")
+            }
+            guard let multipliers = channelMultipliers, !multipliers.isEmpty, multipliers.allSatisfy({ $0 >= 1 }) else {
+                throw fail("channel multipliers", "a unet needs at least one level, each multiplier ≥ 1")
+            }
+            let factor = 1 << (multipliers.count - 1)
+            guard image.height % factor == 0 || multipliers.count == 1, image.width % factor == 0 || multipliers.count == 1 else {
+                throw fail("image", "\(multipliers.count) levels halve the image \(multipliers.count - 1) times: height and width must be multiples of \(factor), got \(image)")
+            }
+            guard depth >= 1 else { throw fail("depth", "a unet needs at least 1 residual block per level, got \(depth)") }
+            guard normalization == .group, groups >= 1, multipliers.allSatisfy({ (width * $0) % groups == 0 }) else {
+                throw fail("groups", "a unet uses group norm; \(groups) groups must divide every level's channels \(multipliers.map { width * $0 })")
+            }
         case .residual:
             guard depth >= 0 else { throw fail("depth", "must be ≥ 0 residual blocks, got \(depth)") }
             if normalization == .group {

@@ -2,7 +2,7 @@ import EigenKernels
 
 /// The element types a network computes in: Float for training and sampling, Double for the
 /// finite-difference gradient checks. Each requirement forwards to a kernel of NetworkKernels.h.
-public protocol NetworkScalar: MatrixScalar {
+public protocol NetworkScalar: MatrixScalar, ImageKernelScalar {
     static func biasActivation(rows: Int, columns: Int, _ z: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>?,
                                activation: Int32, slope: Self, aux: UnsafeMutablePointer<Self>?)
     static func activationBackward(rows: Int, columns: Int, _ d: UnsafeMutablePointer<Self>, output: UnsafePointer<Self>,

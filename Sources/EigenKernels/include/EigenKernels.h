@@ -11,6 +11,7 @@
 
 #include "NetworkKernels.h"
 #include "GemmVariants.h"
+#include "ImageKernels.h"
 
 #ifdef __cplusplus
 extern "C" {

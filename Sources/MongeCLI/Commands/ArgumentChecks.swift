@@ -88,9 +88,10 @@ enum Check {
 
     /// The dimension of a DATA argument when its name says it (data:digits → 64, data:NAME → 2),
     /// else 1 (a lower bound: a file's columns are known once it is read).
-    static func dimension(ofData data: String) -> Int {
+    static func dimension(ofData data: String) -> Int? {
         if DigitImages.isSpec(data) { return DigitImages.pixelCount }
-        return data.hasPrefix("data:") ? 2 : 1
+        if FashionMNIST.isSpec(data) { return FashionMNIST.pixelCount }
+        return data.hasPrefix("data:") ? 2 : nil
     }
 
     /// Runs `body`, turning a `MongeError` into a `ValidationError` (a usage error, exit 64).

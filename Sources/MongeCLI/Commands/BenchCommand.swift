@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Monge's kernels, solvers and models (results to stdout).",
-        subcommands: [BenchGemm.self, BenchMLP.self, BenchOT.self]
+        subcommands: [BenchGemm.self, BenchMLP.self, BenchOT.self, BenchUNet.self]
     )
 }
 

@@ -47,7 +47,7 @@ struct ClassifierCommand: ParsableCommand {
         try Check.positive(lr, "--lr")
         try Check.range(timesteps, "--T", 1...Check.maximumTimesteps)
         try Check.range(dataPoints, "--data-points", 1...Check.maximumPoints)
-        let dimension = [a, b].map(Check.dimension(ofData:)).max() ?? 1
+        let dimension = [a, b].map { Check.dimension(ofData: $0) ?? 1 }.max() ?? 1
         let generated = [a, b].contains { $0.hasPrefix("data:") } ? dataPoints : 0
         try Check.memory(Footprint.classifier(dimension: dimension, width: width, depth: depth, timeEmbedding: timeEmbedding,
                                               timesteps: timesteps, batch: batch, steps: steps, dataPoints: generated))

@@ -34,6 +34,9 @@ public enum Footprint {
             return sumOfProducts([[e, w], [w], [w, w], [w], [d, w], [w],
                                   [depth, 3, w, w], [depth, 3, w], [depth, norms, 4, w],
                                   [norms, 2, w], [w, d], [d]])
+        case .unet:
+            // A lower bound: the two middle residual blocks alone hold four 3×3 convolutions of w² or more.
+            return sumOfProducts([[e, 4, w], [4, w, 4, w], [4, 9, w, w]])
         }
     }
 
@@ -44,6 +47,10 @@ public enum Footprint {
         switch config.architecture {
         case .mlp: return MemoryBudget.product([depth + 4, config.width])
         case .residual: return sumOfProducts([[4, depth, config.width], [12, config.width]])
+        case .unet:
+            // At least the input convolution's output: H·W pixels × w channels.
+            let pixels = config.image.map { $0.height * $0.width } ?? config.dimension
+            return MemoryBudget.product([pixels, config.width])
         }
     }
 

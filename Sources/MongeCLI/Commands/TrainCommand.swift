@@ -84,9 +84,12 @@ struct TrainCommand: ParsableCommand {
         try Check.range(checkpointEvery, "--checkpoint-every", 0...Int.max)
         try Check.range(logEvery, "--log-every", 1...Int.max)
         try Check.range(dataPoints, "--data-points", 1...Check.maximumPoints)
-        // The configuration the run would use, on a stand-in for the data (D from DATA's name).
-        // A checkpoint that cannot be read is reported by run().
-        let standIn = Matrix<Float>(rows: 1, columns: Check.dimension(ofData: data))
+        // The configuration the run would use, on a stand-in for the data (D from DATA's name, 1 for
+        // a file). A checkpoint that cannot be read is reported by run(); so is an image model on a
+        // file, whose image shape only the file's width gives.
+        let dimension = Check.dimension(ofData: data)
+        if dimension == nil && arch == .unet && !resume { return }
+        let standIn = Matrix<Float>(rows: 1, columns: dimension ?? 1)
         guard let config = resume ? try? configuration(points: standIn, source: data)
                                   : try Check.validation({ try configuration(points: standIn, source: data) }) else { return }
         try Check.validation {
@@ -173,7 +176,7 @@ struct TrainCommand: ParsableCommand {
             return config
         }
         let architecture = arch ?? .residual
-        let w = width ?? (architecture == .mlp ? 128 : 256)
+        let w = width ?? (architecture == .mlp ? 128 : architecture == .unet ? 32 : 256)
         var model: ModelConfig
         switch architecture {
         case .mlp:
@@ -184,6 +187,16 @@ struct TrainCommand: ParsableCommand {
             model = .ddib2D(dimension: points.columns, width: w, depth: depth ?? 4)
             model.timeEmbedding = timeEmbedding ?? w
             model.groups = groups ?? ModelConfig.defaultGroups(width: w)
+        case .unet:
+            // Square grayscale images, one per row (e.g. 784 columns = 1×28×28).
+            let side = Int(Double(points.columns).squareRoot().rounded())
+            guard side * side == points.columns else {
+                throw MongeError.invalidArgument(name: "--arch unet",
+                                                 message: "needs square grayscale images, one per row (S·S columns), got \(points.columns) columns")
+            }
+            model = .anchorUNet(width: w, image: ImageShape(channels: 1, height: side, width: side), depth: depth ?? 2)
+            model.timeEmbedding = timeEmbedding ?? w
+            model.groups = groups ?? 8
         }
         if let activation { model.activation = activation }
         if let norm { model.normalization = norm }

@@ -179,6 +179,9 @@ public enum Sampler {
         model: M, x: Matrix<M.Scalar>, path: [Int], method: SamplerMethod, drift: Drift<M.Scalar>?, options: SamplerOptions
     ) throws {
         guard x.columns == model.dimension else {
+            if let image = model.imageShape {
+                throw MongeError.shapeMismatch("the model works on \(image) images (rows of \(image.dimension) values), the input has \(x.columns) columns")
+            }
             throw MongeError.shapeMismatch("the model works on points of dimension \(model.dimension), the input has \(x.columns) columns")
         }
         try x.checkFinite("sampler input")

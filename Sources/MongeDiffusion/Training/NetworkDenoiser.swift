@@ -34,10 +34,13 @@ public struct NetworkDenoiser: Denoiser {
     }
 
     public var dimension: Int { network.dimension }
+    public var imageShape: ImageShape? { network.config.image }
 
     /// Rows per thread below which `epsilon` stays on the calling thread (samplers already spread
-    /// their blocks over the threads; a large single call is split here).
+    /// their blocks over the threads; a large single call is split here). An image is work enough
+    /// on its own: image models split any call (`minimumImagesPerThread`).
     public static let minimumRowsPerThread = 2048
+    public static let minimumImagesPerThread = 1
 
     public func epsilon(_ x: Matrix<Float>, timestep t: Int) -> Matrix<Float> {
         precondition(x.columns == dimension, "epsilon: x has \(x.columns) columns, the model \(dimension)")
@@ -47,7 +50,8 @@ public struct NetworkDenoiser: Denoiser {
             parameters.withUnsafeBufferPointer { pp in
                 out.storage.withUnsafeMutableBufferPointer { op in
                     let x = xp.baseAddress!, p = pp.baseAddress!, o = op.baseAddress!
-                    Parallel.forEachChunk(count: xp.count / max(d, 1), minimumChunk: Self.minimumRowsPerThread) { range in
+                    let minimum = network.config.image == nil ? Self.minimumRowsPerThread : Self.minimumImagesPerThread
+                    Parallel.forEachChunk(count: xp.count / max(d, 1), minimumChunk: minimum) { range in
                         let workspace = pool.take()
                         network.epsilon(rows: range.count, x: x + range.lowerBound * d, timestep: t, parameters: p, packed: packed,
                                         output: o + range.lowerBound * d, workspace: workspace)
