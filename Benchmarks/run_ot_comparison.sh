@@ -4,10 +4,10 @@
 # $OUT and prints the Markdown table of Benchmarks/summarize_ot.py.
 #
 # Usage: Benchmarks/run_ot_comparison.sh [rounds]      (from the repository root, after
-#        `swift build -c release --product monge`; needs the anchors venv, see shared/anchors/README.md)
+#        `swift build -c release --product monge`; needs the anchors venv, see Benchmarks/anchors/README.md)
 set -euo pipefail
 ROUNDS=${1:-2}
-ANCHORS=${ANCHORS:-../shared/anchors}
+ANCHORS=${ANCHORS:-Benchmarks/anchors}
 PY=${PY:-/tmp/anchors/bin/python}
 MONGE=${MONGE:-.build/release/monge}
 OUT=${OUT:-/tmp/monge-ot-bench}

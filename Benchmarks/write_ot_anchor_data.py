@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Write the exact-OT anchor data of shared/anchors/common.py as .npy files, so that
+"""Write the exact-OT anchor data of Benchmarks/anchors/common.py as .npy files, so that
 `monge bench ot --source DIR/source_{n}.npy --target DIR/target_{n}.npy` and bench_ot.py time
 the same points (25 Gaussians -> scaled two moons, seed 0, float64).
 
-Usage: python write_ot_anchor_data.py --anchors ../shared/anchors --out /tmp/monge-ot-anchor --ns 256 1024 4096
+Usage: python write_ot_anchor_data.py --anchors Benchmarks/anchors --out /tmp/monge-ot-anchor --ns 256 1024 4096
 Needs numpy and scikit-learn (the anchors venv). Prints one line per file.
 """
 import argparse
@@ -15,7 +15,7 @@ import numpy as np
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--anchors", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "anchors"),
+    ap.add_argument("--anchors", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "anchors"),
                     help="folder holding common.py")
     ap.add_argument("--out", default="/tmp/monge-ot-anchor")
     ap.add_argument("--ns", type=int, nargs="+", default=[256, 1024, 2048, 4096])

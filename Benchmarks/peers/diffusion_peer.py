@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch side of `monge bench mlp --python …`: times the anchor model of
-../shared/anchors/bench_diffusion.py on request, so that Monge and PyTorch alternate rep by rep
+Benchmarks/anchors/bench_diffusion.py on request, so that Monge and PyTorch alternate rep by rep
 on a shared, noisy machine.
 
 Protocol (one command per line on stdin, one reply per line on stdout):

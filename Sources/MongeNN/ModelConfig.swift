@@ -89,7 +89,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// blocks in a U). DDIB trains with dropout 0.2; the default here is 0, better for short runs.
     public static func ddib2D(dimension: Int = 2, width: Int = 256, depth: Int = 4, dropout: Double = 0) -> ModelConfig {
         ModelConfig(architecture: .residual, dimension: dimension, width: width, depth: depth, timeEmbedding: width,
-                    normalization: .group, groups: 32, dropout: dropout)
+                    normalization: .group, groups: defaultGroups(width: width), dropout: dropout)
+    }
+
+    /// Fewest features a group may hold: a group of one feature normalises to the constant β, and a
+    /// group of two to ±1 (a sign, whose gradient vanishes), so either trains a dead network.
+    public static let minimumFeaturesPerGroup = 3
+
+    /// GroupNorm32 as DDIB, but never thinner than 8 features per group: the largest divisor g ≤ 32
+    /// of the width with width / g ≥ 8 (256 → 32, 128 → 16, 32 → 4), and 1 (a layer norm) below 16.
+    public static func defaultGroups(width: Int) -> Int {
+        (1...32).last { g in width % g == 0 && width / g >= 8 } ?? 1
     }
 
     /// Throws `MongeError.invalidArgument` naming the first field out of range.
@@ -113,6 +123,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             if normalization == .group {
                 guard groups >= 1, width % groups == 0 else {
                     throw fail("groups", "must divide the width \(width), got \(groups)")
+                }
+                guard width / groups >= Self.minimumFeaturesPerGroup else {
+                    throw fail("groups", "\(groups) groups of width \(width) hold \(width / groups) feature(s) each; "
+                               + "GroupNorm needs at least \(Self.minimumFeaturesPerGroup) per group "
+                               + "(one normalises to a constant, two to ±1, and the network cannot learn); "
+                               + "use at most \(width / Self.minimumFeaturesPerGroup) group(s), e.g. \(Self.defaultGroups(width: width))")
                 }
             }
         }

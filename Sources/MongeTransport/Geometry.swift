@@ -108,6 +108,27 @@ public struct Geometry: Sendable {
         self.costBound = lo.withUnsafeBufferPointer { l in
             hi.withUnsafeBufferPointer { h in cost.evaluate(l.baseAddress!, h.baseAddress!, yStride: 1, dimension: x.columns) }
         }
+        let spread = zip(lo, hi).contains { $0 < $1 }
+        try Self.checkCostRange(costBound, nonzero: spread, what: "the points' costs (\(cost))")
+    }
+
+    /// Magnitudes that costs may reach and keep Double's 16 digits between pairs: above 1e290 sums of
+    /// costs overflow, and below 1e-290 differences of costs fall into subnormals or to 0, so the
+    /// solver would certify a wrong plan. The optimal plan does not change when every point is
+    /// multiplied by one factor, so rescaling the input is always possible.
+    public static let representableCosts: ClosedRange<Double> = 1e-290...1e290
+
+    /// Refuses a largest cost `bound` outside `representableCosts` (0 only when all costs vanish).
+    static func checkCostRange(_ bound: Double, nonzero: Bool, what: String) throws {
+        guard nonzero else { return }
+        guard representableCosts.contains(bound) else {
+            let found = bound.isFinite ? (bound == 0 ? "underflow to 0" : "reach \(bound)") : "overflow to ∞"
+            throw MongeError.invalidArgument(
+                name: "points",
+                message: "\(what) \(found); exact OT needs the largest cost between 1e-290 and 1e290 to keep double "
+                    + "precision. Multiply all points by one factor (the optimal plan does not change) so that the "
+                    + "coordinates span roughly 1e-100 to 1e100")
+        }
     }
 
     /// An explicit cost matrix C [n, m]; throws when it is empty or has a NaN or ±∞ entry.
@@ -125,6 +146,7 @@ public struct Geometry: Sendable {
         self.dimension = 0
         self.yColumns = []
         self.costBound = costMatrix.storage.reduce(0.0) { max($0, abs($1)) }
+        try Self.checkCostRange(costBound, nonzero: costBound != 0, what: "the cost matrix's entries")
     }
 
     /// Whether the geometry is two point clouds under the squared Euclidean cost (the fast path).

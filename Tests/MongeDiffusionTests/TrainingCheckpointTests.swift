@@ -120,7 +120,7 @@ struct TrainingCheckpointTests {
             do { try body(); return "no error" } catch { return "\(error)" }
         }
         // Another model.
-        let model = message { _ = try TrainingRun(folder: folder, data: Self.data, config: Self.config(steps: 10, width: 8), resume: true) }
+        let model = message { _ = try TrainingRun(folder: folder, data: Self.data, config: Self.config(steps: 10, width: 12), resume: true) }
         #expect(model.contains("cannot resume") && model.contains("the model differs"), "\(model)")
         // Other data.
         let other: Matrix<Float> = RandomStream(seed: 2).normalMatrix(rows: 400, columns: 2)

@@ -59,3 +59,46 @@ struct ProblemValidationTests {
         #expect(try Cost(name: "pnorm:1.5") == .pNormPower(1.5))
     }
 }
+
+/// Issue 9: at 1e-300 the costs underflowed to 0 and a plan costing 3.15× the optimum was
+/// certified; at 1e155 they overflowed. Inside the accepted range the plan is scale-invariant.
+@Suite("Cost range")
+struct CostRangeTests {
+    static func scaled(_ m: Matrix<Double>, _ factor: Double) -> Matrix<Double> {
+        var m = m
+        for k in m.storage.indices { m.storage[k] *= factor }
+        return m
+    }
+
+    @Test func costsOutsideTheRangeAreRefusedWithAHint() throws {
+        let (x, y) = Fixtures.gaussiansToMoons(40, seed: 5)
+        for factor in [1e-300, 1e-150, 1e155, 1e200] {
+            #expect {
+                _ = try Geometry(x: Self.scaled(x, factor), y: Self.scaled(y, factor))
+            } throws: { error in
+                let text = "\(error)"
+                return text.contains("points") && text.contains("Multiply all points by one factor")
+            }
+        }
+        #expect(throws: MongeError.self) { _ = try Geometry(costMatrix: Matrix([[1e-300, 0], [0, 2e-300]])) }
+        #expect(throws: MongeError.self) { _ = try Geometry(costMatrix: Matrix([[1e300, 0], [0, 1]])) }
+        // Identical points (all costs 0) and an all-zero cost matrix stay valid.
+        let same = Matrix<Double>([[1e-300, 2e-300], [1e-300, 2e-300]])
+        _ = try Geometry(x: same, y: same)
+        _ = try Geometry(costMatrix: Matrix([[0, 0], [0, 0]]))
+    }
+
+    @Test func thePlanIsScaleInvariantInsideTheRange() throws {
+        let (x, y) = Fixtures.gaussiansToMoons(60, seed: 6)
+        let reference = try ExactTransport.solve(TransportProblem(geometry: Geometry(x: x, y: y)), method: .simplex)
+        #expect(reference.status == .optimal)
+        for factor in [0x1p-460, 0x1p460, 1e-140, 1e140] {
+            let geometry = try Geometry(x: Self.scaled(x, factor), y: Self.scaled(y, factor))
+            for method in [ExactTransport.Method.simplex, .assignment] {
+                let r = try ExactTransport.solve(TransportProblem(geometry: geometry), method: method)
+                #expect(r.status == .optimal, "factor \(factor), \(method)")
+                #expect(abs(r.cost / (factor * factor) - reference.cost) <= 1e-12 * reference.cost, "factor \(factor), \(method)")
+            }
+        }
+    }
+}

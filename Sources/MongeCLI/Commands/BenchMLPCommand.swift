@@ -44,7 +44,7 @@ struct BenchMLP: ParsableCommand {
     @Option(help: "Python with torch: also time PyTorch on the same work, alternating with Monge rep by rep.")
     var python: String?
 
-    @Option(help: "Folder of bench_diffusion.py and common.py (the PyTorch anchor). [../shared/anchors beside the package]")
+    @Option(help: "Folder of bench_diffusion.py and common.py (the PyTorch anchor). [Benchmarks/anchors in the package]")
     var anchors: String?
 
     @Option(help: "The PyTorch peer driver. [Benchmarks/peers/diffusion_peer.py in the package]")
@@ -59,7 +59,7 @@ struct BenchMLP: ParsableCommand {
             .deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    var anchorsFolder: String { anchors ?? BenchMLP.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/anchors").path }
+    var anchorsFolder: String { anchors ?? BenchMLP.packageRoot.appendingPathComponent("Benchmarks/anchors").path }
     var peerPath: String { peerScript ?? BenchMLP.packageRoot.appendingPathComponent("Benchmarks/peers/diffusion_peer.py").path }
 
     func validate() throws {

@@ -10,7 +10,7 @@ struct BenchOT: ParsableCommand {
         commandName: "ot",
         abstract: "Time the exact OT solvers (and Sinkhorn) on 25-Gaussians → scaled moons; peak memory from /proc.",
         discussion: """
-        The data are those of shared/anchors/common.py: `--source` and `--target` name files with a \
+        The data are those of Benchmarks/anchors/common.py: `--source` and `--target` name files with a \
         {n} placeholder (written by Benchmarks/write_ot_anchor_data.py, so Monge and POT time the \
         same points); without them the same distributions are drawn by MongeData (other random \
         numbers). Squared Euclidean cost, uniform weights, n = m. Each solve's peak resident memory \

@@ -31,7 +31,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Sinusoidal time-embedding dimension. [width (residual), 128 (mlp)]") var timeEmbedding: Int?
     @Option(help: "Activation: silu, relu, leaky_relu. [silu]") var activation: Activation?
     @Option(help: "Normalisation in residual blocks: group, layer, none. [group]") var norm: ModelConfig.Normalization?
-    @Option(help: "Groups of the group norm. [32, or the width if smaller]") var groups: Int?
+    @Option(help: "Groups of the group norm. [32, fewer when the width is under 256: at least 8 features per group]") var groups: Int?
     @Option(help: "Dropout in residual blocks (DDIB: 0.2). [0]") var dropout: Double?
 
     @Option(help: "Total training steps. [10000]") var steps: Int?
@@ -123,7 +123,7 @@ struct TrainCommand: ParsableCommand {
         case .residual:
             model = .ddib2D(dimension: points.columns, width: w, depth: depth ?? 4)
             model.timeEmbedding = timeEmbedding ?? w
-            model.groups = groups ?? min(32, w)
+            model.groups = groups ?? ModelConfig.defaultGroups(width: w)
         }
         if let activation { model.activation = activation }
         if let norm { model.normalization = norm }
