@@ -8,13 +8,13 @@
 # (Heun, 100 steps, deterministic: no seed) is measured by `monge compare --modes`. Writes
 # WORKDIR/sweep.{csv,md} and WORKDIR/egsde_sweep.png (realism W2 against the transport cost c(T),
 # error bars = 95 % t-intervals over seeds).
-# Usage: Benchmarks/egsde_sweep.sh [WORKDIR]; MONGE=path/to/monge, SEEDS (default 11-15),
+# Usage: Benchmarks/egsde_sweep.sh [WORKDIR]; MONGE=path/to/monge, SEEDS (default 11-20),
 # VARIANCE (beta-tilde, the default, or beta), PYTHON (default python3; the standard library only).
 set -eu
 MONGE=${MONGE:-monge}
 case $MONGE in */*) MONGE=$(cd "$(dirname "$MONGE")" && pwd)/$(basename "$MONGE") ;; esac
 PYTHON=${PYTHON:-python3}
-SEEDS=${SEEDS:-11-15}
+SEEDS=${SEEDS:-11-20}
 VARIANCE=${VARIANCE:-beta-tilde}
 WORK=${1:-$(mktemp -d)}
 mkdir -p "$WORK" && cd "$WORK"
@@ -22,7 +22,7 @@ started=$(date +%s)
 $MONGE data moons --n 1000 --seed 1 --out x.npy > /dev/null 2>&1
 $MONGE data gaussians8 --n 1000 --seed 2 --out t1.npy > /dev/null 2>&1
 $MONGE data gaussians8 --n 1000 --seed 3 --out t2.npy > /dev/null 2>&1
-[ -f cls/classifier.json ] || $MONGE classifier data:moons data:gaussians8 --data-points 10000 --data-seed 7 --steps 3000 --out cls --quiet
+[ -f cls/classifier.json ] || $MONGE classifier data:moons data:gaussians8 --data-points 10000 --data-seed 7 --steps 3000 --out cls --quiet > /dev/null
 $MONGE data moons --n 2000 --seed 7 --out a.npy > /dev/null 2>&1
 
 run() {  # run M LAMBDA_S LAMBDA_I: one setting over all seeds, into runs/m<M>_s<λs>_i<λi>
@@ -83,7 +83,7 @@ os.replace('sweep.csv.tmp', 'sweep.csv')
 def cell(r, k, digits):
     mean, low, high = r[k], r[k + '_low'], r[k + '_high']
     if mean != mean: return '–'
-    if r['seeds'] == 1 or low == high: return f'{mean:.{digits}f}'
+    if r['seeds'] == 1: return f'{mean:.{digits}f}'
     return f'{mean:.{digits}f} ± {(high - low) / 2:.{digits}f}'
 lines = [f'Seeds {seeds} (n = {rows[0]["seeds"]}), variance {variance}; mean ± half-width of the 95 % Student-t interval over seeds. '
          f'DDIB is deterministic (one value). Floor W2(B′, B) = {ddib["floor_w2"]:.4f}.', '',
@@ -107,8 +107,8 @@ for name, members in groups.items():
             f.write(','.join(str(r[k]) for k in ('transport_cost', 'transport_cost_low', 'transport_cost_high',
                                                  'realism_w2', 'realism_w2_low', 'realism_w2_high')) + '\n')
 EOF
-$MONGE plot intervals figure/sdedit.csv figure/egsde_0.3.csv figure/egsde_0.4.csv figure/egsde_0.5.csv figure/ddib.csv \
-  --label "SDEdit (M = 0.3, 0.4, 0.5·T)" --label "EGSDE, M = 0.3·T" --label "EGSDE, M = 0.4·T" --label "EGSDE, M = 0.5·T" \
+$MONGE plot intervals figure/egsde_0.3.csv figure/egsde_0.4.csv figure/egsde_0.5.csv figure/sdedit.csv figure/ddib.csv \
+  --label "EGSDE, M = 0.3·T" --label "EGSDE, M = 0.4·T" --label "EGSDE, M = 0.5·T" --label "SDEdit (M = 0.3, 0.4, 0.5·T)" \
   --label "DDIB (Heun, 100 steps)" --x-label "transport cost c(T) = mean ‖T(x) − x‖²" --y-label "realism W2(T#A, B)" \
   --title "moons → 8 Gaussians: mean ± 95 % t-interval over seeds $SEEDS" --out egsde_sweep.png 2> /dev/null
 cat sweep.md
