@@ -131,12 +131,14 @@ public enum EGSDE {
     ///   - start: the level M in 0..<T at which the source is noised (EGSDE: M = 0.5·T).
     ///   - steps: DDPM steps from M to 0 (nil: every level).
     ///   - noise: the source of e and of every step's z (as `Sampler.sdedit`).
+    ///   - variance: the steps' noise variance: the posterior β̃ (default) or the paper's fixed-large
+    ///     β (EGSDE's code: σ_t² = β_t, no noise on the last step); the mean is the same.
     /// - Throws: `MongeError` on a dimension mismatch, a non-finite source, M or steps out of
     ///   range, a negative or non-finite λ, or schedules that differ between model and classifier.
     public static func translate<M: Denoiser>(
         _ model: M, classifier: TimeClassifier<M.Scalar>, source: Matrix<M.Scalar>, start: Int,
         lambdaS: Double, lambdaI: Double, steps: Int? = nil, noise: RandomStream,
-        options: SamplerOptions = SamplerOptions()
+        variance: DDPM.Variance = .betaTilde, options: SamplerOptions = SamplerOptions()
     ) throws -> SamplerOutput<M.Scalar> where M.Scalar: NetworkScalar {
         let energy = try EGSDEEnergy(classifier: classifier, lambdaS: lambdaS, lambdaI: lambdaI)
         guard source.columns == model.dimension else {
@@ -156,6 +158,7 @@ public enum EGSDE {
         }
         let path = try timesteps(start: start, steps: steps)
         let drift = drift(energy: energy, source: source, schedule: model.schedule, noise: noise)
-        return try Sampler.sdedit(model, source, timesteps: path, method: .ddpm, noise: noise, drift: drift, options: options)
+        return try Sampler.sdedit(model, source, timesteps: path, method: variance == .beta ? .ddpmFixedLarge : .ddpm,
+                                  noise: noise, drift: drift, options: options)
     }
 }

@@ -35,6 +35,7 @@ public struct PlotDocument: Sendable, Equatable {
                 var header = "x y"
                 if case .arrows = series.style { header = "x y dx dy" }
                 if case .image = series.style { header = "x y value" }
+                if case .xyErrorBars = series.style { header = "x y xlow xhigh ylow yhigh" }
                 text += "# block \(block): panel \(p + 1), \(series.label ?? "unlabelled") (\(header))\n"
                 text.reserveCapacity(text.utf8.count + series.rowCount * 24 * series.columns.count)
                 for i in 0..<series.rowCount {

@@ -9,6 +9,9 @@ public struct Series: Sendable, Equatable {
         case linesPoints(width: Double, size: Double)
         /// Arrows from (x, y) by (dx, dy) with a small filled head; columns x, y, dx, dy.
         case arrows(width: Double)
+        /// Points of gnuplot point size `size` with horizontal and vertical error bars; columns
+        /// x, y, x low, x high, y low, y high.
+        case xyErrorBars(size: Double)
         /// Pixels of one grey image (gnuplot `with image`, coloured by the panel's palette);
         /// columns x, y, value on a regular grid.
         case image
@@ -47,6 +50,8 @@ public struct Series: Sendable, Equatable {
             return "with linespoints lw \(width) pt 7 ps \(size) lc rgb '\(color)'"
         case let .arrows(width):
             return "with vectors head filled size screen 0.006,20 lw \(width) lc rgb '\(color)'"
+        case let .xyErrorBars(size):
+            return "with xyerrorbars pt 7 ps \(size) lw 1.5 lc rgb '\(color)'"
         case .image:
             return "with image pixels"
         }
@@ -56,14 +61,19 @@ public struct Series: Sendable, Equatable {
         switch style {
         case .arrows: return "using 1:2:3:4"
         case .image: return "using 1:2:3"
+        case .xyErrorBars: return "using 1:2:3:4:5:6"
         default: return "using 1:2"
         }
     }
 
-    /// The extent of what is drawn: points, or both ends of each arrow.
+    /// The extent of what is drawn: points, both ends of each arrow, or the ends of error bars.
     var bounds: (x: ClosedRange<Double>, y: ClosedRange<Double>)? {
         guard rowCount > 0, columns.count >= 2 else { return nil }
         var xs = columns[0], ys = columns[1]
+        if case .xyErrorBars = style, columns.count >= 6 {
+            xs += columns[2] + columns[3]
+            ys += columns[4] + columns[5]
+        }
         if case .arrows = style, columns.count >= 4 {
             xs += zip(columns[0], columns[2]).map { $0 + $1 }
             ys += zip(columns[1], columns[3]).map { $0 + $1 }

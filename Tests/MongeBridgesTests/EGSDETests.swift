@@ -124,6 +124,63 @@ struct EGSDETests {
         #expect(try run(1).storage.map(\.bitPattern) == whole.storage.map(\.bitPattern))
     }
 
+    /// The paper's fixed-large variance: one ancestral step t → s from a fixed point has the mean of
+    /// DDPM eq. 11, μ = (x − β/√(1 − ᾱ_t) ε)/√α with α = ᾱ_t/ᾱ_s, β = 1 − α, and noise variance β
+    /// (β̃ = (1 − ᾱ_s)/(1 − ᾱ_t)·β with the default); the same z scales by √(β/β̃) exactly; the step to
+    /// clean data adds no noise under either.
+    @Test(arguments: [(100, 20), (700, 650), (400, 399)])
+    func fixedLargeVarianceIsBeta(_ levels: (Int, Int)) throws {
+        let (t, s) = levels
+        let model = try GaussianOracle<Double>(mean: [1, -2], std: [0.7, 0.3], schedule: Self.schedule)
+        let n = 20_000
+        let x = Matrix<Double>(rows: n, columns: 2) { _, j in j == 0 ? 0.4 : -0.9 }
+        let at = Self.schedule.alphaBar(t), as_ = Self.schedule.alphaBar(s)
+        let alpha = at / as_, beta = 1 - alpha
+        let betaTilde = (1 - as_) / (1 - at) * beta
+        let eps = model.epsilon(x.rows(0..<1), timestep: t)
+        let mu = (0..<2).map { j in (x[0, j] - beta / (1 - at).squareRoot() * eps[0, j]) / alpha.squareRoot() }
+        let noise = RandomStream(seed: 17)
+        let large = try Sampler.run(model, x, path: [t, s], method: .ddpmFixedLarge, noise: noise).x
+        let small = try Sampler.run(model, x, path: [t, s], method: .ddpm, noise: noise).x
+        var sum = [0.0, 0.0], squares = [0.0, 0.0], worstRatio = 0.0
+        for i in 0..<n {
+            for j in 0..<2 {
+                let d = large[i, j] - mu[j]
+                sum[j] += d
+                squares[j] += d * d
+                worstRatio = max(worstRatio, abs(d - (beta / betaTilde).squareRoot() * (small[i, j] - mu[j])))
+            }
+        }
+        for j in 0..<2 {
+            let mean = sum[j] / Double(n), variance = squares[j] / Double(n) - mean * mean
+            // Standard errors: √(β/n) for the mean, √(2/n)·β for the variance; 5 of them.
+            #expect(abs(mean) < 5 * (beta / Double(n)).squareRoot(), "coordinate \(j): mean offset \(mean)")
+            #expect(abs(variance / beta - 1) < 5 * (2.0 / Double(n)).squareRoot(), "coordinate \(j): variance \(variance), β = \(beta), β̃ = \(betaTilde)")
+        }
+        #expect(worstRatio < 1e-12 * max(1, beta.squareRoot()), "the same z scaled by √(β/β̃): worst \(worstRatio)")
+        #expect(abs(DDPM.noiseVariance(.beta, alphaBarFrom: at, alphaBarTo: as_) - beta) < 1e-15)
+        if s == t - 1 { #expect(abs(beta - Self.schedule.betas[t]) < 1e-12, "a consecutive step's β is the schedule's β_t") }
+        // The last step to clean data is the posterior mean, noise-free, under both variances.
+        let lastLarge = try Sampler.run(model, x.rows(0..<4), path: [0, -1], method: .ddpmFixedLarge, noise: noise).x
+        let lastSmall = try Sampler.run(model, x.rows(0..<4), path: [0, -1], method: .ddpm, noise: noise).x
+        #expect(lastLarge == lastSmall)
+        #expect(DDPM.noiseVariance(.beta, alphaBarFrom: Self.schedule.alphaBar(0), alphaBarTo: 1) == 0)
+    }
+
+    /// --variance beta reaches the sampler: without energy it is SDEdit with the fixed-large steps.
+    @Test func egsdeTakesTheFixedLargeVariance() throws {
+        let x = Self.source(rows: 64)
+        let noise = RandomStream(seed: 21)
+        let timesteps = try EGSDE.timesteps(start: 300, steps: 20)
+        let egsde = try EGSDE.translate(Self.modelB, classifier: Self.classifier(), source: x, start: 300, lambdaS: 0, lambdaI: 0,
+                                        steps: 20, noise: noise, variance: .beta)
+        let sdedit = try Sampler.sdedit(Self.modelB, x, timesteps: timesteps, method: .ddpmFixedLarge, noise: noise)
+        #expect(egsde.x.storage.map(\.bitPattern) == sdedit.x.storage.map(\.bitPattern))
+        let tilde = try EGSDE.translate(Self.modelB, classifier: Self.classifier(), source: x, start: 300, lambdaS: 0, lambdaI: 0,
+                                        steps: 20, noise: noise)
+        #expect(tilde.x != egsde.x)
+    }
+
     @Test func badInputsGiveClearErrors() throws {
         let x = Self.source(rows: 8)
         let c: TimeClassifier<Float> = Self.classifier()

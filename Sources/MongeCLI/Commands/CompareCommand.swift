@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MongeBridges
+import MongeDiffusion
 
 /// `monge compare SOURCE MAPPED TARGET`: how close a map is to exact optimal transport.
 struct CompareCommand: ParsableCommand {
@@ -19,6 +20,8 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "An independent target sample of the same size.") var target: String
     @Option(help: "A second independent target sample, for the sampling floor W2(B′, B).") var secondTarget: String?
     @Option(help: "Points after the round trip A → B → A, for the cycle error.") var cycled: String?
+    @Option(help: "A target oracle with known modes (oracle:gaussians8 or oracle:gaussians25): adds the on-mode precision and mode balance of MAPPED.")
+    var modes: String?
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func run() throws {
@@ -31,13 +34,29 @@ struct CompareCommand: ParsableCommand {
         for (name, path, m) in [("MAPPED", mapped, tx), ("TARGET", target, y)] where m.rows != x.rows || m.columns != x.columns {
             throw MongeError.shapeMismatch("\(name) \(path) is \(m.rows)×\(m.columns) but SOURCE \(source) is \(x.rows)×\(x.columns): the files must have the same shape")
         }
+        var realism: ModeRealism?
+        if let modes {
+            guard let known = try ModeRealism.Modes(model: ModelSpec(parsing: modes)) else {
+                throw MongeError.invalidArgument(name: "modes", message: "\(modes) has no known modes; expected oracle:gaussians8 or oracle:gaussians25")
+            }
+            realism = try ModeRealism(tx, modes: known)
+        }
         let c = try BridgeComparison.measure(source: x, mapped: tx, target: y, secondTarget: y2, cycled: back)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(c), as: UTF8.self))
+            var text = String(decoding: try encoder.encode(c), as: UTF8.self)
+            if let realism {  // The realism split as three more keys of the same object.
+                let kl = realism.balanceKL.map { "\($0)" } ?? "null"
+                text = String(text.dropLast()) + ",\"modeBalanceKL\":\(kl),\"modesCovered\":\(realism.modesCovered),\"onModePrecision\":\(realism.precision)}"
+            }
+            print(text)
         } else {
             print(CompareCommand.table(c))
+            if let realism {
+                print(String(format: "on-mode precision (within 3σ of a mode)  %.6g", realism.precision))
+                print("mode balance KL(histogram ‖ uniform)     " + (realism.balanceKL.map { String(format: "%.6g", $0) } ?? "–"))
+            }
         }
         FileHandle.standardError.write(Data(String(format: "compare: %d points, exact OT %.2f s, total %.2f s\n",
                                                    c.n, c.otSeconds, Date().timeIntervalSince(start)).utf8))

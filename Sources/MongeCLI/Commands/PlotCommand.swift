@@ -8,7 +8,7 @@ struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
         abstract: "Draw figures of 2-D point files (.png, .svg or .pdf; the gnuplot script and data are kept beside).",
-        subcommands: [PlotScatter.self, PlotMap.self]
+        subcommands: [PlotScatter.self, PlotMap.self, PlotIntervals.self]
     )
 }
 

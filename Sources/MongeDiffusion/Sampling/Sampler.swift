@@ -121,12 +121,12 @@ public enum Sampler {
         let at = schedule.alphaBar(t), as_ = schedule.alphaBar(s)
         let epsilon = model.epsilon(x, timestep: modelTimestep(t))
         switch method {
-        case .ddim, .ddpm:
+        case .ddim, .ddpm, .ddpmFixedLarge:
             let c: StepCoefficients
             if case let .ddim(eta) = method {
                 c = DDIM.coefficients(eta: eta, alphaBarFrom: at, alphaBarTo: as_)
             } else {
-                c = DDPM.coefficients(alphaBarFrom: at, alphaBarTo: as_)
+                c = DDPM.coefficients(alphaBarFrom: at, alphaBarTo: as_, variance: method == .ddpm ? .betaTilde : .beta)
             }
             let z: Matrix<M.Scalar>? = c.noise > 0
                 ? ScalarKernels.normals(noise.substream(NoiseTag.step.rawValue, UInt64(k)), rows: x.rows, columns: x.columns, firstRow: firstRow)

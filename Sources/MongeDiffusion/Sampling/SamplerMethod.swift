@@ -5,6 +5,9 @@ public enum SamplerMethod: Hashable, Sendable, CustomStringConvertible {
     case ddim(eta: Double)
     /// DDPM ancestral sampling (Ho et al. 2020) with the posterior variance β̃, respaced; denoising only.
     case ddpm
+    /// DDPM ancestral sampling with the fixed-large variance σ² = β (`DDPM.Variance.beta`), as
+    /// SDEdit's and EGSDE's code; same mean as `ddpm`; denoising only.
+    case ddpmFixedLarge
     /// Heun's second-order method (Karras et al. 2022, Alg. 1) on the same ODE as DDIM η = 0, in
     /// either direction. The model cannot be evaluated at level −1, so a step touching −1 puts its
     /// stage at level 0 with matching second-order weights; a step between 0 and −1 is Euler.
@@ -14,7 +17,7 @@ public enum SamplerMethod: Hashable, Sendable, CustomStringConvertible {
     public var isStochastic: Bool {
         switch self {
         case let .ddim(eta): return eta > 0
-        case .ddpm: return true
+        case .ddpm, .ddpmFixedLarge: return true
         case .heun: return false
         }
     }
@@ -28,6 +31,7 @@ public enum SamplerMethod: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case let .ddim(eta): return eta == 0 ? "ddim" : "ddim(eta=\(eta))"
         case .ddpm: return "ddpm"
+        case .ddpmFixedLarge: return "ddpm(variance=beta)"
         case .heun: return "heun"
         }
     }

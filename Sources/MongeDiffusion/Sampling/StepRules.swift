@@ -45,12 +45,31 @@ public enum DDPM {
                          variance: (1 - as_) / (1 - at) * beta)
     }
 
-    /// The posterior with x̂_0 = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t substituted, as coefficients on (x_t, ε).
-    public static func coefficients(alphaBarFrom at: Double, alphaBarTo as_: Double) -> StepCoefficients {
+    /// The variance of an ancestral step's noise (Ho et al. 2020, §3.2: both give similar samples).
+    public enum Variance: String, CaseIterable, Sendable {
+        /// β̃ = (1 − ᾱ_s)/(1 − ᾱ_t) · β, the posterior variance ("fixed small").
+        case betaTilde = "beta-tilde"
+        /// β = 1 − ᾱ_t/ᾱ_s ("fixed large"; SDEdit's and EGSDE's code), except no noise on the
+        /// step to clean data (s = −1), which those codes mask.
+        case beta
+    }
+
+    /// The step's noise variance under `variance`.
+    public static func noiseVariance(_ variance: Variance, alphaBarFrom at: Double, alphaBarTo as_: Double) -> Double {
+        switch variance {
+        case .betaTilde: return max(0, posterior(alphaBarFrom: at, alphaBarTo: as_).variance)
+        case .beta: return as_ >= 1 ? 0 : max(0, 1 - at / as_)
+        }
+    }
+
+    /// The posterior mean with x̂_0 = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t substituted, as coefficients on
+    /// (x_t, ε), and the noise of `variance` (default: the posterior's β̃).
+    public static func coefficients(alphaBarFrom at: Double, alphaBarTo as_: Double,
+                                    variance: Variance = .betaTilde) -> StepCoefficients {
         let p = posterior(alphaBarFrom: at, alphaBarTo: as_)
         let x0PerXt = 1 / at.squareRoot(), x0PerEpsilon = -(1 - at).squareRoot() / at.squareRoot()
         return StepCoefficients(x: p.meanXt + p.meanX0 * x0PerXt, epsilon: p.meanX0 * x0PerEpsilon,
-                                noise: max(0, p.variance).squareRoot())
+                                noise: noiseVariance(variance, alphaBarFrom: at, alphaBarTo: as_).squareRoot())
     }
 }
 
