@@ -21,3 +21,76 @@ extension ResultsTable {
         return table
     }
 }
+
+extension ResultsTable {
+    /// Per-cell statistics over seeds: `tables` are the same experiment's results run with
+    /// different seeds; rows are matched on the `keys` columns (e.g. kind, pair, solver, steps), and
+    /// every numeric column not in `keys` or `excluded` becomes three columns — `NAME_mean`,
+    /// `NAME_ci95_low`, `NAME_ci95_high` (95 % Student-t interval of the mean over the seeds that
+    /// gave a finite value; empty with one seed). A `seeds` column counts the seeds per cell.
+    ///
+    /// - Throws: `MongeError` when the tables' columns differ, a key is missing, or a cell appears
+    ///   twice in one table or not in every table.
+    public static func seedIntervals(_ tables: [ResultsTable], keys: [String], excluded: Set<String> = []) throws -> ResultsTable {
+        guard let first = tables.first else {
+            throw MongeError.invalidArgument(name: "seeds", message: "no results to summarise")
+        }
+        for key in keys where !first.columns.contains(key) {
+            throw MongeError.invalidArgument(name: "keys", message: "results have no column \"\(key)\"")
+        }
+        for table in tables where table.columns != first.columns {
+            throw MongeError.shapeMismatch("per-seed results have different columns: \(first.columns) and \(table.columns)")
+        }
+        let metrics = first.columns.filter { !keys.contains($0) && !excluded.contains($0) }
+        let keyIndices = keys.map { first.columns.firstIndex(of: $0)! }
+        func key(_ row: [Cell]) -> String { keyIndices.map { row[$0].description }.joined(separator: " | ") }
+        // Cells in the first table's order, each with its rows from every table.
+        var order: [String] = []
+        var cells: [String: [[Cell]]] = [:]
+        for (t, table) in tables.enumerated() {
+            var seen: Set<String> = []
+            for row in table.rows {
+                let k = key(row)
+                guard seen.insert(k).inserted else {
+                    throw MongeError.invalidArgument(name: "results", message: "cell \(k) appears twice in the results of seed run \(t + 1)")
+                }
+                if t == 0 { order.append(k) }
+                guard cells[k] != nil || t == 0 else {
+                    throw MongeError.invalidArgument(name: "results", message: "cell \(k) of seed run \(t + 1) is not in the first run")
+                }
+                cells[k, default: []].append(row)
+            }
+        }
+        var columns = keys + ["seeds"]
+        for name in metrics { columns += [name + "_mean", name + "_ci95_low", name + "_ci95_high"] }
+        var summary = ResultsTable(columns: columns)
+        for k in order {
+            let rows = cells[k]!
+            guard rows.count == tables.count else {
+                throw MongeError.invalidArgument(name: "results", message: "cell \(k) is in \(rows.count) of \(tables.count) seed runs")
+            }
+            var out: [String: Cell] = ["seeds": .integer(rows.count)]
+            for (name, index) in zip(keys, keyIndices) { out[name] = rows[0][index] }
+            for name in metrics {
+                let index = first.columns.firstIndex(of: name)!
+                let values = rows.compactMap { row -> Double? in
+                    switch row[index] {
+                    case let .number(x): return x.isFinite ? x : nil
+                    case let .integer(i): return Double(i)
+                    case .text: return nil
+                    }
+                }
+                guard !values.isEmpty else {
+                    out[name + "_mean"] = .number(.nan); out[name + "_ci95_low"] = .number(.nan); out[name + "_ci95_high"] = .number(.nan)
+                    continue
+                }
+                let s = try SeedSummary(values, confidence: 0.95, name: name)
+                out[name + "_mean"] = .number(s.mean)
+                out[name + "_ci95_low"] = .number(s.lower)
+                out[name + "_ci95_high"] = .number(s.upper)
+            }
+            try summary.append(out)
+        }
+        return summary
+    }
+}

@@ -38,6 +38,39 @@ struct ReproduceCommandTests {
         #expect(r.stdout.contains("| trained | moons → checkerboard | ddim | 8 |"))
     }
 
+    /// Issue 12: `--seeds 0,1 --quick` writes interval columns for every cell, and each seed's folder
+    /// holds that seed's own run.
+    @Test func seedsGiveAnIntervalForEveryCell() throws {
+        let folder = TestSupport.temporaryFolder()
+        let small = ["--quick", "--n", "48", "--training-steps", "20", "--training-points", "256", "--pairs", "moons:checkerboard",
+                     "--cells", "ddim:4,heun:4", "--oracle-cells", "ddim:4", "--quiet"]
+        let r = try TestSupport.monge(["reproduce", "ddib-2d", "--seeds", "0,1", "--out", folder + "/seeds"] + small)
+        #expect(r.status == 0, "\(r.stderr)")
+        for stem in ["results_seeds", "oracle_results_seeds"] {
+            let text = try String(contentsOfFile: folder + "/seeds/\(stem).csv", encoding: .utf8)
+            let names = text.split(separator: "\n").first.map { $0.split(separator: ",").map(String.init) } ?? []
+            for metric in ["cost", "w2sq", "optimality", "realism_w2", "cycle_max"] {
+                for suffix in ["_mean", "_ci95_low", "_ci95_high"] { #expect(names.contains(metric + suffix), "\(stem): \(metric + suffix)") }
+            }
+            let cells = text.split(separator: "\n").dropFirst()
+            #expect(cells.count == 2, "\(stem): two cells (ddim:4, heun:4 trained; ddim:4 on two oracle pairs)")
+            for line in cells {
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                let low = fields[names.firstIndex(of: "cost_ci95_low")!], high = fields[names.firstIndex(of: "cost_ci95_high")!]
+                #expect(Double(low)! <= Double(high)!, "\(line)")
+                #expect(fields[names.firstIndex(of: "seeds")!] == "2")
+            }
+        }
+        // Seed 1's folder is the run of --seed 1.
+        let single = try TestSupport.monge(["reproduce", "ddib-2d", "--seed", "1", "--out", folder + "/one"] + small)
+        #expect(single.status == 0, "\(single.stderr)")
+        let a = try ArrayFile.readMatrix(folder + "/seeds/seed_1/pairs/moons__checkerboard/ddim-4/mapped.npy", as: Double.self)
+        let b = try ArrayFile.readMatrix(folder + "/one/pairs/moons__checkerboard/ddim-4/mapped.npy", as: Double.self)
+        #expect(a == b)
+        let both = try TestSupport.monge(["reproduce", "ddib-2d", "--seed", "1", "--seeds", "0,1", "--out", folder + "/x"] + small)
+        #expect(both.status != 0 && both.stderr.contains("--seed or --seeds"), "\(both.stderr)")
+    }
+
     @Test func badInputIsNamed() throws {
         let folder = TestSupport.temporaryFolder()
         let unknown = try TestSupport.monge(["reproduce", "ddib-3d", "--out", folder + "/a"])

@@ -25,7 +25,10 @@ struct ReproduceCommand: ParsableCommand {
     @Argument(help: "The experiment: ddib-2d or ddib-digits.") var experiment: String
     @Flag(help: "The quick version (minutes on 2 cores).") var quick = false
     @Option(help: "Output folder. [runs/EXPERIMENT]") var out: String?
-    @Option(help: "Seed of every random choice.") var seed: UInt64 = 0
+    @Option(help: "Seed of every random choice. [0]") var seed: UInt64?
+    @Option(help: "ddib-2d: run every cell with each of these seeds (a list and ranges a-b, e.g. 0-4) into OUT/seed_<s>/, and write results_seeds.{csv,md,json} and oracle_results_seeds.{csv,md,json}: per cell, the mean and 95 % Student-t interval over the seeds of every metric.",
+            transform: SeedList.init(parsing:))
+    var seeds: SeedList?
     @Option(help: "Override: points translated per pair and per oracle experiment (ddib-digits: held-out images per class).") var n: Int?
     @Option(name: .customLong("training-steps"), help: "Override: optimiser steps per model.") var trainingSteps: Int?
     @Option(name: .customLong("training-points"), help: "Override: training points per dataset.") var trainingPoints: Int?
@@ -45,6 +48,8 @@ struct ReproduceCommand: ParsableCommand {
                 throw ValidationError("--training-points and --oracle-cells are for ddib-2d (ddib-digits trains on every image of a class but the held-out ones)")
             }
         }
+        if seeds != nil && seed != nil { throw ValidationError("give --seed or --seeds, not both") }
+        if seeds != nil && experiment != "ddib-2d" { throw ValidationError("--seeds is for ddib-2d") }
         try Check.range(n, "--n", 2...Check.maximumPoints)
         try Check.range(trainingSteps, "--training-steps", 1...Int.max)
         try Check.range(trainingPoints, "--training-points", 1...Check.maximumPoints)
@@ -67,7 +72,8 @@ struct ReproduceCommand: ParsableCommand {
     }
 
     /// The ddib-2d plan: quick or full, with the overrides given.
-    func makePlan() throws -> ReproductionPlan {
+    func makePlan(seed: UInt64? = nil) throws -> ReproductionPlan {
+        let seed = seed ?? self.seed ?? 0
         var plan = quick ? try ReproductionPlan.quick(seed: seed) : try ReproductionPlan.full(seed: seed)
         if let n { plan.translationPoints = n; plan.oraclePoints = n }
         if let trainingSteps { plan.training.steps = trainingSteps }
@@ -92,7 +98,38 @@ struct ReproduceCommand: ParsableCommand {
     func run() throws {
         if experiment == "ddib-digits" { return try runDigits() }
         let out = self.out ?? "runs/ddib-2d"
-        let plan = try makePlan()
+        guard let seeds else {
+            let summary = try run(seed: seed ?? 0, out: out)
+            print(summary.results.markdown())
+            print(summary.oracleResults.markdown())
+            return
+        }
+        var manifest = RunManifest.begin(command: "monge reproduce", seed: seeds.seeds.first)
+        var runs: [Reproduction.Summary] = []
+        for (k, s) in seeds.seeds.enumerated() {
+            FileHandle.standardError.write(Data("reproduce: seed \(s) (\(k + 1)/\(seeds.seeds.count))\n".utf8))
+            runs.append(try run(seed: s, out: out + "/seed_\(s)"))
+        }
+        // One row per cell; the per-seed columns that are not measurements are left out.
+        let keys = ["kind", "pair", "solver", "steps"], excluded: Set<String> = ["n", "seed", "bridge_s", "ot_s"]
+        let results = try ResultsTable.seedIntervals(runs.map(\.results), keys: keys, excluded: excluded)
+        let oracle = try ResultsTable.seedIntervals(runs.map(\.oracleResults), keys: keys, excluded: excluded)
+        try RunManifest.remove(at: out + "/manifest.json")
+        let files = try results.write(stem: out + "/results_seeds") + oracle.write(stem: out + "/oracle_results_seeds")
+        manifest.parameters["seeds"] = .array(seeds.seeds.map { .integer(Int($0)) })
+        manifest.finish(outputs: files + seeds.seeds.map { "seed_\($0)/" }, results: [
+            "seeds": .integer(seeds.seeds.count), "rows": .integer(results.rows.count), "oracle_rows": .integer(oracle.rows.count),
+        ])
+        try manifest.write(to: out + "/manifest.json", describing: files)
+        print("mean and 95 % Student-t interval over seeds \(seeds.seeds.map(String.init).joined(separator: ","))")
+        print(results.markdown())
+        print(oracle.markdown())
+        FileHandle.standardError.write(Data("reproduce: wrote \(out)/results_seeds.{csv,md,json}, oracle_results_seeds.{csv,md,json}, seed_<s>/ and manifest.json\n".utf8))
+    }
+
+    /// One seed's ddib-2d reproduction into `out`.
+    func run(seed: UInt64, out: String) throws -> Reproduction.Summary {
+        let plan = try makePlan(seed: seed)
         var manifest = RunManifest.begin(command: "monge reproduce", seed: seed)
         let reproduction = try Reproduction(plan: plan, folder: out) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -106,16 +143,15 @@ struct ReproduceCommand: ParsableCommand {
             "oracle_rows": .integer(summary.oracleResults.rows.count),
         ])
         try manifest.write(to: out + "/manifest.json", describing: summary.files.filter { FileManager.default.fileExists(atPath: $0) })
-        print(summary.results.markdown())
-        print(summary.oracleResults.markdown())
         FileHandle.standardError.write(Data("reproduce: wrote \(out)/results.{csv,md,json}, oracle_results.{csv,md,json}, figures/ and manifest.json\n".utf8))
+        return summary
     }
 
     /// `monge reproduce ddib-digits`.
     func runDigits() throws {
         let out = self.out ?? "runs/ddib-digits"
         let plan = try makeDigitsPlan()
-        var manifest = RunManifest.begin(command: "monge reproduce ddib-digits", seed: seed)
+        var manifest = RunManifest.begin(command: "monge reproduce ddib-digits", seed: seed ?? 0)
         let start = Date()
         var runner = try DigitsReproduction(plan: plan, folder: out, images: try DigitImages.load()) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -134,7 +170,7 @@ struct ReproduceCommand: ParsableCommand {
 
     /// The ddib-digits plan with the overrides given.
     func makeDigitsPlan() throws -> DigitsPlan {
-        var plan = try DigitsPlan.standard(seed: seed)
+        var plan = try DigitsPlan.standard(seed: seed ?? 0)
         if let n { plan.heldOut = n }
         if let trainingSteps { plan.training.steps = trainingSteps }
         if let cells { plan.cells = try Self.parseCells(cells, option: "--cells") }
