@@ -2,8 +2,8 @@
 """PyTorch side of `monge bench unet --python …`: times the U-Net of the project's anchor
 bench_unet.py on request, so that Monge and PyTorch alternate rep by rep on a shared machine.
 
-Self-contained (the model below is bench_unet.py's, unchanged), so a clone can re-run it without
-the anchors folder. Also imported by Tests/MongeNNTests/Golden/make_unet_golden.py.
+The model is bench_unet.py's, imported from Benchmarks/anchors/bench_unet.py (in the repository).
+Also imported by Tests/MongeNNTests/Golden/make_unet_golden.py.
 
 Protocol (one command per line on stdin, one reply per line on stdout):
   train CH B STEPS   -> seconds for STEPS training steps (AdamW lr 2e-4, MSE on eps, batch B, 1x28x28;
@@ -13,65 +13,23 @@ Protocol (one command per line on stdin, one reply per line on stdout):
   quit
 """
 import argparse
-import math
+import os
 import sys
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 
-class Res(nn.Module):
-    def __init__(s, cin, cout, temb):
-        super().__init__()
-        s.n1 = nn.GroupNorm(8, cin); s.c1 = nn.Conv2d(cin, cout, 3, padding=1)
-        s.t = nn.Linear(temb, cout); s.n2 = nn.GroupNorm(8, cout); s.c2 = nn.Conv2d(cout, cout, 3, padding=1)
-        s.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
-
-    def forward(s, x, e):
-        h = s.c1(F.silu(s.n1(x))) + s.t(e)[:, :, None, None]
-        return s.skip(x) + s.c2(F.silu(s.n2(h)))
-
-
-class UNet(nn.Module):
-    def __init__(s, ch=32, mult=(1, 2, 2)):
-        super().__init__()
-        s.ch = ch; temb = 4 * ch
-        s.temb = nn.Sequential(nn.Linear(ch, temb), nn.SiLU(), nn.Linear(temb, temb))
-        s.inp = nn.Conv2d(1, ch, 3, padding=1)
-        chans = [ch * m for m in mult]; s.down = nn.ModuleList(); s.downs = nn.ModuleList(); c = ch; skips = [c]
-        for i, co in enumerate(chans):
-            for _ in range(2): s.down.append(Res(c, co, temb)); c = co; skips.append(c)
-            if i < len(chans) - 1: s.downs.append(nn.Conv2d(c, c, 3, stride=2, padding=1)); skips.append(c)
-        s.mid = nn.ModuleList([Res(c, c, temb), Res(c, c, temb)])
-        s.up = nn.ModuleList(); s.ups = nn.ModuleList()
-        for i, co in reversed(list(enumerate(chans))):
-            for _ in range(3): s.up.append(Res(c + skips.pop(), co, temb)); c = co
-            if i > 0: s.ups.append(nn.Conv2d(c, c, 3, padding=1))
-        s.out = nn.Sequential(nn.GroupNorm(8, c), nn.SiLU(), nn.Conv2d(c, 1, 3, padding=1))
-        s.nlev = len(chans)
-
-    def forward(s, x, t):
-        half = s.ch // 2
-        f = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float32) / half)
-        a = t[:, None].float() * f[None]; e = s.temb(torch.cat([torch.sin(a), torch.cos(a)], 1))
-        h = s.inp(x); hs = [h]; k = 0; d = 0
-        for i in range(s.nlev):
-            for _ in range(2): h = s.down[k](h, e); k += 1; hs.append(h)
-            if i < s.nlev - 1: h = s.downs[d](h); d += 1; hs.append(h)
-        for m in s.mid: h = m(h, e)
-        k = 0; u = 0
-        for i in reversed(range(s.nlev)):
-            for _ in range(3): h = s.up[k](torch.cat([h, hs.pop()], 1), e); k += 1
-            if i > 0: h = s.ups[u](F.interpolate(h, scale_factor=2, mode="nearest")); u += 1
-        return s.out(h)
+# The model is bench_unet.py's, imported from the copy in the repository (Benchmarks/anchors).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "anchors"))
+from bench_unet import Res, UNet  # noqa: E402,F401
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--anchors", help="ignored (the model is defined here); accepted as the other peers take it")
+    ap.add_argument("--anchors", help="ignored (bench_unet.py is found beside this folder); accepted as the other peers take it")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
