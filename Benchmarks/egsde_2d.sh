@@ -31,5 +31,5 @@ for pair in "0 0" "0 0.5" "0 2" "5 0" "20 0" "100 0" "500 0" "500 2"; do
   if [ "$1" = 0 ] && [ "$2" = 0 ]; then label="SDEdit (λ_s = λ_i = 0)"; else label="EGSDE λ_s = $1, λ_i = $2"; fi
   measure "$label" "y_$1_$2.npy"
 done
-$MONGE translate --from oracle:empirical:a.npy --to oracle:gaussians8 x.npy --steps 100 --solver heun --out ddib.npy --quiet > /dev/null
+$MONGE translate --from oracle:empirical:a.npy --to oracle:gaussians8 x.npy --steps 100 --sampler heun --out ddib.npy --quiet > /dev/null
 measure "DDIB (Heun, 100 steps)" ddib.npy
