@@ -46,7 +46,7 @@ print(best)")
   done
 done
 
-$MONGE translate --from oracle:empirical:a.npy --to oracle:gaussians8 x.npy --steps 100 --solver heun --out ddib.npy --quiet > /dev/null
+$MONGE translate --from oracle:empirical:a.npy --to oracle:gaussians8 x.npy --steps 100 --sampler heun --out ddib.npy --quiet > /dev/null
 $MONGE compare x.npy ddib.npy t1.npy --second-target t2.npy --modes oracle:gaussians8 --json 2> /dev/null > ddib.json
 
 # The table (sweep.csv, sweep.md) and the figure's point files, one per group.
