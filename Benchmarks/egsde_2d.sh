@@ -19,8 +19,8 @@ measure() {  # measure LABEL MAPPED
   $MONGE compare x.npy "$2" t1.npy --second-target t2.npy --json 2> /dev/null | python3 -c "
 import json, sys
 r = json.load(sys.stdin)
-print('| $1 | %.3f | %.3f | %.3f | %.3f | %.4f |' % (r['transportCost'], r['optimalityGap'], r['mongeDeviationMean'],
-      r['realismW2'], r['samplingFloorW2']))"
+print('| $1 | %.3f | %.3f | %.3f | %.3f | %.4f |' % (r['transport_cost'], r['optimality_gap'], r['monge_deviation_mean'],
+      r['realism_w2'], r['sampling_floor_w2']))"
 }
 echo "| map | cost c(T) | optimality gap | Monge dev. mean | realism W2 | floor W2 |"
 echo "|---|---:|---:|---:|---:|---:|"

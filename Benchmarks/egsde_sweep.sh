@@ -76,8 +76,8 @@ for path in glob.glob('runs/m*_s*_i*/summary.csv'):
 rows.sort(key=lambda r: (r['M'], r['lambda_i'], r['lambda_s']))
 d = json.load(open('ddib.json'))
 ddib = {'method': 'DDIB', 'M': float('nan'), 'lambda_s': float('nan'), 'lambda_i': float('nan'), 'seeds': 1, 'paired': '–'}
-for k, v in [('transport_cost', d['transportCost']), ('optimality_gap', d['optimalityGap']), ('realism_w2', d['realismW2']),
-             ('on_mode_precision', d['onModePrecision']), ('mode_balance_kl', d['modeBalanceKL']), ('floor_w2', d['samplingFloorW2'])]:
+for k, v in [('transport_cost', d['transport_cost']), ('optimality_gap', d['optimality_gap']), ('realism_w2', d['realism_w2']),
+             ('on_mode_precision', d['on_mode_precision']), ('mode_balance_kl', d['mode_balance_kl']), ('floor_w2', d['sampling_floor_w2'])]:
     ddib[k] = ddib[k + '_low'] = ddib[k + '_high'] = v
 rows.append(ddib)
 columns = ['method', 'M', 'lambda_s', 'lambda_i', 'seeds'] + [k + suffix for k in metrics for suffix in ('', '_low', '_high')]

@@ -59,7 +59,7 @@ def main():
             # Scale reps so that small shapes are timed over comparable wall time.
             reps = max(args.reps, int(args.reps * 2e9 / (2.0 * m * n * k * 50)))
             t = median_seconds(lambda: np.matmul(opa, opb, out=c), reps, clock)
-            results.append({"op": label, "m": m, "k": k, "n": n, "transA": ta, "transB": tb,
+            results.append({"op": label, "m": m, "k": k, "n": n, "trans_a": ta, "trans_b": tb,
                             "seconds": t, "gflops": 2.0 * m * n * k / t * 1e-9})
     blas = [{k: d.get(k) for k in ("internal_api", "version", "architecture")}
             for d in threadpool_info() if d.get("user_api") == "blas"]

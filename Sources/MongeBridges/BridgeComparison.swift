@@ -29,6 +29,15 @@ public struct BridgeComparison: Codable, Equatable, Sendable {
     /// Seconds spent in exact OT.
     public var otSeconds: Double
 
+    /// The JSON keys: snake_case, like every output of Monge.
+    enum CodingKeys: String, CodingKey {
+        case n, transportCost = "transport_cost", exactW2Squared = "exact_w2_squared", transportGap = "transport_gap",
+             ownW2Squared = "own_w2_squared", optimalityGap = "optimality_gap",
+             mongeDeviationMean = "monge_deviation_mean", mongeDeviationMax = "monge_deviation_max",
+             realismW2 = "realism_w2", samplingFloorW2 = "sampling_floor_w2", cycleErrorMean = "cycle_error_mean",
+             cycleErrorMax = "cycle_error_max", otSeconds = "ot_seconds"
+    }
+
     /// Measures `mapped` = T(`source`) against `target` (an independent sample of B, same size).
     ///
     /// - Parameters:

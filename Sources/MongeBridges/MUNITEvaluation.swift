@@ -32,6 +32,17 @@ public struct MUNITEvaluation: Codable, Equatable, Sendable {
     /// probed source rows: 0 when the output ignores s.
     public var styleSpread: Double
 
+    /// The JSON keys: snake_case, like every output of Monge.
+    enum CodingKeys: String, CodingKey {
+        case n, comparison, reconstructionA = "reconstruction_a", reconstructionB = "reconstruction_b", costRatio = "cost_ratio",
+             costRatioAtZeroStyle = "cost_ratio_at_zero_style", circularCorrelation = "circular_correlation",
+             shellCountsFromOnePoint = "shell_counts_from_one_point",
+             shellsReachedFromOnePoint = "shells_reached_from_one_point", meanShellsReached = "mean_shells_reached",
+             shellAccuracyFromStyle = "shell_accuracy_from_style",
+             shellAccuracyFromPoint = "shell_accuracy_from_point", shellChance = "shell_chance",
+             styleSpread = "style_spread"
+    }
+
     /// Styles drawn per probed source point.
     public static let stylesPerPoint = 100
     /// Source rows probed for multimodality.

@@ -160,9 +160,12 @@ public struct Reproduction {
                      "\(stem)_cycle_vs_steps")
     }
 
+    /// `value` as pretty JSON with snake_case keys (the convention of every file Monge writes;
+    /// the Codable types keep their Swift names, and checkpoints their own config keys).
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
 }

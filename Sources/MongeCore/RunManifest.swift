@@ -68,6 +68,33 @@ public struct RunManifest: Codable, Equatable, Sendable {
         public var threads: Int
         public var operatingSystem: String
 
+        private enum CodingKeys: String, CodingKey {
+            case cores, threads, operatingSystem = "operating_system"
+        }
+
+        /// The camelCase key of manifests written before the snake_case convention, still read.
+        private enum LegacyKeys: String, CodingKey {
+            case operatingSystem
+        }
+
+        public init(cores: Int, threads: Int, operatingSystem: String) {
+            self.cores = cores
+            self.threads = threads
+            self.operatingSystem = operatingSystem
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let legacy = try decoder.container(keyedBy: LegacyKeys.self)
+            cores = try container.decode(Int.self, forKey: .cores)
+            threads = try container.decode(Int.self, forKey: .threads)
+            if let name = try legacy.decodeIfPresent(String.self, forKey: .operatingSystem), !container.contains(.operatingSystem) {
+                operatingSystem = name
+            } else {
+                operatingSystem = try container.decode(String.self, forKey: .operatingSystem)
+            }
+        }
+
         /// This machine.
         public static var current: Host {
             Host(cores: ProcessInfo.processInfo.activeProcessorCount, threads: Parallel.threadCount,
@@ -78,19 +105,27 @@ public struct RunManifest: Codable, Equatable, Sendable {
     /// Monotonic clock reading at `begin`, for `seconds`; not written.
     private var startUptime: UInt64?
 
+    /// The keys as written: snake_case, like every JSON file and output of Monge.
     private enum CodingKeys: String, CodingKey {
-        case command, arguments, seed, version, gitCommit, startTime, seconds, outputs, host, parameters, results, files
+        case command, arguments, seed, version, gitCommit = "git_commit", startTime = "start_time", seconds, outputs, host,
+             parameters, results, files
+    }
+
+    /// The camelCase keys of manifests written before the snake_case convention, still read.
+    private enum LegacyKeys: String, CodingKey {
+        case gitCommit, startTime
     }
 
     /// Starts the record of a run: now, on this machine, with this code.
     public static func begin(command: String, arguments: [String] = Array(CommandLine.arguments.dropFirst()),
                              seed: UInt64? = nil, parameters: [String: JSONValue] = [:]) -> RunManifest {
+        let startUptime = DispatchTime.now().uptimeNanoseconds  // before `git rev-parse`, which takes milliseconds
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return RunManifest(command: command, arguments: arguments, seed: seed, version: MongeVersion.string,
                            gitCommit: GitCommit.current(), startTime: formatter.string(from: Date()), seconds: nil,
                            outputs: [], host: .current, parameters: parameters, results: [:], files: nil,
-                           startUptime: DispatchTime.now().uptimeNanoseconds)
+                           startUptime: startUptime)
     }
 
     /// Records the outputs and results and the time elapsed since `begin`.
@@ -201,6 +236,34 @@ public struct RunManifest: Codable, Equatable, Sendable {
             && lhs.version == rhs.version && lhs.gitCommit == rhs.gitCommit && lhs.startTime == rhs.startTime
             && lhs.seconds == rhs.seconds && lhs.outputs == rhs.outputs && lhs.host == rhs.host
             && lhs.parameters == rhs.parameters && lhs.results == rhs.results && lhs.files == rhs.files
+    }
+}
+
+extension RunManifest {
+    /// Reads the snake_case keys, or the camelCase ones of older manifests.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let legacy = try decoder.container(keyedBy: LegacyKeys.self)
+        command = try container.decode(String.self, forKey: .command)
+        arguments = try container.decode([String].self, forKey: .arguments)
+        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed)
+        version = try container.decode(String.self, forKey: .version)
+        gitCommit = try container.decodeIfPresent(String.self, forKey: .gitCommit)
+            ?? legacy.decodeIfPresent(String.self, forKey: .gitCommit)
+        if container.contains(.startTime) {
+            startTime = try container.decode(String.self, forKey: .startTime)
+        } else if legacy.contains(.startTime) {
+            startTime = try legacy.decode(String.self, forKey: .startTime)
+        } else {
+            startTime = try container.decode(String.self, forKey: .startTime)  // throws keyNotFound(start_time)
+        }
+        seconds = try container.decodeIfPresent(Double.self, forKey: .seconds)
+        outputs = try container.decode([String].self, forKey: .outputs)
+        host = try container.decode(Host.self, forKey: .host)
+        parameters = try container.decode([String: JSONValue].self, forKey: .parameters)
+        results = try container.decode([String: JSONValue].self, forKey: .results)
+        files = try container.decodeIfPresent([String: FileDigest].self, forKey: .files)
+        startUptime = nil
     }
 }
 

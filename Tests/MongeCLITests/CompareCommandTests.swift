@@ -14,8 +14,8 @@ struct CompareCommandTests {
         let r = try TestSupport.monge(["compare", folder + "/x.npy", folder + "/tx.csv", folder + "/y.npy", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
-        #expect(abs((object["transportCost"] as! Double) - 2) < 1e-12)
-        #expect(abs(object["optimalityGap"] as! Double) < 1e-12)
+        #expect(abs((object["transport_cost"] as! Double) - 2) < 1e-12)
+        #expect(abs(object["optimality_gap"] as! Double) < 1e-12)
         #expect(object["n"] as? Int == 100)
     }
 

@@ -23,7 +23,7 @@ struct DataCommandTests {
             #expect(manifest["command"] as? String == "monge data" && (manifest["seed"] as? Int) == 3)
             let parameters = manifest["parameters"] as? [String: Any]
             #expect(parameters?["dataset"] as? String == "gaussians25" && (parameters?["n"] as? Int) == 500)
-            #expect(((parameters?["datasetParameters"] as? [String: Any])?["std"] as? Double) == 0.05)
+            #expect(((parameters?["dataset_parameters"] as? [String: Any])?["std"] as? Double) == 0.05)
         }
         // A .npy opens as a [500, 2] float64 array (header check without numpy).
         let npy = try Data(contentsOf: URL(fileURLWithPath: folder + "/a.npy"))

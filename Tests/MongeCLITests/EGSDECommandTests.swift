@@ -92,8 +92,8 @@ struct EGSDECommandTests {
                                               "--modes", "oracle:gaussians8", "--json"])
         #expect(compared.status == 0, "\(compared.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(compared.stdout.utf8)) as? [String: Any]
-        #expect(abs((json?["onModePrecision"] as? Double ?? -1) - g8.matrix[0, 2]) < 1e-12, "\(compared.stdout)")
-        #expect(abs((json?["modeBalanceKL"] as? Double ?? -1) - g8.matrix[0, 3]) < 1e-12, "\(compared.stdout)")
+        #expect(abs((json?["on_mode_precision"] as? Double ?? -1) - g8.matrix[0, 2]) < 1e-12, "\(compared.stdout)")
+        #expect(abs((json?["mode_balance_kl"] as? Double ?? -1) - g8.matrix[0, 3]) < 1e-12, "\(compared.stdout)")
         let noModes = try TestSupport.monge(["compare", folder + "/a.npy", folder + "/g8/seed_0.npy", folder + "/b.npy",
                                              "--modes", "oracle:gaussian:mean=0,0"])
         #expect(noModes.status != 0 && noModes.stderr.contains("modes"), "\(noModes.stderr)")

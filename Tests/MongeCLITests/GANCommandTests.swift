@@ -22,7 +22,7 @@ struct GANCommandTests {
         #expect(metrics["mode"] as? String == mode && metrics["modes"] as? Int == 25 && metrics["samples"] as? Int == 300)
         let counts = try #require(metrics["mode_counts"] as? [Int])
         #expect(counts.count == 25 && counts.filter { $0 > 0 }.count == metrics["modes_covered"] as? Int)
-        #expect((metrics["final_T"] is NSNull) == (mode == "vanilla"))
+        #expect((metrics["final_t"] is NSNull) == (mode == "vanilla"))
         let log = try String(contentsOfFile: folder + "/out/log.csv", encoding: .utf8).split(separator: "\n")
         #expect(log.first == "step,discriminator_loss,generator_loss,T,p,real_sign" && log.count == 1 + 3)  // steps 0, 10, 19
         // Same seed, same samples.
@@ -80,11 +80,11 @@ struct GANCommandTests {
             try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         }
         let perSeed = try rows(folder + "/out/per_seed.csv")
-        #expect(perSeed.first == ["seed", "modes_covered", "high_quality_percent", "reverse_kl", "final_T", "max_T", "real_sign_last100", "training_seconds"])
+        #expect(perSeed.first == ["seed", "modes_covered", "high_quality_percent", "reverse_kl", "final_t", "max_t", "real_sign_last100", "training_seconds"])
         #expect(perSeed.dropFirst().map { $0[0] } == ["0", "1", "2"])
         let summary = try rows(folder + "/out/summary.csv")
         #expect(summary.first == ["metric", "seeds", "mean", "sd", "ci95_low", "ci95_high", "min", "max"])
-        for (column, name) in [(1, "modes_covered"), (2, "high_quality_percent"), (4, "final_T")] {
+        for (column, name) in [(1, "modes_covered"), (2, "high_quality_percent"), (4, "final_t")] {
             let values = perSeed.dropFirst().map { Double($0[column])! }
             let mean = values.reduce(0, +) / 3
             let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 2).squareRoot()

@@ -86,11 +86,11 @@ struct MUNITCommandTests {
         #expect(run.status == 0, "\(run.stderr)")
         let data = try #require(FileManager.default.contents(atPath: folder + "/metrics.json"))
         let metrics = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        for key in ["reconstructionA", "reconstructionB", "circularCorrelation", "costRatio", "shellAccuracyFromStyle",
-                    "shellAccuracyFromPoint", "shellChance", "styleSpread", "comparison"] {
+        for key in ["reconstruction_a", "reconstruction_b", "circular_correlation", "cost_ratio", "shell_accuracy_from_style",
+                    "shell_accuracy_from_point", "shell_chance", "style_spread", "comparison"] {
             #expect(metrics[key] != nil, "missing \(key)")
         }
-        let counts = try #require(metrics["shellCountsFromOnePoint"] as? [Int])
+        let counts = try #require(metrics["shell_counts_from_one_point"] as? [Int])
         #expect(counts.count == 3 && counts.reduce(0, +) == 100)
     }
 }

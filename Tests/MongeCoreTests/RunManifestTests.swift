@@ -39,10 +39,26 @@ struct RunManifestTests {
         #expect(!text.contains("\"seed\""))  // no seed given
         let topLevelKeys = text.split(separator: "\n").filter { $0.hasPrefix("  \"") }
             .map { $0.dropFirst(3).prefix { $0 != "\"" } }
-        #expect(topLevelKeys == ["arguments", "command", "gitCommit", "host", "outputs", "parameters", "results", "seconds", "startTime", "version"]
-                || topLevelKeys == ["arguments", "command", "host", "outputs", "parameters", "results", "seconds", "startTime", "version"])
+        #expect(topLevelKeys == ["arguments", "command", "git_commit", "host", "outputs", "parameters", "results", "seconds", "start_time", "version"]
+                || topLevelKeys == ["arguments", "command", "host", "outputs", "parameters", "results", "seconds", "start_time", "version"])
+        #expect(text.contains("\"operating_system\""))
         #expect(text.range(of: "\"a\" : 2")!.lowerBound < text.range(of: "\"z\" : 1")!.lowerBound)
         #expect(text.contains("plan.npy") && text.hasSuffix("}\n"))
+    }
+
+    /// Manifests written before the snake_case keys (gitCommit, startTime, operatingSystem) still read.
+    @Test func readsTheOlderCamelCaseKeys() throws {
+        let path = folder + "/old.manifest.json"
+        try AtomicFile.write(Data("""
+            {"arguments": [], "command": "monge ot", "gitCommit": "abc", "startTime": "2026-01-01T00:00:00.000Z",
+             "seconds": 0.5, "outputs": [], "host": {"cores": 2, "threads": 2, "operatingSystem": "Linux"},
+             "parameters": {}, "results": {}, "version": "0"}
+            """.utf8), to: path)
+        let old = try RunManifest.read(path)
+        #expect(old.gitCommit == "abc" && old.startTime == "2026-01-01T00:00:00.000Z" && old.host.operatingSystem == "Linux")
+        let missing = folder + "/missing.manifest.json"
+        try AtomicFile.write(Data(#"{"arguments": [], "command": "x", "outputs": [], "host": {"cores": 1, "threads": 1, "operating_system": "L"}, "parameters": {}, "results": {}, "version": "0"}"#.utf8), to: missing)
+        #expect { try RunManifest.read(missing) } throws: { "\($0)".contains("start_time") }
     }
 
     @Test func recordsTheGitCommitOfTheCode() throws {

@@ -129,7 +129,7 @@ struct BenchGemm: ParsableCommand {
             let gflops = shape.flops / seconds * 1e-9
             var row: [String: Any] = [
                 "op": shape.label.trimmingCharacters(in: .whitespaces), "m": shape.m, "k": shape.k, "n": shape.n,
-                "transA": shape.transposeA, "transB": shape.transposeB, "seconds": seconds, "gflops": gflops,
+                "trans_a": shape.transposeA, "trans_b": shape.transposeB, "seconds": seconds, "gflops": gflops,
                 "eigen_gflops": shape.flops / Self.median(eigen[index]) * 1e-9, "fraction_of_peak": gflops / peak,
             ]
             if !openblas[index].isEmpty {
@@ -233,7 +233,7 @@ struct BenchGemm: ParsableCommand {
         var seconds: [Double] = []
         for (row, shape) in zip(shapes, Self.shapes) {
             guard row["m"] as? Int == shape.m, row["k"] as? Int == shape.k, row["n"] as? Int == shape.n,
-                  row["transA"] as? Bool == shape.transposeA, row["transB"] as? Bool == shape.transposeB,
+                  row["trans_a"] as? Bool == shape.transposeA, row["trans_b"] as? Bool == shape.transposeB,
                   let s = row["seconds"] as? Double, s > 0 else {
                 throw MongeError.externalTool(name: "python", message: "\(peerScript): shape \(row) does not match \(shape.text)")
             }
@@ -260,7 +260,7 @@ struct BenchGemm: ParsableCommand {
         print("shape (op(A) m×k · op(B) k×n)    Monge   Eigen" + (peer ? "  OpenBLAS  Monge/OpenBLAS" : "") + "  Monge/peak")
         for r in results {
             let shape = shapes.first { $0.m == r["m"] as! Int && $0.k == r["k"] as! Int && $0.n == r["n"] as! Int
-                && $0.transposeA == r["transA"] as! Bool && $0.transposeB == r["transB"] as! Bool }!
+                && $0.transposeA == r["trans_a"] as! Bool && $0.transposeB == r["trans_b"] as! Bool }!
             var line = shape.text.padding(toLength: 31, withPad: " ", startingAt: 0)
                 + String(format: " %6.1f  %6.1f", r["gflops"] as! Double, r["eigen_gflops"] as! Double)
             if peer {

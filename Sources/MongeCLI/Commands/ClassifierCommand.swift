@@ -78,8 +78,8 @@ struct ClassifierCommand: ParsableCommand {
         let files = [ClassifierCheckpoint.weightsFile, ClassifierCheckpoint.configFile, ClassifierCheckpoint.lossFile]
         manifest.finish(outputs: files,
                         results: ["steps": .integer(steps), "parameters": .integer(run.classifier.network.parameterCount),
-                                  "meanLossLast50": .number(last), "accuracyClean": .number(clean),
-                                  "accuracyHalfT": .number(half)])
+                                  "mean_loss_last50": .number(last), "accuracy_clean": .number(clean),
+                                  "accuracy_half_t": .number(half)])
         try manifest.write(beside: weights, describing: files.map { URL(fileURLWithPath: out).appendingPathComponent($0).path })
         print(String(format: "classifier: %d steps in %.1f s; loss (last 50) %.4f; accuracy %.3f clean, %.3f at t = %d; saved in %@",
                      steps, Date().timeIntervalSince(started), last, clean, half, timesteps / 2, out))

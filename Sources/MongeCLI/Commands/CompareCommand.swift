@@ -23,6 +23,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "A target oracle with known modes (oracle:gaussians8 or oracle:gaussians25): adds the on-mode precision and mode balance of MAPPED.")
     var modes: String?
     @Flag(help: "Print one JSON object instead of a table.") var json = false
+    @Flag(help: "No timing line on stderr.") var quiet = false
 
     func run() throws {
         let start = Date()
@@ -48,7 +49,7 @@ struct CompareCommand: ParsableCommand {
             var text = String(decoding: try encoder.encode(c), as: UTF8.self)
             if let realism {  // The realism split as three more keys of the same object.
                 let kl = realism.balanceKL.map { "\($0)" } ?? "null"
-                text = String(text.dropLast()) + ",\"modeBalanceKL\":\(kl),\"modesCovered\":\(realism.modesCovered),\"onModePrecision\":\(realism.precision)}"
+                text = String(text.dropLast()) + ",\"mode_balance_kl\":\(kl),\"modes_covered\":\(realism.modesCovered),\"on_mode_precision\":\(realism.precision)}"
             }
             print(text)
         } else {
@@ -58,8 +59,10 @@ struct CompareCommand: ParsableCommand {
                 print("mode balance KL(histogram ‖ uniform)     " + (realism.balanceKL.map { String(format: "%.6g", $0) } ?? "–"))
             }
         }
-        FileHandle.standardError.write(Data(String(format: "compare: %d points, exact OT %.2f s, total %.2f s\n",
-                                                   c.n, c.otSeconds, Date().timeIntervalSince(start)).utf8))
+        if !quiet {
+            FileHandle.standardError.write(Data(String(format: "compare: %d points, exact OT %.2f s, total %.2f s\n",
+                                                       c.n, c.otSeconds, Date().timeIntervalSince(start)).utf8))
+        }
     }
 
     static func table(_ c: BridgeComparison) -> String {

@@ -46,6 +46,9 @@ struct DataCommand: ParsableCommand {
     @Option(help: "fashion only: train or test. [train]")
     var split: String?
 
+    @Flag(help: "No \"wrote …\" line on stderr.")
+    var quiet = false
+
     @Flag(help: "List the distributions, their parameters and defaults, and exit.")
     var list = false
 
@@ -85,7 +88,7 @@ struct DataCommand: ParsableCommand {
         var manifest = RunManifest.begin(
             command: "monge data", seed: seed,
             parameters: ["dataset": .string(name), "n": .integer(n),
-                         "datasetParameters": .object(dataset.parameterValues.mapValues { .number($0) })])
+                         "dataset_parameters": .object(dataset.parameterValues.mapValues { .number($0) })])
         let figureFormat = try plot.map { try ImageFormat(path: $0) }
         if figureFormat != nil { _ = try Gnuplot.default.version() }  // fail before writing anything
         let points = try dataset.sample(n: n, seed: seed)
@@ -96,7 +99,7 @@ struct DataCommand: ParsableCommand {
         }
         manifest.finish(outputs: [out] + (plot.map { [$0, $0 + ".gp", $0 + ".dat"] } ?? []))
         try outputs.commit(manifest: manifest, beside: [out])
-        FileHandle.standardError.write(Data("wrote \(out) (\(n) × 2, \(name), seed \(seed))\n".utf8))
+        if !quiet { FileHandle.standardError.write(Data("wrote \(out) (\(n) × 2, \(name), seed \(seed))\n".utf8)) }
     }
 
     /// The digit images of `--classes` (the first `--n` of them if given) as an [N, 64] array.
@@ -126,7 +129,7 @@ struct DataCommand: ParsableCommand {
         }
         manifest.finish(outputs: [out] + (plot.map { [$0, $0 + ".gp", $0 + ".dat"] } ?? []))
         try outputs.commit(manifest: manifest, beside: [out])
-        FileHandle.standardError.write(Data("wrote \(out) (\(images.rows) × \(DigitImages.pixelCount), digits \(classes.map(String.init).joined(separator: ",")))\n".utf8))
+        if !quiet { FileHandle.standardError.write(Data("wrote \(out) (\(images.rows) × \(DigitImages.pixelCount), digits \(classes.map(String.init).joined(separator: ",")))\n".utf8)) }
     }
 
     /// The Fashion-MNIST images of `--classes` in `--split` (a seeded subset of `--n` if given) as [N, 784].
@@ -152,7 +155,7 @@ struct DataCommand: ParsableCommand {
         }
         manifest.finish(outputs: [out] + (plot.map { [$0, $0 + ".gp", $0 + ".dat"] } ?? []))
         try manifest.write(beside: out)
-        FileHandle.standardError.write(Data("wrote \(out) (\(images.rows) × \(FashionMNIST.pixelCount), \(described))\n".utf8))
+        if !quiet { FileHandle.standardError.write(Data("wrote \(out) (\(images.rows) × \(FashionMNIST.pixelCount), \(described))\n".utf8)) }
     }
 
     /// "key=value" strings as a dictionary; a malformed entry or repeated key is an error.

@@ -102,11 +102,11 @@ struct EGSDECommand: ParsableCommand {
     func settings(_ s: Setup) -> [String: JSONValue] {
         var values: [String: JSONValue] = [
             "model": .string(model), "input": .string(input), "classifier": .string(classifier),
-            "m": .number(m), "start": .integer(s.start), "lambdaS": .number(lambdaS), "lambdaI": .number(lambdaI),
+            "m": .number(m), "start": .integer(s.start), "lambda_s": .number(lambdaS), "lambda_i": .number(lambdaI),
             "steps": .integer(s.timesteps.count), "variance": .string(variance.rawValue),
         ]
         if let target { values["target"] = .string(target) }
-        if let secondTarget { values["secondTarget"] = .string(secondTarget) }
+        if let secondTarget { values["second_target"] = .string(secondTarget) }
         return values
     }
 
@@ -143,7 +143,7 @@ struct EGSDECommand: ParsableCommand {
                                          lambdaI: lambdaI, steps: s.timesteps.count, noise: RandomStream(seed: seed),
                                          variance: variance, options: SamplerOptions(progress: progress))
         let metrics = try Self.metrics(s, output.x)
-        var results: [String: JSONValue] = ["points": .integer(s.x.rows), "evaluationsPerPoint": .integer(output.evaluations)]
+        var results: [String: JSONValue] = ["points": .integer(s.x.rows), "evaluations_per_point": .integer(output.evaluations)]
         for (name, value) in metrics { results[name] = value.isFinite ? .number(value) : .null }
         manifest.finish(outputs: [path], results: results)
         var outputs = OutputSet()

@@ -145,10 +145,10 @@ struct GANCommand: ParsableCommand {
         metrics["reverse_kl"] = c.reverseKL.map { JSONValue.number($0) } ?? .null
         metrics["mode_counts"] = .array(c.counts.map { JSONValue.integer($0) })
         metrics["training_seconds"] = .number(result.trainingSeconds)
-        metrics["final_T"] = diffusion.map { JSONValue.integer($0.T) } ?? .null
+        metrics["final_t"] = diffusion.map { JSONValue.integer($0.T) } ?? .null
         metrics["final_p"] = diffusion.map { JSONValue.number($0.p) } ?? .null
-        metrics["max_T"] = diffusion == nil ? .null : .integer(maxT)
-        metrics["mean_T"] = diffusion == nil ? .null : .number(meanT)
+        metrics["max_t"] = diffusion == nil ? .null : .integer(maxT)
+        metrics["mean_t"] = diffusion == nil ? .null : .number(meanT)
         metrics["discriminator_loss_last100"] = .number(mean(\.discriminatorLoss))
         metrics["generator_loss_last100"] = .number(mean(\.generatorLoss))
         metrics["real_sign_last100"] = .number(mean(\.realSign))
@@ -198,7 +198,7 @@ struct GANCommand: ParsableCommand {
     /// 95 % t-interval per metric), with a manifest beside summary.csv.
     func writeSeedTables(_ runs: [SeedRun], folder: URL) throws {
         var manifest = RunManifest.begin(command: "monge gan", seed: runs.first?.seed, parameters: settings)
-        var perSeed = ResultsTable(columns: ["seed", "modes_covered", "high_quality_percent", "reverse_kl", "final_T", "max_T",
+        var perSeed = ResultsTable(columns: ["seed", "modes_covered", "high_quality_percent", "reverse_kl", "final_t", "max_t",
                                              "real_sign_last100", "training_seconds"])
         for run in runs {
             let c = run.result.coverage
@@ -207,8 +207,8 @@ struct GANCommand: ParsableCommand {
             try perSeed.append([
                 "seed": .integer(Int(run.seed)), "modes_covered": .integer(c.modesCovered),
                 "high_quality_percent": .number(100 * c.highQualityFraction), "reverse_kl": .number(c.reverseKL ?? .nan),
-                "final_T": diffusion.map { .integer($0.T) } ?? .number(.nan),
-                "max_T": diffusion != nil ? .integer(records.map(\.T).max() ?? 0) : .number(.nan),
+                "final_t": diffusion.map { .integer($0.T) } ?? .number(.nan),
+                "max_t": diffusion != nil ? .integer(records.map(\.T).max() ?? 0) : .number(.nan),
                 "real_sign_last100": .number(records.suffix(100).map(\.realSign).reduce(0, +) / Double(max(records.suffix(100).count, 1))),
                 "training_seconds": .number(run.result.trainingSeconds),
             ])

@@ -59,6 +59,10 @@ struct OTCommand: ParsableCommand {
 
     func run() throws {
         let start = Date()
+        // Begun first, so that its `seconds` is the command's wall time (reading, solving, drawing).
+        var manifest = RunManifest.begin(command: "monge ot", parameters: [
+            "source": .string(source), "target": .string(target), "solver": .string(solver.rawValue),
+            "cost": .string(cost)])
         let x = try ArrayFile.readMatrix(source, as: Double.self)
         let y = try ArrayFile.readMatrix(target, as: Double.self)
         let a = try sourceWeights.map { try Self.readVector($0) }
@@ -118,9 +122,6 @@ struct OTCommand: ParsableCommand {
                 try TransportMapFigure(source: x, target: y, mapped: mapped, title: FigureTitle(title)).stage(to: plot, in: &outputs)
             }
             let written = [plan, map, plot].compactMap { $0 }
-            var manifest = RunManifest.begin(command: "monge ot", parameters: [
-                "source": .string(source), "target": .string(target), "solver": .string(solver.rawValue),
-                "cost": .string(cost)])
             manifest.finish(outputs: written, results: [
                 "cost": .number(summary["cost"] as! Double), "status": .string(status.rawValue),
                 "iterations": .integer(summary["iterations"] as! Int)])

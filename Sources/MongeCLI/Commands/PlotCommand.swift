@@ -7,7 +7,7 @@ import MongePlot
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
-        abstract: "Draw figures of 2-D point files (.png, .svg or .pdf; the gnuplot script and data are kept beside).",
+        abstract: "Draw figures of 2-D point files (.png, .svg or .pdf; the gnuplot script, data and manifest are kept beside).",
         subcommands: [PlotScatter.self, PlotMap.self, PlotIntervals.self]
     )
 }
@@ -20,8 +20,23 @@ struct FigureOptions: ParsableArguments {
     @Option(help: "The figure's title.")
     var title: String = ""
 
+    @Flag(help: "No \"wrote …\" line on stderr.")
+    var quiet = false
+
     func validate() throws {
         do { _ = try ImageFormat(path: out) } catch { throw ValidationError("--out: \(error)") }
+    }
+
+    /// Draws `figure` to `out` with its script and data, and `<out>.manifest.json` beside it,
+    /// all together (`OutputSet`); `manifest` was begun when the command started.
+    func write(_ figure: some Figure, manifest: RunManifest) throws {
+        var outputs = OutputSet()
+        try figure.stage(to: out, in: &outputs)
+        var manifest = manifest
+        let written = [out, out + ".gp", out + ".dat"]
+        manifest.finish(outputs: written)
+        try outputs.commit(manifest: manifest, beside: [out])
+        if !quiet { FileHandle.standardError.write(Data("wrote \(out) and \(RunManifest.path(beside: out))\n".utf8)) }
     }
 }
 
@@ -50,13 +65,14 @@ struct PlotScatter: ParsableCommand {
     }
 
     func run() throws {
+        let manifest = RunManifest.begin(command: "monge plot scatter", parameters: [
+            "files": .array(files.map { .string($0) }), "title": .string(figure.title)])
         var sets: [PointSet] = []
         for (k, file) in files.enumerated() {
             let points = try ArrayFile.readMatrix(file, as: Double.self)
             sets.append(PointSet(points, label: labels.isEmpty ? defaultLabel(file) : labels[k]))
         }
-        try ScatterFigure(sets, title: FigureTitle(figure.title)).render(to: figure.out)
-        FileHandle.standardError.write(Data("wrote \(figure.out)\n".utf8))
+        try figure.write(ScatterFigure(sets, title: FigureTitle(figure.title)), manifest: manifest)
     }
 }
 
@@ -86,11 +102,15 @@ struct PlotMap: ParsableCommand {
     }
 
     func run() throws {
+        var parameters: [String: JSONValue] = [
+            "source": .string(source), "mapped": .string(mapped), "max_arrows": .integer(maxArrows),
+            "arrow_seed": .integer(Int(arrowSeed)), "title": .string(figure.title)]
+        if let target { parameters["target"] = .string(target) }
+        let manifest = RunManifest.begin(command: "monge plot map", seed: arrowSeed, parameters: parameters)
         let x = try ArrayFile.readMatrix(source, as: Double.self)
         let tx = try ArrayFile.readMatrix(mapped, as: Double.self)
         let y = try target.map { try ArrayFile.readMatrix($0, as: Double.self) }
-        try TransportMapFigure(source: x, target: y, mapped: tx, title: FigureTitle(figure.title),
-                               maxArrows: maxArrows, arrowSeed: arrowSeed).render(to: figure.out)
-        FileHandle.standardError.write(Data("wrote \(figure.out)\n".utf8))
+        try figure.write(TransportMapFigure(source: x, target: y, mapped: tx, title: FigureTitle(figure.title),
+                                            maxArrows: maxArrows, arrowSeed: arrowSeed), manifest: manifest)
     }
 }

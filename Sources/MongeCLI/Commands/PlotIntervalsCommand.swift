@@ -32,6 +32,8 @@ struct PlotIntervals: ParsableCommand {
     }
 
     func run() throws {
+        let manifest = RunManifest.begin(command: "monge plot intervals", parameters: [
+            "files": .array(files.map { .string($0) }), "title": .string(figure.title)])
         var sets: [IntervalSet] = []
         for (k, file) in files.enumerated() {
             let m = try ArrayFile.readMatrix(file, as: Double.self)
@@ -44,7 +46,6 @@ struct PlotIntervals: ParsableCommand {
             }
             sets.append(IntervalSet(points, label: labels.isEmpty ? defaultLabel(file) : labels[k]))
         }
-        try IntervalFigure(sets, title: FigureTitle(figure.title), xLabel: xLabel, yLabel: yLabel).render(to: figure.out)
-        FileHandle.standardError.write(Data("wrote \(figure.out)\n".utf8))
+        try figure.write(IntervalFigure(sets, title: FigureTitle(figure.title), xLabel: xLabel, yLabel: yLabel), manifest: manifest)
     }
 }

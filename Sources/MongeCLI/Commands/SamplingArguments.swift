@@ -62,9 +62,9 @@ struct SamplingArguments: ParsableArguments {
     func beginManifest(command: String, model: AnyDenoiser<some MatrixScalar>, method: SamplerMethod, timesteps: [Int]) -> RunManifest {
         RunManifest.begin(command: "monge \(command)", seed: seed, parameters: [
             "model": .string(model.label), "dimension": .integer(model.dimension),
-            "schedule": .string("\(model.schedule.kind)"), "T": .integer(model.schedule.count),
+            "schedule": .string("\(model.schedule.kind)"), "schedule_timesteps": .integer(model.schedule.count),
             "sampler": .string("\(method)"), "steps": .integer(steps), "spacing": .string(spacing.rawValue),
-            "timesteps": .array(timesteps.map { .integer($0) }), "blockSize": .integer(blockSize),
+            "timesteps": .array(timesteps.map { .integer($0) }), "block_size": .integer(blockSize),
         ])
     }
 
@@ -78,7 +78,7 @@ struct SamplingArguments: ParsableArguments {
             try outputs.add(SamplingArguments.table(t), to: trajectoryPath, header: SamplingArguments.header(t))
         }
         var manifest = manifest
-        manifest.finish(outputs: outputs.paths, results: ["points": .integer(output.x.rows), "evaluationsPerPoint": .integer(output.evaluations)])
+        manifest.finish(outputs: outputs.paths, results: ["points": .integer(output.x.rows), "evaluations_per_point": .integer(output.evaluations)])
         try outputs.commit(manifest: manifest, beside: [path])
         if !quiet {
             let seconds = Date().timeIntervalSince(started)

@@ -66,8 +66,8 @@ struct TranslateCommand: ParsableCommand {
         var manifest = RunManifest.begin(command: "monge translate", parameters: [
             "from": .string(a.text), "to": .string(b.text), "input": .string(input), "steps": .integer(steps),
             "sampler": .string(method.rawValue), "spacing": .string(spacing.rawValue),
-            "sourceTimesteps": .array(try bridge.sourceTimesteps().map { .integer($0) }),
-            "targetTimesteps": .array(try bridge.targetTimesteps().map { .integer($0) }),
+            "source_timesteps": .array(try bridge.sourceTimesteps().map { .integer($0) }),
+            "target_timesteps": .array(try bridge.targetTimesteps().map { .integer($0) }),
         ])
         let reporter = quiet ? nil : ProgressReporter(label: "translate")
         let progress: (@Sendable (SamplerProgress) -> Void)? = reporter.map { r in { r.report($0) } }
@@ -84,14 +84,14 @@ struct TranslateCommand: ParsableCommand {
             })
             try outputs.add(table, to: path, header: ["phase"] + SamplingArguments.header(encoding))
         }
-        var results: [String: JSONValue] = ["points": .integer(x.rows), "evaluationsPerPoint": .integer(translation.evaluations)]
+        var results: [String: JSONValue] = ["points": .integer(x.rows), "evaluations_per_point": .integer(translation.evaluations)]
         var cycleLine: String?
         if cycle {
             let back = try bridge.reversed().translate(translation.mapped, progress: progress)
             let errors = PointDistances.rowwise(x, back.mapped)
             let mean = errors.reduce(0, +) / Double(max(errors.count, 1)), max = errors.max() ?? 0
-            results["cycleErrorMean"] = .number(mean)
-            results["cycleErrorMax"] = .number(max)
+            results["cycle_error_mean"] = .number(mean)
+            results["cycle_error_max"] = .number(max)
             if let cycled { try outputs.add(back.mapped, to: cycled) }
             cycleLine = String(format: "cycle error ‖x − T_BA(T_AB(x))‖: mean %.6g, max %.6g (%d points, %d steps, %@)",
                                mean, max, x.rows, steps, method.rawValue)
