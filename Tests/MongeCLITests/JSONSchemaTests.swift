@@ -45,8 +45,8 @@ struct JSONSchemaTests {
     /// `ot --json` and its manifest, whose `seconds` is the command's wall time.
     @Test func otOutputAndManifest() throws {
         let folder = TestSupport.temporaryFolder()
-        let x: Matrix<Double> = RandomStream(seed: 1).normalMatrix(rows: 300, columns: 2)
-        let y: Matrix<Double> = RandomStream(seed: 2).normalMatrix(rows: 300, columns: 2)
+        let x: Matrix<Double> = RandomStream(seed: 1).normalMatrix(rows: 1000, columns: 2)
+        let y: Matrix<Double> = RandomStream(seed: 2).normalMatrix(rows: 1000, columns: 2)
         try ArrayFile.write(x, to: folder + "/x.npy")
         try ArrayFile.write(y, to: folder + "/y.npy")
         let r = try TestSupport.monge(["ot", folder + "/x.npy", folder + "/y.npy", "--map", folder + "/tx.npy", "--json", "--quiet"])
@@ -62,10 +62,11 @@ struct JSONSchemaTests {
             #expect(manifest[key] != nil, "the manifest lacks \(key)")
         }
         #expect((manifest["host"] as? [String: Any])?["operating_system"] is String)
-        // The manifest spans the whole command: at least the solve the summary timed.
+        // The manifest spans the whole command: it begins before the reading and the solve the
+        // summary timed (`total_seconds`) and ends after them.
         let total = try #require(summary["total_seconds"] as? Double)
         let seconds = try #require(manifest["seconds"] as? Double)
-        #expect(seconds >= 0.5 * total, "manifest seconds \(seconds), command \(total)")
+        #expect(seconds >= total - 1e-3, "manifest seconds \(seconds), command \(total)")
         // And it reads back through RunManifest.
         let back = try RunManifest.read(folder + "/tx.npy.manifest.json")
         #expect(back.seconds == seconds && back.host.operatingSystem == (manifest["host"] as? [String: Any])?["operating_system"] as? String)
@@ -118,6 +119,6 @@ struct JSONSchemaTests {
         let plan = try #require(try Self.json(file: folder + "/plan.json") as? [String: Any])
         #expect(plan["training_points"] as? Int == 256 && plan["oracle_cells"] != nil, "\(plan.keys.sorted())")
         let manifest = try #require(try Self.json(file: folder + "/manifest.json") as? [String: Any])
-        #expect((manifest["results"] as? [String: Any])?["oracle_rows"] as? Int == 1)
+        #expect(((manifest["results"] as? [String: Any])?["oracle_rows"] as? Int ?? 0) >= 1)
     }
 }
