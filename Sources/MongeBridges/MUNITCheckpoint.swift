@@ -100,26 +100,8 @@ public enum MUNITCheckpoint {
                                          message: "has \(tensors.count) tensors, config.json describes \(expected): a checkpoint of another architecture")
         }
         func load(_ prefix: String, _ layout: ParameterLayout) throws -> [Float] {
-            var values = [Float](repeating: 0, count: layout.count)
-            for entry in layout.entries {
-                let name = "\(prefix).\(entry.name)"
-                guard let tensor = tensors[name] else {
-                    throw MongeError.invalidFile(path: file, location: "tensor \(name)", message: "missing (a checkpoint of another architecture?)")
-                }
-                guard tensor.shape == entry.shape else {
-                    throw MongeError.invalidFile(path: file, location: "tensor \(name)",
-                                                 message: "shape \(tensor.shape), expected \(entry.shape) (config.json describes another architecture)")
-                }
-                guard tensor.dtype == .float32 else {
-                    throw MongeError.invalidFile(path: file, location: "tensor \(name)", message: "dtype \(tensor.dtype.safetensorsName), expected F32")
-                }
-                let v: [Float] = tensor.values()
-                if let bad = v.firstIndex(where: { !$0.isFinite }) {
-                    throw MongeError.invalidFile(path: file, location: "tensor \(name)", message: "element \(bad) is \(v[bad])")
-                }
-                values.replaceSubrange(entry.range, with: v)
-            }
-            return values
+            try layout.parameters(fromTensors: tensors, prefix: prefix + ".", file: file,
+                                  hint: " (config.json describes another architecture)")
         }
         return (config, model, try load("generator", model.generatorLayout), try load("discriminator", model.discriminatorLayout))
     }

@@ -61,3 +61,33 @@ public struct ParameterLayout: Sendable, Equatable {
         return values
     }
 }
+
+extension ParameterLayout {
+    /// The flat Float parameters of this layout stored as F32 tensors named `prefix + entry.name`
+    /// (how every Monge checkpoint stores its weights); throws naming `file` and the tensor when
+    /// one is missing, has another shape or dtype, or holds a non-finite value. `hint` is appended
+    /// to the missing and shape messages (e.g. that config.json describes another architecture).
+    public func parameters(fromTensors tensors: [String: NDArray], prefix: String = "", file: String,
+                           hint: String = "") throws -> [Float] {
+        var out = [Float](repeating: 0, count: count)
+        for entry in entries {
+            let name = prefix + entry.name
+            guard let tensor = tensors[name] else {
+                throw MongeError.invalidFile(path: file, location: "tensor \(name)", message: "missing" + hint)
+            }
+            guard tensor.shape == entry.shape else {
+                throw MongeError.invalidFile(path: file, location: "tensor \(name)",
+                                             message: "shape \(tensor.shape), expected \(entry.shape)" + hint)
+            }
+            guard tensor.dtype == .float32 else {
+                throw MongeError.invalidFile(path: file, location: "tensor \(name)", message: "dtype \(tensor.dtype.safetensorsName), expected F32")
+            }
+            let values: [Float] = tensor.values()
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw MongeError.invalidFile(path: file, location: "tensor \(name)", message: "element \(bad) is \(values[bad])")
+            }
+            out.replaceSubrange(entry.range, with: values)
+        }
+        return out
+    }
+}

@@ -96,23 +96,7 @@ public enum ClassifierCheckpoint {
         if !(try ConfigSeal(config).verify(metadata: metadata, configFile: path(folder, configFile), weightsFile: file)) {
             note("note: \(file) predates config seals; \(configFile) is not verified against the weights")
         }
-        var parameters = [Float](repeating: 0, count: network.parameterCount)
-        for entry in network.layout.entries {
-            guard let tensor = tensors[entry.name] else {
-                throw MongeError.invalidFile(path: file, location: "tensor \(entry.name)", message: "missing")
-            }
-            guard tensor.shape == entry.shape else {
-                throw MongeError.invalidFile(path: file, location: "tensor \(entry.name)", message: "shape \(tensor.shape), expected \(entry.shape)")
-            }
-            guard tensor.dtype == .float32 else {
-                throw MongeError.invalidFile(path: file, location: "tensor \(entry.name)", message: "dtype \(tensor.dtype.safetensorsName), expected F32")
-            }
-            let values: [Float] = tensor.values()
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw MongeError.invalidFile(path: file, location: "tensor \(entry.name)", message: "element \(bad) is \(values[bad])")
-            }
-            parameters.replaceSubrange(entry.range, with: values)
-        }
+        let parameters = try network.layout.parameters(fromTensors: tensors, file: file)
         return try TimeClassifier(network: network, parameters: parameters, schedule: config.schedule)
     }
 

@@ -246,28 +246,7 @@ public enum TrainingCheckpoint {
         guard let stepText = metadata["step"], let step = Int(stepText), step >= 0 else {
             throw MongeError.invalidFile(path: file, location: "metadata", message: "no valid \"step\"")
         }
-        func values(_ prefix: String) throws -> [Float] {
-            var out = [Float](repeating: 0, count: layout.count)
-            for entry in layout.entries {
-                let name = prefix + entry.name
-                guard let tensor = tensors[name] else {
-                    throw MongeError.invalidFile(path: file, location: "tensor \(name)", message: "missing")
-                }
-                guard tensor.shape == entry.shape else {
-                    throw MongeError.invalidFile(path: file, location: "tensor \(name)",
-                                                 message: "shape \(tensor.shape), expected \(entry.shape)")
-                }
-                guard tensor.dtype == .float32 else {
-                    throw MongeError.invalidFile(path: file, location: "tensor \(name)", message: "dtype \(tensor.dtype.safetensorsName), expected F32")
-                }
-                let v: [Float] = tensor.values()
-                if let bad = v.firstIndex(where: { !$0.isFinite }) {
-                    throw MongeError.invalidFile(path: file, location: "tensor \(name)", message: "element \(bad) is \(v[bad])")
-                }
-                out.replaceSubrange(entry.range, with: v)
-            }
-            return out
-        }
+        func values(_ prefix: String) throws -> [Float] { try layout.parameters(fromTensors: tensors, prefix: prefix, file: file) }
         let state = TrainingState(parameters: try values(""), ema: try values("ema."),
                                   adam: AdamState(m: try values("adam.m."), v: try values("adam.v."), step: step))
         return state
