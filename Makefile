@@ -2,6 +2,7 @@
 #   make demo   set up, build, and run the quick DDIB 2-D reproduction
 #   make test   set up, build, and run every test
 #   make fuzz   libFuzzer over the file readers, FUZZ_SECONDS (default 60) per reader (CI runs it)
+#   make slurm-test  a sharded grid on a real single-node Slurm cluster and GNU parallel (CI runs it)
 # `make setup` installs what is missing (Debian packages, a Python venv for numpy and the
 # notebooks) and is shared by both.
 
@@ -17,7 +18,9 @@ DEMO_OUT ?= runs/quick
 export MONGE_PYTHON := $(PYTHON)
 export MONGE_BINARY := $(CURDIR)/$(MONGE)
 
-.PHONY: setup apt venv data build demo test fuzz bench clean
+SLURM_PACKAGES := slurm-wlm munge parallel
+
+.PHONY: setup apt venv data build demo test fuzz slurm-setup slurm-test bench clean
 
 setup: apt venv data
 
@@ -65,6 +68,19 @@ FUZZ_SECONDS ?= 60
 
 fuzz: build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
+# Slurm and GNU parallel for the scale-out (issue 16); not needed by the demo or the tests.
+slurm-setup:
+	@missing=""; for p in $(SLURM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "slurm-setup: installing$$missing" >&2; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# Starts a one-node cluster (as root), runs a 4-shard grid as a job array + merge and through GNU
+# parallel, compares both with the one-process run, stops the daemons (scripts/slurm/test.sh).
+slurm-test: build slurm-setup
+	scripts/slurm/test.sh $(MONGE)
 
 bench: build
 	$(MONGE) bench gemm

@@ -20,6 +20,22 @@ public struct Reproduction {
     public let log: @Sendable (String) -> Void
     /// Print training progress lines (off in tests).
     public var showTrainingProgress = true
+    /// The models loaded or trained so far in this process, by dataset.
+    private let models = ModelCache()
+
+    final class ModelCache: @unchecked Sendable {
+        private var models: [String: NetworkDenoiser] = [:]
+        private let lock = NSLock()
+
+        func value(_ name: String, orMake make: () throws -> NetworkDenoiser) rethrows -> NetworkDenoiser {
+            lock.lock()
+            defer { lock.unlock() }
+            if let model = models[name] { return model }
+            let model = try make()
+            models[name] = model
+            return model
+        }
+    }
 
     public init(plan: ReproductionPlan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
         try plan.validate()
@@ -35,81 +51,167 @@ public struct Reproduction {
         public let files: [String]
     }
 
+    /// One unit of the grid: one (pair, cell) of the trained or of the oracle bridges. Units are
+    /// what shards split; each gives one row of `results` or `oracle_results`.
+    public struct Unit: Hashable, Codable, Sendable {
+        public enum Kind: String, Codable, Sendable { case trained, oracle }
+        public let kind: Kind
+        /// Index into `plan.pairs` (trained) or the oracle pairs.
+        public let pair: Int
+        /// Index into `plan.cells` (trained) or `plan.oracleCells`.
+        public let cell: Int
+    }
+
+    /// What one unit produced: its row, and the files it wrote (arrays, figures), relative to
+    /// the folder it ran in.
+    public struct UnitOutput: Codable, Sendable {
+        public let unit: Unit
+        /// The unit's name in logs and merge reports, e.g. "trained moons → checkerboard ddim:10".
+        public let name: String
+        public let row: [String: ResultsTable.Cell]
+        public let files: [String]
+    }
+
+    /// Every unit, in the grid's fixed order: trained pairs × cells, then oracle pairs × cells.
+    public var units: [Unit] {
+        plan.pairs.indices.flatMap { p in plan.cells.indices.map { Unit(kind: .trained, pair: p, cell: $0) } }
+            + (0..<Self.oraclePairCount).flatMap { p in plan.oracleCells.indices.map { Unit(kind: .oracle, pair: p, cell: $0) } }
+    }
+
+    /// The unit's name, e.g. "seed 0 trained moons → checkerboard ddim:10".
+    public func name(of unit: Unit) -> String {
+        let cell = unit.kind == .trained ? plan.cells[unit.cell] : plan.oracleCells[unit.cell]
+        let pair = unit.kind == .trained ? plan.pairs[unit.pair].joined(separator: " → ") : Self.oraclePairNames[unit.pair]
+        return "seed \(plan.seed) \(unit.kind.rawValue) \(pair) \(cell.solver):\(cell.steps)"
+    }
+
+    /// Runs the whole grid in `folder`: trains every model, runs every unit, writes the tables
+    /// and figures.
     public func run() throws -> Summary {
-        var files: [String] = []
-        try AtomicFile.write(try Self.json(plan), to: folder + "/plan.json")
-        files.append(folder + "/plan.json")
-
-        // 1. One model per dataset.
-        var models: [String: NetworkDenoiser] = [:]
-        for (k, name) in plan.datasets.enumerated() {
-            log("[train \(k + 1)/\(plan.datasets.count)] \(name): \(plan.training.steps) steps, batch \(plan.training.batchSize), \(plan.model.architecture.rawValue) width \(plan.model.width) depth \(plan.model.depth)")
-            models[name] = try train(name, index: k)
+        var outputs: [UnitOutput] = []
+        let units = self.units
+        for (k, unit) in units.enumerated() {
+            outputs.append(try run(unit, into: folder, position: (k + 1, units.count)))
         }
+        return try assemble(outputs)
+    }
 
-        // 2. Trained bridges.
-        var results = ResultsTable(columns: BridgeEvaluation.columns)
-        var curves: [String: [(cell: ReproductionPlan.Cell, comparison: BridgeComparison)]] = [:]
-        let total = plan.pairs.count * plan.cells.count
-        var done = 0
-        for pair in plan.pairs {
-            let (a, b) = (pair[0], pair[1])
-            let domains = DomainPair(
-                name: "\(a) → \(b)", kind: "trained", source: models[a]!, target: models[b]!,
+    /// Runs one unit: trains (or reuses, or waits for another shard training) the models it
+    /// needs in `folder`/models, translates, measures, and writes its arrays and figures under
+    /// `output` (the run folder itself, or a shard's folder).
+    public func run(_ unit: Unit, into output: String, position: (Int, Int)) throws -> UnitOutput {
+        var files: [String] = []
+        let isLast: Bool, domains: DomainPair, cell: ReproductionPlan.Cell, seed: UInt64, points: Int, figureName: String
+        switch unit.kind {
+        case .trained:
+            cell = plan.cells[unit.cell]
+            isLast = unit.cell == plan.cells.count - 1
+            let (a, b) = (plan.pairs[unit.pair][0], plan.pairs[unit.pair][1])
+            let source = try model(a), target = try model(b)
+            domains = DomainPair(
+                name: "\(a) → \(b)", kind: "trained", source: source, target: target,
                 sampleSource: { [plan] n, seed in try plan.dataset(a).sample(n: n, seed: seed) },
                 sampleTarget: { [plan] n, seed in try plan.dataset(b).sample(n: n, seed: seed) })
-            for (c, cell) in plan.cells.enumerated() {
-                done += 1
-                let last = c == plan.cells.count - 1
-                let (evaluation, outcome) = try domains.evaluate(
-                    n: plan.translationPoints, steps: cell.steps, method: try cell.method, seed: pairSeed(a, b),
-                    recordedRows: last ? Array(0..<min(plan.trajectoryRows, plan.translationPoints)) : [])
-                try results.append(evaluation.row(outcome))
-                curves[domains.name, default: []].append((cell, outcome.comparison))
-                log(String(format: "[bridge %d/%d] %@ %@ %d steps: gap %.4f, optimality %.4f, cycle max %.3g (%.1f s + OT %.1f s)",
-                           done, total, domains.name, cell.solver, cell.steps, outcome.comparison.transportGap,
-                           outcome.comparison.optimalityGap, outcome.comparison.cycleErrorMax ?? .nan,
-                           outcome.bridgeSeconds, outcome.comparison.otSeconds))
-                let cellFolder = "\(folder)/pairs/\(a)__\(b)/\(cell.solver)-\(cell.steps)"
-                try evaluation.writeArrays(outcome, to: cellFolder)
-                if last {
-                    let target = try domains.sampleTarget(plan.translationPoints, pairSeed(a, b) + 1)
-                    files += try render(evaluation.comparisonFigure(outcome, target: target), "map_\(a)__\(b)")
-                    if let trajectories = try evaluation.trajectoryFigure(outcome) {
-                        files += try render(trajectories, "trajectories_\(a)__\(b)")
-                    }
-                }
+            seed = pairSeed(a, b)
+            points = plan.translationPoints
+            figureName = "map_\(a)__\(b)"
+        case .oracle:
+            cell = plan.oracleCells[unit.cell]
+            isLast = unit.cell == plan.oracleCells.count - 1
+            domains = try Self.oraclePair(unit.pair, schedule: plan.schedule)
+            seed = plan.seed + 1000 + UInt64(unit.pair)
+            points = plan.oraclePoints
+            figureName = "oracle_map_\(unit.pair + 1)"
+        }
+        let recorded = unit.kind == .trained && isLast ? Array(0..<min(plan.trajectoryRows, points)) : []
+        let (evaluation, outcome) = try domains.evaluate(n: points, steps: cell.steps, method: try cell.method, seed: seed,
+                                                         recordedRows: recorded)
+        var row = evaluation.row(outcome)
+        if unit.kind == .oracle { row["closed_form_gap"] = .number(domains.closedFormGap ?? .nan) }
+        let c = outcome.comparison
+        switch unit.kind {
+        case .trained:
+            log(String(format: "[bridge %d/%d] %@ %@ %d steps: gap %.4f, optimality %.4f, cycle max %.3g (%.1f s + OT %.1f s)",
+                       position.0, position.1, domains.name, cell.solver, cell.steps, c.transportGap, c.optimalityGap,
+                       c.cycleErrorMax ?? .nan, outcome.bridgeSeconds, c.otSeconds))
+            let (a, b) = (plan.pairs[unit.pair][0], plan.pairs[unit.pair][1])
+            let cellFolder = "pairs/\(a)__\(b)/\(cell.solver)-\(cell.steps)"
+            try evaluation.writeArrays(outcome, to: output + "/" + cellFolder)
+            files += ["source", "latent", "mapped", "cycled", "exact_ot_image"].map { "\(cellFolder)/\($0).npy" }
+        case .oracle:
+            log(String(format: "[oracle %d/%d] %@ %@ %d steps: gap %.4f, optimality %.4f%@",
+                       position.0, position.1, domains.name, cell.solver, cell.steps, c.transportGap, c.optimalityGap,
+                       domains.closedFormGap.map { String(format: " (closed form %.4f)", $0) } ?? ""))
+        }
+        if isLast {
+            let target = try domains.sampleTarget(points, seed + 1)
+            files += try render(evaluation.comparisonFigure(outcome, target: target), figureName, in: output)
+            if unit.kind == .trained, let trajectories = try evaluation.trajectoryFigure(outcome) {
+                files += try render(trajectories, "trajectories_" + figureName.dropFirst(4), in: output)
+            }
+        }
+        return UnitOutput(unit: unit, name: name(of: unit), row: row, files: files)
+    }
+
+    /// Writes plan.json, the tables and the step curves of a finished grid from its units'
+    /// outputs (in any order; every unit exactly once) — the same bytes whether the units ran in
+    /// this process or in shards.
+    public func assemble(_ outputs: [UnitOutput]) throws -> Summary {
+        let byUnit = Dictionary(outputs.map { ($0.unit, $0) }, uniquingKeysWith: { first, _ in first })
+        let missing = units.filter { byUnit[$0] == nil }
+        guard missing.isEmpty, byUnit.count == outputs.count else {
+            throw MongeError.invalidArgument(name: "units", message: missing.isEmpty
+                ? "a unit appears twice" : "missing units: " + missing.map(name(of:)).joined(separator: "; "))
+        }
+        var files = [folder + "/plan.json"]
+        try AtomicFile.write(try Self.json(plan), to: folder + "/plan.json")
+        var results = ResultsTable(columns: BridgeEvaluation.columns)
+        var oracleResults = ResultsTable(columns: BridgeEvaluation.columns + ["closed_form_gap"])
+        var curves: [String: [(cell: ReproductionPlan.Cell, row: [String: ResultsTable.Cell])]] = [:]
+        var oracleCurves = curves
+        for unit in units {
+            let output = byUnit[unit]!
+            files += output.files.map { folder + "/" + $0 }
+            let pair: String
+            if case .text(let name) = output.row["pair"] { pair = name } else { pair = "" }
+            switch unit.kind {
+            case .trained:
+                try results.append(output.row)
+                curves[pair, default: []].append((plan.cells[unit.cell], output.row))
+            case .oracle:
+                try oracleResults.append(output.row)
+                oracleCurves[pair, default: []].append((plan.oracleCells[unit.cell], output.row))
             }
         }
         files += try results.write(stem: folder + "/results")
-        files += try stepCurves(curves, stem: "trained")
+        files += try stepCurves(curves, stem: "trained").map { folder + "/" + $0 }
+        files += try oracleResults.write(stem: folder + "/oracle_results")
+        files += try stepCurves(oracleCurves, stem: "oracle").map { folder + "/" + $0 }
+        return Summary(results: results, oracleResults: oracleResults, files: files)
+    }
 
-        // 3. Oracle bridges: exact ε, so only the bridge itself and the discretisation remain.
-        var oracleResults = ResultsTable(columns: BridgeEvaluation.columns + ["closed_form_gap"])
-        var oracleCurves: [String: [(cell: ReproductionPlan.Cell, comparison: BridgeComparison)]] = [:]
-        let oraclePairs = [try OracleExperiments.gaussians25To8(schedule: plan.schedule),
-                           try OracleExperiments.rotatedGaussians(schedule: plan.schedule)]
-        for (p, pair) in oraclePairs.enumerated() {
-            for (c, cell) in plan.oracleCells.enumerated() {
-                let (evaluation, outcome) = try pair.evaluate(n: plan.oraclePoints, steps: cell.steps, method: try cell.method,
-                                                              seed: plan.seed + 1000 + UInt64(p))
-                var row = evaluation.row(outcome)
-                row["closed_form_gap"] = .number(pair.closedFormGap ?? .nan)
-                try oracleResults.append(row)
-                oracleCurves[pair.name, default: []].append((cell, outcome.comparison))
-                log(String(format: "[oracle %d/%d] %@ %@ %d steps: gap %.4f, optimality %.4f%@",
-                           p * plan.oracleCells.count + c + 1, oraclePairs.count * plan.oracleCells.count,
-                           pair.name, cell.solver, cell.steps, outcome.comparison.transportGap, outcome.comparison.optimalityGap,
-                           pair.closedFormGap.map { String(format: " (closed form %.4f)", $0) } ?? ""))
-                if c == plan.oracleCells.count - 1 {
-                    let target = try pair.sampleTarget(plan.oraclePoints, plan.seed + 1000 + UInt64(p) + 1)
-                    files += try render(evaluation.comparisonFigure(outcome, target: target), "oracle_map_\(p + 1)")
-                }
+    /// The oracle pairs: exact ε, so only the bridge itself and the discretisation remain.
+    static let oraclePairCount = 2
+    static let oraclePairNames = ["gaussians25 → gaussians8", "gaussian → gaussian rotated 45°"]
+
+    static func oraclePair(_ index: Int, schedule: NoiseSchedule) throws -> DomainPair {
+        index == 0 ? try OracleExperiments.gaussians25To8(schedule: schedule) : try OracleExperiments.rotatedGaussians(schedule: schedule)
+    }
+
+    /// The trained model of dataset `name`: trained once per run folder, under a claim so that
+    /// shards sharing the folder never train it twice at once.
+    func model(_ name: String) throws -> NetworkDenoiser {
+        guard let index = plan.datasets.firstIndex(of: name) else {
+            throw MongeError.invalidArgument(name: "pairs", message: "\(name) is not a trained dataset of the plan")
+        }
+        let modelFolder = "\(folder)/models/\(name)"
+        return try models.value(name) {
+            try FolderClaim.holding(modelFolder, waiting: { holder in
+                log("  waiting for \(holder) to finish training \(modelFolder)")
+            }) {
+                try train(name, index: index)
             }
         }
-        files += try oracleResults.write(stem: folder + "/oracle_results")
-        files += try stepCurves(oracleCurves, stem: "oracle")
-        return Summary(results: results, oracleResults: oracleResults, files: files)
     }
 
     /// Trains (or, when a finished checkpoint of the same config is there, reuses) one model.
@@ -120,6 +222,7 @@ public struct Reproduction {
         training.seed = plan.seed &+ UInt64(index)
         let config = TrainingCheckpoint.Config(model: plan.model, schedule: plan.schedule, training: training,
                                                data: .init(source: "\(name) n=\(plan.trainingPoints) seed=\(plan.seed)", data: data))
+        log("[train \(index + 1)/\(plan.datasets.count)] \(name): \(plan.training.steps) steps, batch \(plan.training.batchSize), \(plan.model.architecture.rawValue) width \(plan.model.width) depth \(plan.model.depth)")
         let model = try TrainingRun.trainedModel(folder: modelFolder, data: data, config: config,
                                                  progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress))
         if model.reused { log("  reusing the finished checkpoint in \(modelFolder)") }
@@ -132,13 +235,19 @@ public struct Reproduction {
         return plan.seed &+ (hash % 1_000_000) * 10
     }
 
-    func render(_ figure: some Figure, _ name: String) throws -> [String] {
-        let rendered = try figure.render(to: "\(folder)/figures/\(name).png")
-        return [rendered.figure]
+    /// Renders `figure` to `<output>/figures/<name>.png`; returns its path relative to `output`.
+    func render(_ figure: some Figure, _ name: some StringProtocol, in output: String) throws -> [String] {
+        _ = try figure.render(to: "\(output)/figures/\(name).png")
+        return ["figures/\(name).png"]
     }
 
-    /// Gap, optimality and cycle error against steps, one curve per pair and solver (log-log).
-    func stepCurves(_ curves: [String: [(cell: ReproductionPlan.Cell, comparison: BridgeComparison)]], stem: String) throws -> [String] {
+    /// Gap, optimality and cycle error against steps from the table rows, one curve per pair and
+    /// solver (log-log); paths relative to `folder`.
+    func stepCurves(_ curves: [String: [(cell: ReproductionPlan.Cell, row: [String: ResultsTable.Cell])]], stem: String) throws -> [String] {
+        func value(_ row: [String: ResultsTable.Cell], _ column: String) -> Double {
+            if case .number(let x) = row[column], x.isFinite { return x }
+            return 0
+        }
         var gap: [Curve] = [], cycle: [Curve] = []
         for name in curves.keys.sorted() {
             let cells = curves[name]!
@@ -146,18 +255,18 @@ public struct Reproduction {
                 let points = cells.filter { $0.cell.solver == solver }.sorted { $0.cell.steps < $1.cell.steps }
                 guard points.count >= 2 else { continue }
                 let steps = points.map { Double($0.cell.steps) }
-                gap.append(Curve(x: steps, y: points.map { max(abs($0.comparison.optimalityGap), 1e-6) }, label: "\(name) (\(solver))"))
-                cycle.append(Curve(x: steps, y: points.map { max($0.comparison.cycleErrorMax ?? 0, 1e-9) }, label: "\(name) (\(solver))"))
+                gap.append(Curve(x: steps, y: points.map { max(abs(value($0.row, "optimality")), 1e-6) }, label: "\(name) (\(solver))"))
+                cycle.append(Curve(x: steps, y: points.map { max(value($0.row, "cycle_max"), 1e-9) }, label: "\(name) (\(solver))"))
             }
         }
         guard !gap.isEmpty else { return [] }
         let n = stem == "oracle" ? plan.oraclePoints : plan.translationPoints
         return try render(CurveFigure(gap, title: FigureTitle("\(stem) bridges: optimality gap c(T)/W2²(A,T#A) − 1", n: n, seed: plan.seed),
                                       xLabel: "ODE steps", yLabel: "optimality gap", logX: true, logY: true),
-                          "\(stem)_optimality_vs_steps")
+                          "\(stem)_optimality_vs_steps", in: folder)
             + render(CurveFigure(cycle, title: FigureTitle("\(stem) bridges: max cycle error ‖x − T_BA(T_AB(x))‖", n: n, seed: plan.seed),
                                  xLabel: "ODE steps", yLabel: "max cycle error", logX: true, logY: true),
-                     "\(stem)_cycle_vs_steps")
+                     "\(stem)_cycle_vs_steps", in: folder)
     }
 
     /// `value` as pretty JSON with snake_case keys (the convention of every file Monge writes;

@@ -111,3 +111,33 @@ public struct ResultsTable: Equatable, Sendable {
         return paths
     }
 }
+
+extension ResultsTable.Cell: Codable {
+    /// `{"number": "0.1"}` (the shortest text that reads back to the same bits; "nan" for not
+    /// measured), `{"integer": 3}` or `{"text": "moons"}`: exact, so that tables assembled from
+    /// stored rows (shards) equal the tables of one process byte for byte.
+    private enum Key: String, CodingKey { case number, integer, text }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        if let text = try container.decodeIfPresent(String.self, forKey: .number) {
+            guard let x = Double(text) else {
+                throw DecodingError.dataCorruptedError(forKey: .number, in: container, debugDescription: "expected a number, got '\(text)'")
+            }
+            self = .number(x)
+        } else if let i = try container.decodeIfPresent(Int.self, forKey: .integer) {
+            self = .integer(i)
+        } else {
+            self = .text(try container.decode(String.self, forKey: .text))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        switch self {
+        case let .number(x): try container.encode(x.isNaN ? "nan" : "\(x)", forKey: .number)
+        case let .integer(i): try container.encode(i, forKey: .integer)
+        case let .text(s): try container.encode(s, forKey: .text)
+        }
+    }
+}

@@ -24,6 +24,7 @@ public struct Monge: ParsableCommand {
             OTCommand.self,
             CompareCommand.self,
             ReproduceCommand.self,
+            MergeCommand.self,
             PlotCommand.self,
             BenchCommand.self,
         ]

@@ -36,6 +36,9 @@ struct ReproduceCommand: ParsableCommand {
     var pairs: String?
     @Option(help: "Override: (solver:steps) cells for trained pairs, e.g. ddim:10,ddim:100,heun:50.") var cells: String?
     @Option(name: .customLong("oracle-cells"), help: "Override: (solver:steps) cells for the oracle bridges.") var oracleCells: String?
+    @Option(help: "ddib-2d: run only the K-th of N parts of the grid (seeds × pairs × cells; unit i belongs to shard i mod N + 1) into OUT/shard-K-of-N/, training or reusing the models in OUT (shards sharing OUT never train one model twice); then `monge merge OUT OUT/shard-*-of-N`. For Slurm job arrays and GNU parallel (see the README).",
+            transform: { try ShardSpec(parsing: $0) })
+    var shard: ShardSpec?
     @Flag(help: "No training progress lines on stderr.") var quiet = false
 
     func validate() throws {
@@ -50,6 +53,7 @@ struct ReproduceCommand: ParsableCommand {
         }
         if seeds != nil && seed != nil { throw ValidationError("give --seed or --seeds, not both") }
         if seeds != nil && experiment != "ddib-2d" { throw ValidationError("--seeds is for ddib-2d") }
+        if shard != nil && experiment != "ddib-2d" { throw ValidationError("--shard is for ddib-2d") }
         try Check.range(n, "--n", 2...Check.maximumPoints)
         try Check.range(trainingSteps, "--training-steps", 1...Int.max)
         try Check.range(trainingPoints, "--training-points", 1...Check.maximumPoints)
@@ -98,53 +102,21 @@ struct ReproduceCommand: ParsableCommand {
     func run() throws {
         if experiment == "ddib-digits" { return try runDigits() }
         let out = self.out ?? "runs/ddib-2d"
-        guard let seeds else {
-            let summary = try run(seed: seed ?? 0, out: out)
-            print(summary.results.markdown())
-            print(summary.oracleResults.markdown())
-            return
-        }
-        var manifest = RunManifest.begin(command: "monge reproduce", seed: seeds.seeds.first)
-        var runs: [Reproduction.Summary] = []
-        for (k, s) in seeds.seeds.enumerated() {
-            FileHandle.standardError.write(Data("reproduce: seed \(s) (\(k + 1)/\(seeds.seeds.count))\n".utf8))
-            runs.append(try run(seed: s, out: out + "/seed_\(s)"))
-        }
-        // One row per cell; the per-seed columns that are not measurements are left out.
-        let keys = ["kind", "pair", "solver", "steps"], excluded: Set<String> = ["n", "seed", "bridge_s", "ot_s"]
-        let results = try ResultsTable.seedIntervals(runs.map(\.results), keys: keys, excluded: excluded)
-        let oracle = try ResultsTable.seedIntervals(runs.map(\.oracleResults), keys: keys, excluded: excluded)
-        try RunManifest.remove(at: out + "/manifest.json")
-        let files = try results.write(stem: out + "/results_seeds") + oracle.write(stem: out + "/oracle_results_seeds")
-        manifest.parameters["seeds"] = .array(seeds.seeds.map { .integer(Int($0)) })
-        manifest.finish(outputs: files + seeds.seeds.map { "seed_\($0)/" }, results: [
-            "seeds": .integer(seeds.seeds.count), "rows": .integer(results.rows.count), "oracle_rows": .integer(oracle.rows.count),
-        ])
-        try manifest.write(to: out + "/manifest.json", describing: files)
-        print("mean and 95 % Student-t interval over seeds \(seeds.seeds.map(String.init).joined(separator: ","))")
-        print(results.markdown())
-        print(oracle.markdown())
-        FileHandle.standardError.write(Data("reproduce: wrote \(out)/results_seeds.{csv,md,json}, oracle_results_seeds.{csv,md,json}, seed_<s>/ and manifest.json\n".utf8))
-    }
-
-    /// One seed's ddib-2d reproduction into `out`.
-    func run(seed: UInt64, out: String) throws -> Reproduction.Summary {
-        let plan = try makePlan(seed: seed)
-        var manifest = RunManifest.begin(command: "monge reproduce", seed: seed)
-        let reproduction = try Reproduction(plan: plan, folder: out) { line in
+        let seedValues = seeds?.seeds ?? [seed ?? 0]
+        var grid = try ReproductionGrid(plans: try seedValues.map { try makePlan(seed: $0) }, folder: out, seeded: seeds != nil) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
-        var runner = reproduction
-        runner.showTrainingProgress = !quiet
-        try RunManifest.remove(at: out + "/manifest.json")  // it describes files about to change
-        let summary = try runner.run()
-        manifest.finish(outputs: summary.files, results: [
-            "pairs": .integer(plan.pairs.count), "rows": .integer(summary.results.rows.count),
-            "oracle_rows": .integer(summary.oracleResults.rows.count),
-        ])
-        try manifest.write(to: out + "/manifest.json", describing: summary.files.filter { FileManager.default.fileExists(atPath: $0) })
-        FileHandle.standardError.write(Data("reproduce: wrote \(out)/results.{csv,md,json}, oracle_results.{csv,md,json}, figures/ and manifest.json\n".utf8))
-        return summary
+        grid.showTrainingProgress = !quiet
+        if let shard {
+            let shardFolder = try grid.runShard(shard, binary: ReproductionGrid.binaryIdentity())
+            FileHandle.standardError.write(Data("reproduce: shard \(shard) wrote \(shardFolder)/; merge the shards with `monge merge \(out) \(out)/shard-*-of-\(shard.count)`\n".utf8))
+            return
+        }
+        let manifests = ReproductionManifests(grid: grid, command: "monge reproduce")
+        try manifests.removeStale()  // they describe files about to change
+        let summary = try grid.run()
+        try manifests.write(summary)
+        manifests.report(summary)
     }
 
     /// `monge reproduce ddib-digits`.

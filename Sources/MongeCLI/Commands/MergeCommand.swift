@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import MongeBridges
+
+/// `monge merge OUT SHARD_DIR…`: the tables, figures and manifests of a sharded reproduction.
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine the shards of `monge reproduce ddib-2d --shard K/N` into the tables, figures and manifests of one run.",
+        discussion: """
+        Each SHARD_DIR is a shard's folder (OUT/shard-K-of-N) holding the shard.json its run wrote \
+        last. The merge refuses shards of different configurations, seeds, splits or monge binaries, \
+        and names every missing or duplicated unit (seed, pair, solver and steps) with the shard that \
+        runs it. The tables equal those of one unsharded run byte for byte apart from the timing \
+        columns (bridge_s, ot_s).
+        """)
+
+    @Argument(help: "The run folder to write (usually the shards' OUT).") var out: String
+    @Argument(help: "Shard folders, e.g. OUT/shard-*-of-4.") var shards: [String] = []
+    @Flag(help: "No progress on stderr.") var quiet = false
+
+    func validate() throws {
+        guard !shards.isEmpty else { throw ValidationError("give the shard folders to merge, e.g. \(out)/shard-*-of-4") }
+        if Set(shards.map { URL(fileURLWithPath: $0).standardizedFileURL.path }).count != shards.count {
+            throw ValidationError("a shard folder is given twice")
+        }
+    }
+
+    func run() throws {
+        let quiet = self.quiet
+        let log: @Sendable (String) -> Void = { line in
+            if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
+        // Checked and read before anything is written: a refused merge leaves OUT as it was.
+        let summary = try ReproductionGrid.merge(into: out, shards: shards, log: log, beforeWriting: { grid in
+            try ReproductionManifests(grid: grid, command: "monge merge").removeStale()
+        })
+        let manifests = ReproductionManifests(grid: summary.grid, command: "monge merge")
+        try manifests.write(summary.summary)
+        manifests.report(summary.summary)
+    }
+}
