@@ -22,13 +22,14 @@ def cli():
     """Runs `monge args…` and returns stdout; fails the test with stderr on a non-zero exit."""
     binary = monge_binary()
 
-    def run(*args, check=True):
-        r = subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True)
+    def run(*args, check=True, stdin: bytes = b""):
+        r = subprocess.run([str(binary), *map(str, args)], capture_output=True, input=stdin)
+        stdout, stderr = r.stdout.decode(), r.stderr.decode()
         if check and r.returncode != 0:
-            pytest.fail(f"monge {' '.join(map(str, args))} exited {r.returncode}: {r.stderr}")
-        return r.stdout
+            pytest.fail(f"monge {' '.join(map(str, args))} exited {r.returncode}: {stderr}")
+        return stdout if check else (r.returncode, stdout, stderr)
 
-    run.json = lambda *args: json.loads(run(*args, "--json"))
+    run.json = lambda *args, **kw: json.loads(run(*args, "--json", **kw))
     return run
 
 
