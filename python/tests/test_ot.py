@@ -70,7 +70,7 @@ def test_ot_reads_standard_input(points, cli):
     from_file = cli.json("ot", folder / "x.npy", folder / "y.npy", "--quiet")
     npy = (folder / "x.npy").read_bytes()
     assert cli.json("ot", "-", folder / "y.npy", "--quiet", stdin=npy)["cost"] == from_file["cost"]
-    csv = "x0,x1\n" + "".join(f"{a!r},{b!r}\n" for a, b in np.load(folder / "x.npy"))
+    csv = "x0,x1\n" + "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in np.load(folder / "x.npy"))
     assert cli.json("ot", "-", folder / "y.npy", "--quiet", stdin=csv.encode())["cost"] == from_file["cost"]
     status, _, stderr = cli("ot", "-", folder / "y.npy", check=False)
     assert status != 0 and "standard input: empty" in stderr
