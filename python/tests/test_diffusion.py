@@ -108,3 +108,15 @@ def test_model_errors_are_monge_messages(tmp_path):
         monge.translate(("oracle:gaussians8", "oracle:gaussians25"), np.full((3, 2), np.nan), steps=5)
     with pytest.raises(TypeError, match="pair"):
         monge.translate("oracle:gaussians8", np.zeros((3, 2)), steps=5)
+
+
+def test_sampling_progress_is_heard_and_its_errors_raised():
+    heard = []
+    s = monge.sample("oracle:gaussians8", 100, steps=10, progress=lambda done, total, _: heard.append((done, total)))
+    assert heard and max(d for d, _ in heard) == heard[0][1] == 100 * 10
+    assert same_bits(s, monge.sample("oracle:gaussians8", 100, steps=10))
+
+    def broken(done, total, _):
+        raise ValueError("from the callback")
+    with pytest.raises(ValueError, match="from the callback"):
+        monge.sample("oracle:gaussians8", 100, steps=10, progress=broken)

@@ -199,3 +199,23 @@ def test_the_gil_is_released_during_a_solve():
     worker.join()
     # Held, the GIL would stop this loop for the whole solve (≈ 1 s); released, it spins millions of times.
     assert counter > 10_000
+
+
+def test_concurrent_calls_from_python_threads_give_the_same_results():
+    from concurrent.futures import ThreadPoolExecutor
+    x, y = monge.data("moons", 400, seed=1), monge.data("gaussians25", 400, seed=2)
+    alone = monge.ot(x, y)
+    sampled = monge.sample("oracle:gaussians8", 200, steps=10, seed=3)
+    with ThreadPoolExecutor(4) as pool:
+        plans = list(pool.map(lambda _: monge.ot(x, y), range(4)))
+        samples = list(pool.map(lambda _: monge.sample("oracle:gaussians8", 200, steps=10, seed=3), range(4)))
+    assert all(p.cost == alone.cost and same_bits(p.mass, alone.mass) for p in plans)
+    assert all(same_bits(s, sampled) for s in samples)
+
+
+def test_a_failing_call_leaves_the_next_ones_intact(points):
+    _, x, y = points
+    for _ in range(3):
+        with pytest.raises(monge.MongeError):
+            monge.ot(x, y, cost="pnorm:0")
+    assert monge.ot(x, y).status == "optimal"
