@@ -149,3 +149,23 @@ public func monge_data(_ nameText: UnsafePointer<CChar>?, _ n: Int64, _ seed: UI
         return .ok
     }
 }
+
+/// `monge_images`: the images an image-set spec names (`data:digits[:CLASSES]`,
+/// `data:fashion[:CLASSES][:split=…][:n=N][:seed=S]`), as the commands read them: result array
+/// images [N, pixels] (float32 in [−1, 1]), JSON source (where they came from).
+@_cdecl("monge_images")
+public func monge_images(_ specText: UnsafePointer<CChar>?, _ result: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                         _ error: UnsafeMutablePointer<CChar>?, _ errorCapacity: Int64) -> Int32 {
+    guarded(error, errorCapacity) {
+        let spec = try readString(specText, name: "spec")
+        guard ImageSets.isSpec(spec) else {
+            throw MongeError.invalidArgument(name: "spec", message: "\"\(spec)\" names no image set; expected data:digits[:CLASSES] or data:fashion[:CLASSES][:split=train|test][:n=N][:seed=S]")
+        }
+        let (images, source) = try ImageSets.images(spec: spec)
+        let box = ResultBox()
+        box.set("images", images)
+        try box.setJSON(["spec": spec, "source": source])
+        box.handOver(to: result)
+        return .ok
+    }
+}

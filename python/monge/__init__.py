@@ -27,7 +27,7 @@ from .checkpoints import Checkpoint, load_checkpoint, from_pytorch, save_model
 
 __all__ = [
     "MongeError", "MongeInternalError", "Transport", "Translation", "Training", "Checkpoint",
-    "ot", "compare", "data", "sample", "encode", "decode", "translate", "epsilon", "train",
+    "ot", "compare", "data", "images", "sample", "encode", "decode", "translate", "epsilon", "train",
     "load_checkpoint", "from_pytorch", "save_model", "set_threads", "threads", "version", "find_library",
 ]
 
@@ -124,6 +124,14 @@ def data(name: str, n: int, seed: int = 0, **params: float) -> np.ndarray:
         raise ValueError(f"data: seed must be a whole number ≥ 0, got {seed!r}")
     with _lib.call("monge_data", _lib.text(name, "name"), int(n), int(seed), _lib.options(params=params or None)) as r:
         return r.array("points")
+
+
+def images(spec: str) -> np.ndarray:
+    """The images an image-set spec names, [N, pixels] float32 in [−1, 1], as the commands read
+    them: `data:digits[:CLASSES]` (8×8, from $MONGE_DATA_DIR or data/generated, written by `make
+    setup`) or `data:fashion[:CLASSES][:split=train|test][:n=N][:seed=S]` (Fashion-MNIST, 28×28)."""
+    with _lib.call("monge_images", _lib.text(spec, "spec")) as r:
+        return r.array("images")
 
 
 # MARK: diffusion

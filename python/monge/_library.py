@@ -80,6 +80,7 @@ _SIGNATURES = {
     "monge_ot": (_MATRIX * 4 + [_STR] + _TAIL, ctypes.c_int32),
     "monge_compare": (_MATRIX * 5 + [_STR] + _TAIL, ctypes.c_int32),
     "monge_data": ([_STR, _I64, ctypes.c_uint64, _STR] + _TAIL, ctypes.c_int32),
+    "monge_images": ([_STR] + _TAIL, ctypes.c_int32),
     "monge_sample": ([_STR, _I64, _STR, PROGRESS, _P] + _TAIL, ctypes.c_int32),
     "monge_encode": ([_STR] + _MATRIX + [_STR, PROGRESS, _P] + _TAIL, ctypes.c_int32),
     "monge_decode": ([_STR] + _MATRIX + [_STR, PROGRESS, _P] + _TAIL, ctypes.c_int32),

@@ -120,3 +120,12 @@ def test_sampling_progress_is_heard_and_its_errors_raised():
         raise ValueError("from the callback")
     with pytest.raises(ValueError, match="from the callback"):
         monge.sample("oracle:gaussians8", 100, steps=10, progress=broken)
+
+
+def test_a_long_message_is_cut_at_a_character_boundary(tmp_path):
+    name = str(tmp_path / ("é" * 3000))
+    with pytest.raises(monge.MongeError) as caught:
+        monge.sample(name, 10, steps=5)
+    message = str(caught.value)
+    assert message.startswith('invalid MODEL "') and "\ufffd" not in message
+    assert 4000 < len(message.encode()) <= 4095

@@ -219,3 +219,16 @@ def test_a_failing_call_leaves_the_next_ones_intact(points):
         with pytest.raises(monge.MongeError):
             monge.ot(x, y, cost="pnorm:0")
     assert monge.ot(x, y).status == "optimal"
+
+
+def test_image_sets_equal_the_cli(cli, tmp_path, monkeypatch):
+    from conftest import ROOT
+    monkeypatch.setenv("MONGE_DATA_DIR", str(ROOT / "data" / "generated"))
+    if not (ROOT / "data" / "generated" / "digits.npy").is_file():
+        pytest.skip("the digits are not set up (make setup writes data/generated/digits.npy)")
+    digits = monge.images("data:digits:3,7")
+    cli("data", "digits", "--classes", "3,7", "--out", tmp_path / "d.npy", "--quiet")
+    assert digits.dtype == np.float32 and digits.shape[1] == 64
+    assert same_bits(digits, np.load(tmp_path / "d.npy"))
+    with pytest.raises(monge.MongeError, match="names no image set"):
+        monge.images("data:moons")
