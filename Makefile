@@ -1,6 +1,6 @@
 # Monge — the two commands of the README:
 #   make demo   set up, build, and run the quick DDIB 2-D reproduction
-#   make test   set up, build, and run every test
+#   make test   set up, build, and run every test (Swift, then the Python package's pytest)
 #   make fuzz   libFuzzer over the file readers, FUZZ_SECONDS (default 60) per reader (CI runs it)
 #   make slurm-test  a sharded grid on a real single-node Slurm cluster and GNU parallel (CI runs it)
 # `make setup` installs what is missing (Debian packages, a Python venv for numpy and the
@@ -31,7 +31,13 @@ apt:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-venv: $(VENV)/.ready
+venv: $(VENV)/.ready $(VENV)/.ready-python
+
+# The Python package's tests and notebooks: pytest, matplotlib, POT (the reference of monge.ot).
+# PyTorch is optional (its converter test is skipped without it).
+$(VENV)/.ready-python: $(VENV)/.ready
+	$(VENV)/bin/pip install -q --disable-pip-version-check setuptools pytest matplotlib pot
+	touch $@
 
 $(VENV)/.ready:
 	@echo "setup: creating $(VENV) (numpy, scikit-learn, jupyter nbconvert)" >&2
@@ -47,8 +53,11 @@ data: venv
 	  $(PYTHON) data/fetch_digits.py data/generated; \
 	fi
 
+# The CLI, libMongeC (the C ABI) and the Python package `monge` on it, installed into .venv.
 build: setup
 	swift build -c release --product monge
+	swift build -c release --product MongeC
+	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation ./python
 
 # The README's figures are copied from the quick run into plots/ (the only figures kept in git).
 README_FIGURES := map_moons__concentric-rings oracle_map_2 oracle_optimality_vs_steps
@@ -61,6 +70,7 @@ demo: build
 
 test: build
 	swift test -c release --disable-testable-imports
+	cd python && $(PYTHON) -m pytest -q -p no:cacheprovider tests
 
 # The .npy, CSV, safetensors and JSON readers under libFuzzer with AddressSanitizer (Fuzz/run.sh);
 # fails on any crash, sanitizer report or broken reader invariant.

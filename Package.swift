@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "MongeDiffusion", targets: ["MongeDiffusion"]),
         .library(name: "MongeBridges", targets: ["MongeBridges"]),
         .library(name: "MongeEvaluation", targets: ["MongeEvaluation"]),
+        // The C ABI (libMongeC.so / .dylib) that the Python package `monge` loads through ctypes.
+        .library(name: "MongeC", type: .dynamic, targets: ["MongeC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -66,6 +68,11 @@ let package = Package(
         .target(
             name: "MongeBridges",
             dependencies: ["MongeCore", "MongeData", "MongeTransport", "MongeNN", "MongeDiffusion", "MongePlot"]
+        ),
+        // @_cdecl entry points over the libraries: strided arrays in, status + message out (python/).
+        .target(
+            name: "MongeC",
+            dependencies: ["MongeCore", "MongeData", "MongeTransport", "MongeNN", "MongeDiffusion", "MongeBridges"]
         ),
         .executableTarget(
             name: "MongeCLI",

@@ -15,6 +15,7 @@ public enum ArrayFile {
     public static func readMatrix<S: MatrixScalar>(_ path: String, as _: S.Type = S.self,
                                                    note: (String) -> Void = ArrayFile.printNote) throws -> Matrix<S> {
         let (file, columns) = try ColumnSelection.split(path)
+        if file == standardInputName { return try readStandardInput(columns: columns, note: note) }
         switch try format(of: file, reading: true) {
         case "npy":
             let matrix = try NpyFile.readMatrix(file, as: S.self)
@@ -29,6 +30,34 @@ public enum ArrayFile {
             for message in table.notes { note("\(file): \(message)") }
             return table.matrix
         }
+    }
+
+    /// The path that names standard input ("-", as in `monge ot - y.npy`).
+    public static let standardInputName = "-"
+
+    /// The matrix on standard input: .npy when it starts with numpy's magic bytes, else CSV.
+    /// Standard input is read once: one argument of a command may be "-".
+    private static func readStandardInput<S: MatrixScalar>(columns: ColumnSelection?, note: (String) -> Void) throws -> Matrix<S> {
+        let name = "standard input"
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        guard !data.isEmpty else {
+            throw MongeError.invalidFile(path: name, location: nil, message: "empty; pipe a .npy or .csv file into it (monge ot - y.npy < x.csv)")
+        }
+        if data.starts(with: NpyFile.magic) {
+            let matrix = try NpyFile.decodeMatrix(data, path: name, as: S.self)
+            guard let columns else { return matrix }
+            guard !columns.hasNames else {
+                throw MongeError.invalidFile(path: name, location: columns.description,
+                                             message: "a .npy file has no column names; select columns by position (1 to \(matrix.columns))")
+            }
+            return try selecting(try columns.indices(columnCount: matrix.columns, names: nil, path: name), of: matrix)
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw MongeError.invalidFile(path: name, location: nil, message: "neither a .npy file (no numpy magic bytes) nor UTF-8 CSV text")
+        }
+        let table = try CSVFile.parse(text, path: name, as: S.self, columns: columns)
+        for message in table.notes { note("\(name): \(message)") }
+        return table.matrix
     }
 
     /// Prints a reader's note on stderr.

@@ -26,7 +26,12 @@ public enum NpyFile {
     /// Reads a rank-2 array as a matrix (a rank-1 array of n elements as an n×1 column),
     /// converting the elements to `S`. Other ranks throw an error naming the shape.
     public static func readMatrix<S: MatrixScalar>(_ path: String, as _: S.Type = S.self) throws -> Matrix<S> {
-        let array = try read(path)
+        try decodeMatrix(BinaryFile.read(path), path: path)
+    }
+
+    /// `readMatrix` of bytes already read (standard input); `path` names the source in errors.
+    public static func decodeMatrix<S: MatrixScalar>(_ data: Data, path: String, as _: S.Type = S.self) throws -> Matrix<S> {
+        let array = try decode(data, path: path)
         guard array.rank == 1 || array.rank == 2 else {
             throw MongeError.invalidFile(path: path, location: "header",
                                          message: "expected a rank-2 array (or rank 1, read as one column), found shape \(NDArray.describe(array.shape))")

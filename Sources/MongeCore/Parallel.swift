@@ -6,9 +6,20 @@ import Foundation
 /// Each chunk calls single-threaded kernels; results must not depend on the chunking (every
 /// random number is addressed by (seed, stream, index), never drawn from shared state).
 public enum Parallel {
-    /// Worker count: `MONGE_THREADS` if set, else the number of active processors. Read once per
-    /// process (the environment lookup is too slow for the inner loops that ask for it).
-    public static var threadCount: Int { configuredThreadCount }
+    /// Worker count: the last `setThreadCount` value if any, else `MONGE_THREADS` if set, else the
+    /// number of active processors. The environment is read once per process (the lookup is too
+    /// slow for the inner loops that ask for it).
+    public static var threadCount: Int {
+        let chosen = ThreadCountOverride.shared.value
+        return chosen > 0 ? chosen : configuredThreadCount
+    }
+
+    /// Sets the worker count for the rest of the process (an embedding host, such as the Python
+    /// package, has no environment to set); 0 returns to `MONGE_THREADS` or the processor count.
+    /// Results do not depend on it (see the type's comment).
+    public static func setThreadCount(_ count: Int) {
+        ThreadCountOverride.shared.set(max(0, count))
+    }
 
     private static let configuredThreadCount: Int = {
         if let text = ProcessInfo.processInfo.environment["MONGE_THREADS"], let n = Int(text), n > 0 { return n }
@@ -49,5 +60,24 @@ public enum Parallel {
             }
         }
         return results.map { $0! }
+    }
+}
+
+/// The one process-wide setting `Parallel.setThreadCount` needs, behind a lock.
+private final class ThreadCountOverride: @unchecked Sendable {
+    static let shared = ThreadCountOverride()
+    private let lock = NSLock()
+    private var count = 0
+
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
+
+    func set(_ newValue: Int) {
+        lock.lock()
+        count = newValue
+        lock.unlock()
     }
 }

@@ -175,34 +175,12 @@ struct TrainCommand: ParsableCommand {
             config.data = description
             return config
         }
-        let architecture = arch ?? .residual
-        let w = width ?? (architecture == .mlp ? 128 : architecture == .unet ? 32 : 256)
-        var model: ModelConfig
-        switch architecture {
-        case .mlp:
-            model = .anchorMLP(width: w, dimension: points.columns)
-            model.depth = depth ?? 3
-            model.timeEmbedding = timeEmbedding ?? 128
-        case .residual:
-            model = .ddib2D(dimension: points.columns, width: w, depth: depth ?? 4)
-            model.timeEmbedding = timeEmbedding ?? w
-            model.groups = groups ?? ModelConfig.defaultGroups(width: w)
-        case .unet:
-            // Square grayscale images, one per row (e.g. 784 columns = 1×28×28).
-            let side = Int(Double(points.columns).squareRoot().rounded())
-            guard side * side == points.columns else {
-                throw MongeError.invalidArgument(name: "--arch unet",
-                                                 message: "needs square grayscale images, one per row (S·S columns), got \(points.columns) columns")
-            }
-            model = .anchorUNet(width: w, image: ImageShape(channels: 1, height: side, width: side), depth: depth ?? 2)
-            model.timeEmbedding = timeEmbedding ?? w
-            model.groups = groups ?? 8
-        }
+        var model = try ModelConfig.standard(arch ?? .residual, dimension: points.columns, width: width, depth: depth,
+                                             timeEmbedding: timeEmbedding, groups: groups)
         if let activation { model.activation = activation }
         if let norm { model.normalization = norm }
         if let dropout { model.dropout = dropout }
-        var training = TrainingConfig(steps: 10_000, batchSize: 1024, seed: 0, optimizer: AdamConfig(learningRate: 1e-3),
-                                      ema: EMAConfig(decay: 0.9999, warmup: true), chunks: 2, logEvery: 10, checkpointEvery: 1000)
+        var training = TrainingConfig.standard
         apply(to: &training)
         return TrainingCheckpoint.Config(model: model, schedule: try makeSchedule(schedule ?? .linear, timesteps ?? 1000),
                                          training: training, data: description)

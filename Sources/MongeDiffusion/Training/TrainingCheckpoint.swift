@@ -19,6 +19,10 @@ import MongeNN
 /// (`ConfigSeal` of everything in config.json but the step count, the intervals and the data's
 /// source name, which a resume may change) ties config.json to the weights: an edited config.json
 /// is refused at load. Checkpoints written before seals load unverified, with a note.
+///
+/// **Sampling needs only the weights**: `readWeights` / `denoiser(from:)` read config.json and the
+/// `ema.<name>` tensors, or the plain `<name>` tensors when there is no EMA (a weights-only
+/// checkpoint, `writeWeights`, e.g. converted from PyTorch); no moments, step or loss rows.
 public enum TrainingCheckpoint {
     public static let configFile = "config.json"
     public static let weightsFile = "model.safetensors"
@@ -142,6 +146,32 @@ public enum TrainingCheckpoint {
         try SafeTensors.write(tensors: tensors, metadata: metadata, to: path(folder, weightsFile))
     }
 
+    /// Writes a weights-only checkpoint: config.json, then model.safetensors holding `<name>`
+    /// tensors, the format and the config's seal, but no EMA, optimiser moments, step or loss
+    /// rows. For a model made elsewhere (e.g. converted from PyTorch): `denoiser(from:)` samples
+    /// it; a resume refuses it, having no training state to continue.
+    public static func writeWeights(_ parameters: [Float], layout: ParameterLayout, config: Config, to folder: String) throws {
+        guard parameters.count == layout.count else {
+            throw MongeError.shapeMismatch("\(parameters.count) parameters given, the model \(Config.describe(config.model)) has \(layout.count)")
+        }
+        if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
+            throw MongeError.nonFinite("parameter \(bad) is \(parameters[bad])")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw MongeError.writeFailed(path: folder, message: error.localizedDescription)
+        }
+        var tensors: [String: NDArray] = [:]
+        for entry in layout.entries {
+            tensors[entry.name] = try NDArray(shape: entry.shape, values: Array(parameters[entry.range]))
+        }
+        var metadata = try config.seal().metadata
+        metadata["format"] = format
+        try writeConfig(config, to: folder)
+        try SafeTensors.write(tensors: tensors, metadata: metadata, to: path(folder, weightsFile))
+    }
+
     /// Writes loss.csv.
     public static func writeLosses(_ records: [StepRecord], to folder: String) throws {
         try AtomicFile.write(lossText(records), to: path(folder, lossFile))
@@ -244,6 +274,10 @@ public enum TrainingCheckpoint {
             throw MongeError.invalidFile(path: file, location: "metadata", message: "format is \(metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
         }
         guard let stepText = metadata["step"], let step = Int(stepText), step >= 0 else {
+            if metadata["step"] == nil && tensors.keys.allSatisfy({ !$0.hasPrefix("adam.") }) {
+                throw MongeError.invalidFile(path: file, location: nil, message:
+                    "holds weights only (no step, no optimiser state): it can be sampled but not resumed")
+            }
             throw MongeError.invalidFile(path: file, location: "metadata", message: "no valid \"step\"")
         }
         func values(_ prefix: String) throws -> [Float] { try layout.parameters(fromTensors: tensors, prefix: prefix, file: file) }
@@ -269,16 +303,43 @@ public enum TrainingCheckpoint {
         return records
     }
 
-    /// The EMA weights of a run folder as a denoiser for sampling; `note` hears that a checkpoint
-    /// written before seals could not be checked against config.json.
+    /// The weights to sample with, from config.json and model.safetensors alone.
+    public struct Weights {
+        public var config: Config
+        public var network: EpsilonNetwork<Float>
+        public var parameters: [Float]
+        /// Whether model.safetensors holds the seal of config.json (false: unverified).
+        public var sealed: Bool
+    }
+
+    /// Reads the weights to sample with: `ema.<name>` when `useEMA` and the file holds them (a
+    /// training run), else `<name>` (the raw weights; all a weights-only checkpoint has). Neither
+    /// the optimiser's moments, the step nor the loss rows are needed. The seal is checked as by
+    /// `read(from:)`.
+    public static func readWeights(from folder: String, useEMA: Bool = true) throws -> Weights {
+        let config = try readConfig(from: folder)
+        let network = try EpsilonNetwork<Float>(config: config.model, timesteps: config.schedule.count)
+        let file = path(folder, weightsFile)
+        let (tensors, metadata) = try SafeTensors.read(file)
+        let sealed = try config.seal().verify(metadata: metadata, configFile: path(folder, configFile), weightsFile: file)
+        guard metadata["format"] == format else {
+            throw MongeError.invalidFile(path: file, location: "metadata", message: "format is \(metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
+        }
+        let hasEMA = network.layout.entries.first.map { tensors["ema." + $0.name] != nil } ?? false
+        let parameters = try network.layout.parameters(fromTensors: tensors, prefix: useEMA && hasEMA ? "ema." : "", file: file)
+        return Weights(config: config, network: network, parameters: parameters, sealed: sealed)
+    }
+
+    /// The EMA weights of a run folder (or the weights of a weights-only checkpoint) as a denoiser
+    /// for sampling; `note` hears that a checkpoint written before seals could not be checked
+    /// against config.json.
     public static func denoiser(from folder: String, useEMA: Bool = true,
                                 note: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> NetworkDenoiser {
-        let saved = try read(from: folder)
+        let saved = try readWeights(from: folder, useEMA: useEMA)
         if !saved.sealed {
             note("note: \(path(folder, weightsFile)) predates config seals; \(configFile) is not verified against the weights (train or resume once to seal it)")
         }
-        return try NetworkDenoiser(network: saved.network, parameters: useEMA ? saved.state.ema : saved.state.parameters,
-                                   schedule: saved.config.schedule)
+        return try NetworkDenoiser(network: saved.network, parameters: saved.parameters, schedule: saved.config.schedule)
     }
 
     static func path(_ folder: String, _ name: String) -> String {

@@ -17,6 +17,11 @@ public final class TrainingProgress: @unchecked Sendable {
     private var lastPrint: UInt64 = 0
     private var lastPrintedStep = -1
     private var smoothedLoss: Double?
+    /// Hears every finished step's record, whatever `quiet` (an embedding host's progress, such as
+    /// the Python package's callback); returning false asks the run to stop at that step.
+    public var observer: ((StepRecord) -> Bool)?
+    /// Whether `observer` asked to stop (`TrainingRun.run` then checkpoints and returns).
+    public private(set) var stopRequested = false
 
     /// Progress to stderr; `isTerminal` defaults to whether stderr is a TTY.
     public init(totalSteps: Int, quiet: Bool = false, label: String = "train", isTerminal: Bool? = nil,
@@ -37,6 +42,7 @@ public final class TrainingProgress: @unchecked Sendable {
 
     /// Reports that `record.step` finished.
     public func update(_ record: StepRecord) {
+        if let observer, !observer(record) { stopRequested = true }
         guard !quiet else { return }
         smoothedLoss = smoothedLoss.map { 0.98 * $0 + 0.02 * record.loss } ?? record.loss
         let now = DispatchTime.now().uptimeNanoseconds

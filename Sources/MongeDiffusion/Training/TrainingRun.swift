@@ -71,7 +71,8 @@ public struct TrainingRun {
     public var step: Int { trainer.state.step }
 
     /// Trains up to `config.training.steps` (or `until`), writing a checkpoint every
-    /// `checkpointEvery` steps and at the end. Returns the final state.
+    /// `checkpointEvery` steps and at the end (or where `progress`'s observer asked to stop).
+    /// Returns the final state.
     @discardableResult
     public mutating func run(until last: Int? = nil, progress: TrainingProgress? = nil) throws -> TrainingState {
         let end = min(last ?? config.training.steps, config.training.steps)
@@ -86,6 +87,7 @@ public struct TrainingRun {
             let done = record.step + 1
             if record.step % config.training.logEvery == 0 || done == config.training.steps { losses.append(record) }
             progress?.update(record)
+            if progress?.stopRequested == true { break }  // checkpointed below, as at the end
             if every > 0 && done % every == 0 && done < end { try save() }
         }
         try save()
