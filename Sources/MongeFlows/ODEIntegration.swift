@@ -86,6 +86,7 @@ extension Integrator {
         guard x0.columns == field.dimension else {
             throw MongeError.shapeMismatch("the points have \(x0.columns) columns but the flow's dimension is \(field.dimension)")
         }
+        guard x0.rows >= 1 else { throw MongeError.invalidArgument(name: "points", message: "no points to map") }
         try x0.checkFinite("points to map")
         let rows = x0.rows, d = x0.columns, size = rows * d
         // The augmented state: x (rows × d), then the energies (rows).

@@ -82,6 +82,9 @@ struct IntegratorTests {
             "\($0)".contains("2 columns but the flow's dimension is 1")
         }
         #expect { try Integrator.rk4(steps: 4).integrate(Self.growth, from: Matrix([[Double.nan]])) } throws: { "\($0)".contains("not finite") || "\($0)".contains("nan") }
+        #expect { try Integrator.heun(steps: 2).integrate(Self.growth, from: Matrix<Double>(rows: 0, columns: 1)) } throws: {
+            "\($0)".contains("no points to map")
+        }
         for text in ["rk4", "rk4:0", "euler:x", "midpoint:4", "dopri5:-1", "dopri5:1e-3,0"] {
             #expect(throws: MongeError.self, "\(text)") { try Integrator(parsing: text) }
         }
