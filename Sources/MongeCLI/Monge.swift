@@ -21,6 +21,7 @@ public struct Monge: ParsableCommand {
             TranslateCommand.self,
             ClassifierCommand.self,
             EGSDECommand.self,
+            FlowCommand.self,
             OTCommand.self,
             CompareCommand.self,
             ReproduceCommand.self,

@@ -11,7 +11,7 @@
 public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
     public let config: ModelConfig
     public let layout: ParameterLayout
-    public let embedding: TimeEmbedding<S>
+    public private(set) var embedding: TimeEmbedding<S>
 
     enum Body: Sendable {
         case mlp(MLPBody)
@@ -36,6 +36,17 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         }
         self.layout = layout
         embedding = TimeEmbedding(dimension: config.timeEmbedding, timesteps: timesteps)
+    }
+
+    /// The same network (layout, parameters' meaning) reading its times from `embedding`: a
+    /// table of `embedding.timesteps` rows, e.g. one row per continuous time of a batch. Not for
+    /// U-Nets, whose workspaces are sized by the timestep count.
+    public func withTimeEmbedding(_ embedding: TimeEmbedding<S>) -> EpsilonNetwork<S> {
+        precondition(embedding.dimension == config.timeEmbedding,
+                     "time embedding of dimension \(embedding.dimension), the network's is \(config.timeEmbedding)")
+        var copy = self
+        copy.embedding = embedding
+        return copy
     }
 
     public var dimension: Int { config.dimension }

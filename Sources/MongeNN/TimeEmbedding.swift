@@ -13,16 +13,24 @@ public struct TimeEmbedding<S: NetworkScalar>: Sendable {
     public let table: [S]
 
     public init(dimension: Int, timesteps: Int) {
-        precondition(dimension >= 2 && dimension % 2 == 0, "time embedding dimension must be even")
         precondition(timesteps >= 1, "need at least one timestep")
+        self.init(dimension: dimension, positions: (0..<timesteps).map(Double.init))
+    }
+
+    /// A table whose row i is temb(positions[i]) at a real-valued position: continuous times
+    /// (flow matching's t ∈ [0, 1], scaled) reuse the integer-timestep networks unchanged, each
+    /// row's time addressed as "timestep" i of this table.
+    public init(dimension: Int, positions: [Double]) {
+        precondition(dimension >= 2 && dimension % 2 == 0, "time embedding dimension must be even")
+        precondition(!positions.isEmpty, "need at least one timestep")
         self.dimension = dimension
-        self.timesteps = timesteps
+        self.timesteps = positions.count
         let half = dimension / 2
         let frequencies = (0..<half).map { exp(-log(10000.0) * Double($0) / Double(half)) }
-        var table = [S](repeating: 0, count: timesteps * dimension)
-        for t in 0..<timesteps {
+        var table = [S](repeating: 0, count: positions.count * dimension)
+        for (t, position) in positions.enumerated() {
             for k in 0..<half {
-                let angle = Double(t) * frequencies[k]
+                let angle = position * frequencies[k]
                 table[t * dimension + k] = S(sin(angle))
                 table[t * dimension + half + k] = S(cos(angle))
             }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MongeBridges
 import MongeData
+import MongeFlows
 
 /// `monge reproduce ddib-2d`: the main job — DDIB's 2-D translations measured against exact OT.
 struct ReproduceCommand: ParsableCommand {
@@ -20,6 +21,11 @@ struct ReproduceCommand: ParsableCommand {
         3:8,8:3) and every translation is measured against exact OT onto B's held-out images. \
         Writes results.{csv,md,json} and image grids (source → DDIB → exact OT → cycled) under \
         figures/. A few minutes on two cores.
+
+        bridges-2d: flow-matching bridges (1-RF, 2-RF, I-CFM, OT-CFM, SB-CFM) next to the exact OT map on \
+        TorchCFM's pairs N(0, I) → 8-Gaussians and moons → 8-Gaussians, over seeds (--seeds, default 0-4, \
+        quick 0-2): the `monge compare` metrics plus NFE (dopri5) and the normalised path energy \
+        NPE = |PE − W2²|/W2², as mean and 95 % t-interval; a figure with every method's map of the same points.
         """)
 
     @Argument(help: "The experiment: ddib-2d or ddib-digits.") var experiment: String
@@ -42,8 +48,19 @@ struct ReproduceCommand: ParsableCommand {
     @Flag(help: "No training progress lines on stderr.") var quiet = false
 
     func validate() throws {
-        guard ["ddib-2d", "ddib-digits"].contains(experiment) else {
-            throw ValidationError("unknown experiment '\(experiment)'; available: ddib-2d, ddib-digits")
+        guard ["ddib-2d", "ddib-digits", "bridges-2d"].contains(experiment) else {
+            throw ValidationError("unknown experiment '\(experiment)'; available: ddib-2d, ddib-digits, bridges-2d")
+        }
+        if experiment == "bridges-2d" {
+            if seed != nil { throw ValidationError("bridges-2d runs over --seeds (e.g. --seeds 0-4), not --seed") }
+            if shard != nil { throw ValidationError("--shard is for ddib-2d") }
+            if trainingPoints != nil || oracleCells != nil || cells != nil || pairs != nil {
+                throw ValidationError("bridges-2d takes --quick, --seeds, --n, --training-steps and --out")
+            }
+            try Check.range(n, "--n", 2...Check.maximumPoints)
+            try Check.range(trainingSteps, "--training-steps", 1...Int.max)
+            try Check.validation { try makeBridgesPlan().validate() }
+            return
         }
         if experiment == "ddib-digits" {
             if quick { throw ValidationError("ddib-digits has one size (minutes); drop --quick") }
@@ -52,7 +69,7 @@ struct ReproduceCommand: ParsableCommand {
             }
         }
         if seeds != nil && seed != nil { throw ValidationError("give --seed or --seeds, not both") }
-        if seeds != nil && experiment != "ddib-2d" { throw ValidationError("--seeds is for ddib-2d") }
+        if seeds != nil && !["ddib-2d", "bridges-2d"].contains(experiment) { throw ValidationError("--seeds is for ddib-2d and bridges-2d") }
         if shard != nil && experiment != "ddib-2d" { throw ValidationError("--shard is for ddib-2d") }
         try Check.range(n, "--n", 2...Check.maximumPoints)
         try Check.range(trainingSteps, "--training-steps", 1...Int.max)
@@ -101,6 +118,7 @@ struct ReproduceCommand: ParsableCommand {
 
     func run() throws {
         if experiment == "ddib-digits" { return try runDigits() }
+        if experiment == "bridges-2d" { return try runBridges() }
         let out = self.out ?? "runs/ddib-2d"
         let seedValues = seeds?.seeds ?? [seed ?? 0]
         var grid = try ReproductionGrid(plans: try seedValues.map { try makePlan(seed: $0) }, folder: out, seeded: seeds != nil) { line in
@@ -138,6 +156,37 @@ struct ReproduceCommand: ParsableCommand {
         try manifest.write(to: out + "/manifest.json", describing: summary.files.filter { FileManager.default.fileExists(atPath: $0) })
         print(summary.results.markdown())
         FileHandle.standardError.write(Data("reproduce: wrote \(out)/results.{csv,md,json}, figures/ and manifest.json in \(String(format: "%.0f", Date().timeIntervalSince(start))) s\n".utf8))
+    }
+
+    /// The bridges-2d plan: quick or full, with --seeds, --n and --training-steps.
+    func makeBridgesPlan() throws -> BridgesPlan {
+        var plan = quick ? BridgesPlan.quick(seeds: seeds?.seeds) : BridgesPlan.full(seeds: seeds?.seeds)
+        if let n { plan.evaluationPoints = n }
+        if let trainingSteps { plan.steps = trainingSteps; plan.reflowSteps = max(1, trainingSteps / 2) }
+        return plan
+    }
+
+    /// `monge reproduce bridges-2d`.
+    func runBridges() throws {
+        let out = self.out ?? "runs/bridges-2d"
+        let plan = try makeBridgesPlan()
+        var manifest = RunManifest.begin(command: "monge reproduce bridges-2d", seed: plan.seeds.first)
+        let start = Date()
+        var runner = try BridgesReproduction(plan: plan, folder: out) { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        runner.showProgress = !quiet
+        try RunManifest.remove(at: out + "/manifest.json")  // it describes files about to change
+        let summary = try runner.run()
+        manifest.parameters["seeds"] = .array(plan.seeds.map { .integer(Int($0)) })
+        manifest.finish(outputs: summary.files, results: [
+            "seeds": .integer(plan.seeds.count), "rows": .integer(summary.results.rows.count),
+            "seconds": .number(Date().timeIntervalSince(start)),
+        ])
+        try manifest.write(to: out + "/manifest.json", describing: summary.files.filter { FileManager.default.fileExists(atPath: $0) })
+        print("mean and 95 % Student-t interval over seeds \(plan.seeds.map(String.init).joined(separator: ","))")
+        print(summary.compact.markdown())
+        FileHandle.standardError.write(Data("reproduce: wrote \(out)/results_seeds.{csv,md,json}, summary.md, seed_<s>/, figures/ and manifest.json in \(String(format: "%.0f", Date().timeIntervalSince(start))) s\n".utf8))
     }
 
     /// The ddib-digits plan with the overrides given.
