@@ -26,6 +26,7 @@ public struct Monge: ParsableCommand {
             ReproduceCommand.self,
             PlotCommand.self,
             BenchCommand.self,
+            ConformanceCommand.self,
         ]
     )
 
