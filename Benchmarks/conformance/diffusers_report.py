@@ -85,6 +85,11 @@ def kit_levels(case):
     return [t for t in case["levels"] if t >= 0]
 
 
+def distinct(ts):
+    """Heun's timesteps repeat each level but the first (one entry per stage): one per level."""
+    return [t for i, t in enumerate(ts) if i == 0 or t != ts[i - 1]]
+
+
 # ---------------------------------------------------------------- single steps
 
 def ddim_steps(kit, case, out, eta, method, **config):
@@ -265,11 +270,12 @@ def main():
                 except ValueError as error:  # e.g. DDIMInverseScheduler has no linspace spacing
                     notes[f"{case['schedule']}/{case['spacing']}"] = f"not supported: {error}".split(". ")[0]
                     continue
+                ts = distinct(ts)
                 same = [int(t) for t in ts] == sorted(kit_levels(case), reverse=name != "ddim_inverse") and all(t == int(t) for t in ts)
                 notes.setdefault(f"{case['schedule']}/{case['spacing']}", same)
         if trajectories:
             for case in kit.manifest["trajectory_cases"]:
-                ts = trajectories(kit, case, folder)
+                ts = distinct(trajectories(kit, case, folder))
                 same = [int(t) for t in ts] == kit_levels(case) and all(t == int(t) for t in ts)
                 key = f"{case['schedule']}/{case['spacing']}"
                 notes[key] = notes.get(key, True) and same

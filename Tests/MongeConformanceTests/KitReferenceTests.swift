@@ -85,6 +85,36 @@ struct KitReferenceTests {
         #expect(worst < 1e-10)
     }
 
+    @Test("Gaussian Heun steps: Euler predictor and trapezoid in (y, σ) with Tweedie's ε at both ends")
+    func gaussianHeun() throws {
+        var worst = 0.0
+        for c in Self.built.manifest.stepCases where c.oracle == "gaussian" {
+            let schedule = try Self.schedule(c.schedule)
+            let x = Self.array(c.x), heun = Self.array(c.expected["heun"]!)
+            func epsilon(_ x: [Double], _ a: Double) -> [Double] {
+                let x0 = Self.tweedie(x, alphaBar: a)
+                return (0..<2).map { (x[$0] - a.squareRoot() * x0[$0]) / (1 - a).squareRoot() }
+            }
+            for k in 0..<(c.steps - 1) {
+                let (at, as_) = (schedule.alphaBar(c.levels[k]), schedule.alphaBar(c.levels[k + 1]))
+                let h = ((1 - as_) / as_).squareRoot() - ((1 - at) / at).squareRoot()
+                for i in 0..<ConformanceKit.rows {
+                    let o = (k * ConformanceKit.rows + i) * 2
+                    let xt = Array(x[o..<(o + 2)]), y = xt.map { $0 / at.squareRoot() }
+                    let e1 = epsilon(xt, at)
+                    let e2 = epsilon((0..<2).map { (y[$0] + h * e1[$0]) * as_.squareRoot() }, as_)
+                    for j in 0..<2 {
+                        let expected = (y[j] + h * (e1[j] + e2[j]) / 2) * as_.squareRoot()
+                        worst = max(worst, abs(heun[o + j] - expected) / (1 + abs(expected)))
+                    }
+                }
+            }
+        }
+        print("worst scaled difference of the Gaussian Heun references from the closed form: \(worst)")
+        // Round-off amplified by cosine's top level (σ ≈ 2·10⁴): within the kit's float64 tolerance.
+        #expect(worst < 1e-9)
+    }
+
     @Test("The trajectory references: the closed-form flow for the Gaussian; RK4 agrees with it to 1e-9")
     func trajectories() throws {
         for (name, schedule, _) in try ConformanceKit.schedules() {
