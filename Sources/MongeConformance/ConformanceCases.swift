@@ -198,7 +198,7 @@ public enum ConformanceKit {
                     let family = "\(oracle.rawValue)__\(name)__\(spacing.rawValue)"
                     for k in stepCounts {
                         let levels = Timesteps.decodingPath(try Timesteps.respaced(count: T, steps: k, spacing: spacing))
-                        let start = startPoints(levels: levels)
+                        let start = startPoints()
                         let states = try referenceStates(oracle, start, levels: levels, schedule: schedule)
                         let eps = try zip(states, levels).dropLast().map { try epsilon(oracle, $0, level: $1, schedule: schedule) }
                         let id = "trajectory__\(family)__k\(k)"
@@ -221,7 +221,7 @@ public enum ConformanceKit {
     }
 
     /// N fixed start points at the top level: seeded standard normals (the prior, up to √ᾱ μ ≈ 0).
-    static func startPoints(levels: [Int]) -> Matrix<Double> {
+    static func startPoints() -> Matrix<Double> {
         RandomStream(seed: seed).substream(1).normalMatrix(rows: rows, columns: 2)
     }
 
@@ -244,7 +244,7 @@ public enum ConformanceKit {
                          add: (String, [Int], [Double]) throws -> String) throws -> ConformanceManifest.StepCase {
         let k = singleStepCount, n = rows, d = 2
         let levels = Timesteps.decodingPath(try Timesteps.respaced(count: schedule.count, steps: k, spacing: spacing))
-        let states = try referenceStates(oracle, startPoints(levels: levels), levels: levels, schedule: schedule)
+        let states = try referenceStates(oracle, startPoints(), levels: levels, schedule: schedule)
         let noiseStream = RandomStream(seed: seed).substream(2)
         var x: [Double] = [], eps: [Double] = [], noise: [Double] = []
         var ddim0: [Double] = [], ddim1: [Double] = [], ddpm: [Double] = [], heun: [Double] = [], heunEps2: [Double] = []
