@@ -28,6 +28,7 @@ public struct Monge: ParsableCommand {
             MergeCommand.self,
             PlotCommand.self,
             BenchCommand.self,
+            ConformanceCommand.self,
         ]
     )
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How K sampling timesteps are chosen among the T training timesteps (Lin et al. 2024, "Common
 /// diffusion noise schedules and sample steps are flawed", Table 2; diffusers' `timestep_spacing`).
 public enum TimestepSpacing: String, Codable, CaseIterable, Sendable {
@@ -54,6 +56,38 @@ public enum Timesteps {
                 name: "offset", message: "steps offset \(offset) puts the timesteps \(ascending.first ?? 0)…\(ascending.last ?? 0) outside 0..<\(T)")
         }
         return ascending.reversed()
+    }
+
+    /// K distinct timesteps, descending, at Karras et al.'s (2022, eq. 5) noise levels
+    /// σ_i = (σ_max^(1/ρ) + i/(K − 1) (σ_min^(1/ρ) − σ_max^(1/ρ)))^ρ between σ_max = σ(T − 1) and
+    /// σ_min = σ(0), each rounded to the level of nearest log σ (the models know integer levels only;
+    /// diffusers and k-diffusion interpolate a fractional timestep instead).
+    /// - Throws: `MongeError` when two σ's round to the same level (too many steps for T).
+    public static func karras(schedule: NoiseSchedule, steps: Int, rho: Double = 7) throws -> [Int] {
+        let T = schedule.count, K = steps
+        guard K >= 2, K <= T else {
+            throw MongeError.invalidArgument(name: "steps", message: "Karras spacing needs 2 ≤ steps ≤ T = \(T), got \(K)")
+        }
+        guard rho.isFinite, rho > 0 else {
+            throw MongeError.invalidArgument(name: "rho", message: "must be a positive number, got \(rho)")
+        }
+        let logSigmas = (0..<T).map { log(schedule.sigma($0)) }
+        let low = pow(schedule.sigma(0), 1 / rho), high = pow(schedule.sigma(T - 1), 1 / rho)
+        let levels = (0..<K).map { i -> Int in
+            let target = log(pow(high + Double(i) / Double(K - 1) * (low - high), rho))
+            // log σ_t increases with t: the first level at or above the target, or the one below it.
+            var lo = 0, hi = T - 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if logSigmas[mid] < target { lo = mid + 1 } else { hi = mid }
+            }
+            return lo > 0 && target - logSigmas[lo - 1] < logSigmas[lo] - target ? lo - 1 : lo
+        }
+        guard zip(levels, levels.dropFirst()).allSatisfy({ $0 > $1 }) else {
+            throw MongeError.invalidArgument(
+                name: "steps", message: "\(K) Karras noise levels do not fall on \(K) distinct timesteps of T = \(T); use fewer steps")
+        }
+        return levels
     }
 
     /// The decoding path through `timesteps`: descending, then −1 (clean data).

@@ -13,7 +13,7 @@ struct NotebookTests {
     }
 
     @Test(.enabled(if: jupyter != nil, "Jupyter is not installed (run `make test`, which installs it)"),
-          arguments: ["01_bridge_vs_ot", "02_sampler_math", "03_exact_ot"])
+          arguments: ["01_bridge_vs_ot", "02_sampler_math", "03_exact_ot", "04_conformance"])
     func notebookRuns(_ name: String) throws {
         let binary = try #require(TestSupport.mongeBinary)
         let scratch = TestSupport.temporaryFolder("monge-notebook")

@@ -1,8 +1,9 @@
+import Foundation
 import MongeCore
 import MongeTransport
 import Testing
 
-@Suite("Optimality certificates")
+@Suite("Optimality certificates", .timeLimit(.minutes(1)))
 struct CertificateTests {
     @Test func anOptimalResultCarriesAValidCertificate() throws {
         let problem = try TransportProblem(x: Fixtures.points(40, 2, seed: 1), y: Fixtures.points(40, 2, seed: 2, shift: 1))
@@ -60,5 +61,28 @@ struct CertificateTests {
         #expect(result.status.exitCode == 3)
         // The plan is still feasible.
         #expect(result.certificate.maxMarginalError < 1e-15)
+    }
+
+    /// The cost tolerance is 1e-9·max|C_ij| (pinned), so a potential raised by 1e-6·max|C| — a
+    /// violation a thousand times the tolerance, yet tiny against the costs — breaks the
+    /// certificate, while one raised by 1e-11·max|C| does not.
+    @Test func aPotentialRaisedByAMillionthOfTheLargestCostFailsAndTheToleranceIsPinned() throws {
+        let x = Fixtures.points(30, 2, seed: 9), y = Fixtures.points(30, 2, seed: 10, shift: 2)
+        let problem = try TransportProblem(x: x, y: y)
+        let result = NetworkSimplex().solve(problem)
+        #expect(result.certificate.holds)
+        // max |C_ij| by brute force over the points (squared Euclidean).
+        var largest = 0.0
+        for i in 0..<30 { for j in 0..<30 { largest = max(largest, pow(x[i, 0] - y[j, 0], 2) + pow(x[i, 1] - y[j, 1], 2)) } }
+        #expect(OptimalityCertificate.defaultCostTolerance == 1e-9)
+        #expect(abs(result.certificate.costTolerance - 1e-9 * largest) <= 1e-12 * 1e-9 * largest)
+        var f = result.f
+        f[0] += 1e-6 * largest
+        let raised = OptimalityCertificate.check(problem, plan: result.plan, f: f, g: result.g)
+        #expect(raised.maxDualViolation >= 0.99e-6 * largest)
+        #expect(!raised.holds)
+        f = result.f
+        f[0] += 1e-11 * largest
+        #expect(OptimalityCertificate.check(problem, plan: result.plan, f: f, g: result.g).holds)
     }
 }

@@ -2,7 +2,7 @@ import MongeCore
 import MongeTransport
 import Testing
 
-@Suite("Distances and maps")
+@Suite("Distances and maps", .timeLimit(.minutes(1)))
 struct DistanceTests {
     /// For y = x + v the optimal map is the translation (Brenier): W₂² = ‖v‖², W₁ = ‖v‖.
     @Test func translationsHaveClosedFormDistancesAndMaps() throws {

@@ -2,7 +2,7 @@ import MongeCore
 import MongeTransport
 import Testing
 
-@Suite("Network simplex")
+@Suite("Network simplex", .timeLimit(.minutes(1)))
 struct NetworkSimplexTests {
     @Test(arguments: [1, 2, 3, 5, 7, 8])
     func matchesBruteForceOnUniformProblems(n: Int) throws {

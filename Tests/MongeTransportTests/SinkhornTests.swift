@@ -1,8 +1,9 @@
+import Foundation
 import MongeCore
 import MongeTransport
 import Testing
 
-@Suite("Log-domain Sinkhorn")
+@Suite("Log-domain Sinkhorn", .timeLimit(.minutes(1)))
 struct SinkhornTests {
     @Test func linearCostDecreasesMonotonicallyToTheExactCost() throws {
         let (x, y) = Fixtures.gaussiansToMoons(60, seed: 3)
@@ -37,6 +38,27 @@ struct SinkhornTests {
         let plan = r.plan()
         let rows = (0..<40).map { i in (0..<40).reduce(0.0) { $0 + plan[i, $1] } }
         #expect(rows.allSatisfy { abs($0 - 1.0 / 40) < 1e-9 })
+    }
+
+    /// Two points to the same two points, uniform weights, C = [[0, c], [c, 0]]: the entropic plan
+    /// is [[p, ½ − p], [½ − p, p]] with p/(½ − p) = e^(c/ε), so ⟨P, C⟩ = c/(1 + e^(c/ε)) and
+    /// KL(P ‖ ab) = 2p log 4p + (1 − 2p) log 2(1 − 2p). ε-scaling from the cost bound c by halves
+    /// passes 0.5c and would overshoot a requested 0.3c to 0.25c without its final clamp.
+    @Test func theReturnedEpsilonIsTheRequestedOneAndTheTwoPointCostsHaveTheirClosedForm() throws {
+        let x = Matrix<Double>([[0, 0], [1, 0]])
+        let problem = try TransportProblem(x: x, y: x)
+        let c = problem.geometry.cost(0, 1)
+        #expect(c == 1 && problem.geometry.cost(0, 0) == 0)
+        for epsilon in [0.3, 0.7, 0.05] {
+            let r = try Sinkhorn(epsilon: epsilon, tolerance: 1e-13).solve(problem)
+            #expect(r.converged)
+            #expect(r.epsilon == epsilon)
+            let p = 1 / (2 * (1 + exp(-c / epsilon)))
+            let linear = c / (1 + exp(c / epsilon))
+            let kl = 2 * p * log(4 * p) + (1 - 2 * p) * log(2 * (1 - 2 * p))
+            #expect(abs(r.linearCost - linear) < 1e-10, "ε = \(epsilon): ⟨P, C⟩ \(r.linearCost) vs \(linear)")
+            #expect(abs(r.entropicCost - (linear + epsilon * kl)) < 1e-10, "ε = \(epsilon): entropic \(r.entropicCost) vs \(linear + epsilon * kl)")
+        }
     }
 
     @Test func anIterationLimitIsNotConvergence() throws {

@@ -2,7 +2,7 @@ import MongeCore
 import MongeTransport
 import Testing
 
-@Suite("Exact solvers against brute force and each other")
+@Suite("Exact solvers against brute force and each other", .timeLimit(.minutes(1)))
 struct SolverAgreementTests {
     /// Multiscale with tiny levels so that small problems exercise the sparse path.
     let multiscale = MultiscaleAssignment(leafSize: 4, baseSize: 16, candidatesPerRow: 3)

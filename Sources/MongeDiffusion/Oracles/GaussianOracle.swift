@@ -50,8 +50,13 @@ public struct GaussianOracle<Scalar: MatrixScalar>: Denoiser {
     }
 
     public func epsilon(_ x: Matrix<Scalar>, timestep t: Int) -> Matrix<Scalar> {
+        epsilon(x, alphaBar: schedule.alphaBar(t))
+    }
+
+    /// The exact ε at any noise level ᾱ ∈ (0, 1] (for integrators between the schedule's levels).
+    public func epsilon(_ x: Matrix<Scalar>, alphaBar a: Double) -> Matrix<Scalar> {
         precondition(x.columns == dimension, "Gaussian oracle of dimension \(dimension) given \(x.columns) columns")
-        let a = schedule.alphaBar(t), d = dimension
+        let d = dimension
         let root = a.squareRoot(), noise = (1 - a).squareRoot()
         // M = √(1 − ᾱ) C_t⁻¹.
         let m = eigen.function { lambda in noise / (a * max(lambda, 0) + 1 - a) }

@@ -59,9 +59,14 @@ public struct MixtureOracle<Scalar: MatrixScalar>: Denoiser {
     }
 
     public func epsilon(_ x: Matrix<Scalar>, timestep t: Int) -> Matrix<Scalar> {
+        epsilon(x, alphaBar: schedule.alphaBar(t))
+    }
+
+    /// The exact ε at any noise level ᾱ ∈ (0, 1] (for integrators between the schedule's levels).
+    public func epsilon(_ x: Matrix<Scalar>, alphaBar a: Double) -> Matrix<Scalar> {
         precondition(x.columns == dimension, "mixture oracle of dimension \(dimension) given \(x.columns) columns")
         let d = dimension, kCount = componentCount
-        let a = schedule.alphaBar(t), root = a.squareRoot(), noise = (1 - a).squareRoot()
+        let root = a.squareRoot(), noise = (1 - a).squareRoot()
         // Per-timestep tables, component-major: the means √ᾱ μ_k, the precisions 1/c_kj with
         // c_kj = ᾱ v_kj + 1 − ᾱ, and log w_k − ½ Σ_j log c_kj.
         var centre = [Double](repeating: 0, count: kCount * d)

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The one sampler core: every sampler (DDPM, DDIM η, DDIM inversion, Heun, SDEdit) is a walk of
+/// The one sampler core: every sampler (DDPM, DDIM η, DDIM inversion, Heun, SDEdit, k-diffusion's Euler,
+/// ancestral Euler and DPM-Solver++(2M)) is a walk of
 /// [N, D] points along an explicit path of levels, as a pure function of (model, x, path, method,
 /// noise stream). There is no scheduler state; the path says where each step goes.
 ///
@@ -102,24 +103,35 @@ public enum Sampler {
             }
         }
         var x = start
+        var memory: StepMemory<M.Scalar>?
         record(x)
         for k in 0..<(path.count - 1) {
             x = step(model, x, from: path[k], to: path[k + 1], index: k, firstRow: rows.lowerBound,
-                     method: method, noise: noise, drift: drift)
+                     method: method, noise: noise, drift: drift, memory: &memory)
             record(x)
             tally.add(rows.count)
         }
         return BlockResult(rows: rows, x: x, recorded: history)
     }
 
+    /// What a multistep method keeps from the previous step: its denoised prediction D and σ.
+    struct StepMemory<Scalar: MatrixScalar> {
+        let denoised: Matrix<Scalar>
+        let sigma: Double
+    }
+
     /// One step of `method` from level t to level s for a block whose first row is `firstRow`.
     static func step<M: Denoiser>(
         _ model: M, _ x: Matrix<M.Scalar>, from t: Int, to s: Int, index k: Int, firstRow: Int,
-        method: SamplerMethod, noise: RandomStream, drift: Drift<M.Scalar>?
+        method: SamplerMethod, noise: RandomStream, drift: Drift<M.Scalar>?, memory: inout StepMemory<M.Scalar>?
     ) -> Matrix<M.Scalar> {
         let schedule = model.schedule
         let at = schedule.alphaBar(t), as_ = schedule.alphaBar(s)
         let epsilon = model.epsilon(x, timestep: modelTimestep(t))
+        func normals() -> Matrix<M.Scalar> {
+            ScalarKernels.normals(noise.substream(NoiseTag.step.rawValue, UInt64(k)), rows: x.rows, columns: x.columns, firstRow: firstRow)
+        }
+        let next: Matrix<M.Scalar>
         switch method {
         case .ddim, .ddpm, .ddpmFixedLarge:
             let c: StepCoefficients
@@ -128,17 +140,32 @@ public enum Sampler {
             } else {
                 c = DDPM.coefficients(alphaBarFrom: at, alphaBarTo: as_, variance: method == .ddpm ? .betaTilde : .beta)
             }
-            let z: Matrix<M.Scalar>? = c.noise > 0
-                ? ScalarKernels.normals(noise.substream(NoiseTag.step.rawValue, UInt64(k)), rows: x.rows, columns: x.columns, firstRow: firstRow)
-                : nil
-            let next = c.apply(x, epsilon: epsilon, noise: z)
-            guard let drift else { return next }
-            let shift = drift(x, DriftStep(from: t, to: s, index: k, rows: firstRow..<(firstRow + x.rows)))
-            precondition(shift.shape == x.shape, "the drift returned \(shift.shape) for a block of \(x.shape)")
-            return try! Matrix(rows: x.rows, columns: x.columns, storage: ScalarKernels.combine(1, next.storage, 1, shift.storage))
+            next = c.apply(x, epsilon: epsilon, noise: c.noise > 0 ? normals() : nil)
         case .heun:
             return heunStep(model, x, epsilon: epsilon, from: t, to: s)
+        case .euler, .eulerAncestral:
+            // In x = √ᾱ y: x_s = √ᾱ_s (c_y x/√ᾱ_t + c_ε ε + c_z z).
+            let c = method == .euler
+                ? KDiffusionSteps.euler(sigma: schedule.sigma(t), sigmaNext: schedule.sigma(s))
+                : KDiffusionSteps.eulerAncestral(sigma: schedule.sigma(t), sigmaNext: schedule.sigma(s))
+            let rootT = at.squareRoot(), rootS = as_.squareRoot()
+            next = StepCoefficients(x: rootS * c.y / rootT, epsilon: rootS * c.epsilon, noise: rootS * c.noise)
+                .apply(x, epsilon: epsilon, noise: c.noise > 0 ? normals() : nil)
+        case .dpmSolverPlusPlus2M:
+            let sigmaT = schedule.sigma(t), rootT = at.squareRoot(), rootS = as_.squareRoot()
+            // D = y − σ ε with y = x/√ᾱ_t.
+            let denoised = StepCoefficients(x: 1 / rootT, epsilon: -sigmaT, noise: 0).apply(x, epsilon: epsilon)
+            let c = KDiffusionSteps.dpmSolverPlusPlus2M(sigma: sigmaT, sigmaNext: schedule.sigma(s), sigmaPrevious: memory?.sigma)
+            let storage = memory.map { ScalarKernels.combine(rootS * c.y / rootT, x.storage, rootS * c.denoised, denoised.storage,
+                                                             rootS * c.previous, $0.denoised.storage) }
+                ?? ScalarKernels.combine(rootS * c.y / rootT, x.storage, rootS * c.denoised, denoised.storage)
+            memory = StepMemory(denoised: denoised, sigma: sigmaT)
+            return try! Matrix(rows: x.rows, columns: x.columns, storage: storage)
         }
+        guard let drift else { return next }
+        let shift = drift(x, DriftStep(from: t, to: s, index: k, rows: firstRow..<(firstRow + x.rows)))
+        precondition(shift.shape == x.shape, "the drift returned \(shift.shape) for a block of \(x.shape)")
+        return try! Matrix(rows: x.rows, columns: x.columns, storage: ScalarKernels.combine(1, next.storage, 1, shift.storage))
     }
 
     /// Heun's method on dy/dσ = ε(√ᾱ y, t) with y = x/√ᾱ, σ = √((1 − ᾱ)/ᾱ) (DDIM §4.3; Karras et al.
@@ -191,11 +218,11 @@ public enum Sampler {
                 throw MongeError.invalidArgument(name: "eta", message: "DDIM's η must be in [0, 1], got \(eta)")
             }
         }
-        if method.isStochastic && !descending {
+        if method.onlyDenoises && !descending {
             throw MongeError.invalidArgument(name: "timesteps", message: "\(method) only denoises: the path must descend, got \(path.prefix(4))…")
         }
         if drift != nil && !method.isStochastic {
-            throw MongeError.invalidArgument(name: "drift", message: "a drift applies to DDPM or DDIM with η > 0, not \(method)")
+            throw MongeError.invalidArgument(name: "drift", message: "a drift applies to DDPM, DDIM with η > 0 or ancestral Euler, not \(method)")
         }
         guard options.blockSize >= 1 else {
             throw MongeError.invalidArgument(name: "blockSize", message: "must be at least 1, got \(options.blockSize)")

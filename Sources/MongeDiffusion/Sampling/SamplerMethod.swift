@@ -12,15 +12,27 @@ public enum SamplerMethod: Hashable, Sendable, CustomStringConvertible {
     /// either direction. The model cannot be evaluated at level −1, so a step touching −1 puts its
     /// stage at level 0 with matching second-order weights; a step between 0 and −1 is Euler.
     case heun
+    /// Euler on the same ODE as k-diffusion writes it (`KDiffusionSteps.euler`); equal to DDIM η = 0.
+    /// Either direction. Pair it with `Timesteps.karras` for "Euler, Karras σ's".
+    case euler
+    /// Ancestral Euler (`KDiffusionSteps.eulerAncestral`, η = 1); denoising only.
+    case eulerAncestral
+    /// DPM-Solver++(2M) (Lu et al. 2022; `KDiffusionSteps.dpmSolverPlusPlus2M`): second order
+    /// from the previous step's denoised prediction, first order on the first step and the step
+    /// to clean data. One model evaluation per step; denoising only.
+    case dpmSolverPlusPlus2M
 
     /// Whether the method draws noise (and so needs a descending path).
     public var isStochastic: Bool {
         switch self {
         case let .ddim(eta): return eta > 0
-        case .ddpm, .ddpmFixedLarge: return true
-        case .heun: return false
+        case .ddpm, .ddpmFixedLarge, .eulerAncestral: return true
+        case .heun, .euler, .dpmSolverPlusPlus2M: return false
         }
     }
+
+    /// Whether the method only denoises (needs a descending path).
+    public var onlyDenoises: Bool { isStochastic || self == .dpmSolverPlusPlus2M }
 
     /// Model evaluations for one step from level t to level s.
     public func evaluations(from t: Int, to s: Int) -> Int {
@@ -33,6 +45,9 @@ public enum SamplerMethod: Hashable, Sendable, CustomStringConvertible {
         case .ddpm: return "ddpm"
         case .ddpmFixedLarge: return "ddpm(variance=beta)"
         case .heun: return "heun"
+        case .euler: return "euler"
+        case .eulerAncestral: return "euler-ancestral"
+        case .dpmSolverPlusPlus2M: return "dpmpp-2m"
         }
     }
 }
