@@ -36,7 +36,7 @@ venv: $(VENV)/.ready $(VENV)/.ready-python
 # The Python package's tests and notebooks: pytest, matplotlib, POT (the reference of monge.ot).
 # PyTorch is optional (its converter test is skipped without it).
 $(VENV)/.ready-python: $(VENV)/.ready
-	$(VENV)/bin/pip install -q --disable-pip-version-check setuptools pytest matplotlib pot
+	$(VENV)/bin/pip install -q --disable-pip-version-check --upgrade setuptools wheel pytest matplotlib pot
 	touch $@
 
 $(VENV)/.ready:
