@@ -34,6 +34,15 @@ public enum Footprint {
             return sumOfProducts([[e, w], [w], [w, w], [w], [d, w], [w],
                                   [depth, 3, w, w], [depth, 3, w], [depth, norms, 4, w],
                                   [norms, 2, w], [w, d], [d]])
+        case .ddibUNet:
+            // DDIBUNetBody: 2·depth + 2 blocks of three w² layers, and per out-block the 2w inputs of
+            // Linear₁ and the Linear(2w → w) skip (norms counted as for `residual`).
+            let norms = config.normalization == .none ? 0 : 1
+            let blocks = 2 * depth + 2
+            return sumOfProducts([[e, w], [w], [w, w], [w], [d, w], [w],
+                                  [blocks, 3, w, w], [blocks, 3, w], [blocks, norms, 4, w],
+                                  [depth, 2, w, w], [depth, w, w], [depth, w], [depth, norms, 2, w],
+                                  [norms, 2, w], [w, d], [d]])
         case .unet:
             // A lower bound: the two middle residual blocks alone hold four 3×3 convolutions of w² or more.
             return sumOfProducts([[e, 4, w], [4, w, 4, w], [4, 9, w, w]])
@@ -47,6 +56,7 @@ public enum Footprint {
         switch config.architecture {
         case .mlp: return MemoryBudget.product([depth + 4, config.width])
         case .residual: return sumOfProducts([[4, depth, config.width], [12, config.width]])
+        case .ddibUNet: return sumOfProducts([[5, 2 * depth + 2, config.width], [12, config.width]])  // a lower bound
         case .unet:
             // At least the input convolution's output: H·W pixels × w channels.
             let pixels = config.image.map { $0.height * $0.width } ?? config.dimension
