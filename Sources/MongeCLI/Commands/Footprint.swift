@@ -23,7 +23,8 @@ public enum Footprint {
     }
 
     /// Parameters of an ε-network of `config` (`ResidualBody`: time MLP, input layer, `depth`
-    /// blocks of three width² layers and two norms, output norm and layer).
+    /// blocks of three width² layers and two norms, output norm and layer; `DDIBUNetBody` adds per
+    /// out-block the 2·width inputs of Linear₁ and norm₁ and the Linear(2·width → width) skip).
     public static func parameters(_ config: ModelConfig) -> Int? {
         let w = config.width, d = config.dimension, e = config.timeEmbedding, depth = max(0, config.depth)
         switch config.architecture {
