@@ -13,6 +13,7 @@ import MongePlot
 ///   pairs/<src>__<dst>/<solver>-<steps>/  source, latent, mapped, cycled, exact_ot_image .npy
 ///   results.{csv,md,json}        trained bridges, one row per pair × cell
 ///   oracle_results.{csv,md,json} exact-ε bridges, with the closed-form gap where known
+///   cycle_results.{csv,md,json}  DDIB's own metric: max (and mean) L2 error of A → B → A per cycle pair
 ///   figures/                     transport maps (DDIB vs exact OT), trajectories, gap/cycle vs steps
 public struct Reproduction {
     public let plan: ReproductionPlan
@@ -32,6 +33,8 @@ public struct Reproduction {
     public struct Summary: Sendable {
         public let results: ResultsTable
         public let oracleResults: ResultsTable
+        /// DDIB's cycle-pair table (`CycleEvaluation`).
+        public let cycleResults: ResultsTable
         public let files: [String]
     }
 
@@ -84,6 +87,10 @@ public struct Reproduction {
         files += try results.write(stem: folder + "/results")
         files += try stepCurves(curves, stem: "trained")
 
+        // 2b. DDIB's own metric on its cycle pairs (no OT, so at the paper's point count).
+        let cycleResults = try cycles(models)
+        files += try cycleResults.write(stem: folder + "/cycle_results")
+
         // 3. Oracle bridges: exact ε, so only the bridge itself and the discretisation remain.
         var oracleResults = ResultsTable(columns: BridgeEvaluation.columns + ["closed_form_gap"])
         var oracleCurves: [String: [(cell: ReproductionPlan.Cell, comparison: BridgeComparison)]] = [:]
@@ -109,7 +116,26 @@ public struct Reproduction {
         }
         files += try oracleResults.write(stem: folder + "/oracle_results")
         files += try stepCurves(oracleCurves, stem: "oracle")
-        return Summary(results: results, oracleResults: oracleResults, files: files)
+        return Summary(results: results, oracleResults: oracleResults, cycleResults: cycleResults, files: files)
+    }
+
+    /// The cycle table: for each cycle pair [A, B], `cyclePoints` fresh points of A sent to B and
+    /// back with the cycle cell's solver, their mean and max L2 error.
+    func cycles(_ models: [String: NetworkDenoiser]) throws -> ResultsTable {
+        var table = ResultsTable(columns: CycleEvaluation.columns)
+        let cell = plan.cycleCell
+        for (k, pair) in plan.cyclePairs.enumerated() {
+            let (a, b) = (pair[0], pair[1])
+            let seed = pairSeed(a, b) &+ 5  // apart from the translation samples (pairSeed + 0, 1, 2)
+            let x: Matrix<Float> = try plan.dataset(a).sample(n: plan.cyclePoints, seed: seed).converted()
+            let evaluation = CycleEvaluation(pair: pair, steps: cell.steps, method: try cell.method, seed: seed)
+            let label = "[cycle \(k + 1)/\(plan.cyclePairs.count)] \(a) → \(b) → \(a), \(cell.solver) \(cell.steps) steps, \(plan.cyclePoints) points"
+            let report = CycleProgress(label: label, log: showTrainingProgress ? log : nil)
+            let outcome = try evaluation.run(source: models[a]!, target: models[b]!, x: x, progress: { report.update($0) })
+            try table.append(evaluation.row(outcome))
+            log(String(format: "%@: max %.4g, mean %.4g (%.1f s)", label, outcome.max, outcome.mean, outcome.seconds))
+        }
+        return table
     }
 
     /// Trains (or, when a finished checkpoint of the same config is there, reuses) one model.
@@ -124,6 +150,31 @@ public struct Reproduction {
                                                  progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress))
         if model.reused { log("  reusing the finished checkpoint in \(modelFolder)") }
         return model.denoiser
+    }
+
+    /// Progress lines of a long round trip: at most one per 10 % (the paper's cycle is hours).
+    final class CycleProgress: @unchecked Sendable {
+        let label: String
+        let log: (@Sendable (String) -> Void)?
+        private let lock = NSLock()
+        private var reported = 0
+        private let start = Date()
+
+        init(label: String, log: (@Sendable (String) -> Void)?) {
+            self.label = label
+            self.log = log
+        }
+
+        func update(_ p: SamplerProgress) {
+            guard let log else { return }
+            let tenth = Int(p.fraction * 10)
+            lock.lock()
+            defer { lock.unlock() }
+            guard tenth > reported, tenth < 10 else { return }
+            reported = tenth
+            let elapsed = Date().timeIntervalSince(start)
+            log(String(format: "%@: %d %% (%.0f s, about %.0f s left)", label, tenth * 10, elapsed, elapsed * (1 / p.fraction - 1)))
+        }
     }
 
     /// A fixed seed per pair, so that adding a pair does not change the others' samples.
