@@ -74,8 +74,12 @@ public struct CycleEvaluation: Sendable {
         let second: (@Sendable (SamplerProgress) -> Void)? = progress.map { report in
             { p in report(SamplerProgress(completed: half + p.completed, total: 2 * half)) }
         }
-        let forward = try bridge.translate(x, progress: first)
-        let back = try bridge.reversed().translate(forward.mapped, progress: second)
+        // Blocks small enough that every thread gets one (1000 points would be one block of 1024);
+        // a row's result does not depend on its block.
+        let threads = max(1, Parallel.threadCount)
+        let blockSize = min(SamplerOptions().blockSize, max(1, (x.rows + threads - 1) / threads))
+        let forward = try bridge.translate(x, blockSize: blockSize, progress: first)
+        let back = try bridge.reversed().translate(forward.mapped, blockSize: blockSize, progress: second)
         return Outcome(errors: PointDistances.rowwise(x, back.mapped), seconds: Date().timeIntervalSince(start))
     }
 

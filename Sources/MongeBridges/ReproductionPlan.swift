@@ -117,10 +117,10 @@ public struct ReproductionPlan: Codable, Equatable, Sendable {
     }
 
     /// The paper's model, schedule, optimiser and EMA at a size that fits two cores in under two
-    /// hours (estimated from a timed prefix; see the README): the six DDIB datasets and only their
-    /// cycle pairs, 4000 steps of batch 1024 on 60,000 training points per model; exact OT on the
-    /// cycle pairs at DDIM 100 and Heun 100 with 2000 points; the cycle table at DDIM with all 4000
-    /// steps on 1000 points.
+    /// hours (estimated from a timed prefix, about 80 min of two free cores; see the README): the
+    /// six DDIB datasets and only their cycle pairs, 3000 steps of batch 1024 on 60,000 training
+    /// points per model; exact OT on the cycle pairs at DDIM 100 and Heun 100 with 2000 points; the
+    /// cycle table at DDIM with all 4000 steps on 800 points.
     public static func medium(seed: UInt64 = 0) throws -> ReproductionPlan {
         var plan = try full(seed: seed)
         plan.mode = "medium"
@@ -128,14 +128,14 @@ public struct ReproductionPlan: Codable, Equatable, Sendable {
         plan.pairs = CycleEvaluation.paperPairs
         plan.cyclePairs = CycleEvaluation.paperPairs
         plan.trainingPoints = 60_000
-        plan.training.steps = 4000
+        plan.training.steps = 3000
         plan.training.batchSize = 1024
         plan.training.logEvery = 50
         plan.translationPoints = 2000
         plan.cells = [Cell("ddim", 100), Cell("heun", 100)]
         plan.oracleCells = [Cell("ddim", 10), Cell("heun", 10), Cell("ddim", 100), Cell("heun", 100), Cell("ddim", 1000)]
         plan.oraclePoints = 2000
-        plan.cyclePoints = 1000
+        plan.cyclePoints = 800
         return plan
     }
 
