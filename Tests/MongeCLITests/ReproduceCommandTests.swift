@@ -99,6 +99,8 @@ struct ReproduceCommandTests {
         #expect(badPair.status != 0 && badPair.stderr.contains("nowhere"), "\(badPair.stderr)")
         let badCell = try TestSupport.monge(["reproduce", "ddib-2d", "--quick", "--cells", "euler:10", "--out", folder + "/c"])
         #expect(badCell.status != 0 && badCell.stderr.contains("euler:10"), "\(badCell.stderr)")
+        let twoModes = try TestSupport.monge(["reproduce", "ddib-2d", "--quick", "--medium", "--out", folder + "/d"])
+        #expect(twoModes.status != 0 && twoModes.stderr.contains("--quick or --medium"), "\(twoModes.stderr)")
         #expect(TestSupport.files(in: folder).isEmpty)
     }
 }
