@@ -60,8 +60,10 @@ public struct DDIBBridge<A: Denoiser, B: Denoiser>: Sendable where A.Scalar == B
 
     /// Translates the rows of `x` from A to B.
     ///
-    /// - Parameter recordedRows: rows whose whole trajectory (encode then decode) is kept for plots.
-    public func translate(_ x: Matrix<Scalar>, recordedRows: [Int] = [],
+    /// - Parameters:
+    ///   - recordedRows: rows whose whole trajectory (encode then decode) is kept for plots.
+    ///   - blockSize: rows per sampler block (`SamplerOptions.blockSize`); blocks are what threads share.
+    public func translate(_ x: Matrix<Scalar>, recordedRows: [Int] = [], blockSize: Int = SamplerOptions().blockSize,
                           progress: (@Sendable (SamplerProgress) -> Void)? = nil) throws -> Translation<Scalar> {
         guard x.columns == source.dimension else {
             throw MongeError.shapeMismatch("the models work on points of dimension \(source.dimension), the input has \(x.columns) columns")
@@ -75,9 +77,9 @@ public struct DDIBBridge<A: Denoiser, B: Denoiser>: Sendable where A.Scalar == B
             { p in report(SamplerProgress(completed: half + p.completed, total: 2 * half)) }
         }
         let encoded = try Sampler.encode(source, x, timesteps: try sourceTimesteps(), method: method,
-                                         options: SamplerOptions(recordedRows: recordedRows, progress: encodeProgress))
+                                         options: SamplerOptions(blockSize: blockSize, recordedRows: recordedRows, progress: encodeProgress))
         let decoded = try Sampler.decode(target, encoded.x, timesteps: try targetTimesteps(), method: method,
-                                         options: SamplerOptions(recordedRows: recordedRows, progress: decodeProgress))
+                                         options: SamplerOptions(blockSize: blockSize, recordedRows: recordedRows, progress: decodeProgress))
         return Translation(source: x, latent: encoded.x, mapped: decoded.x,
                            encoding: encoded.trajectory, decoding: decoded.trajectory,
                            evaluations: encoded.evaluations + decoded.evaluations)

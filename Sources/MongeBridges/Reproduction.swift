@@ -13,6 +13,7 @@ import MongePlot
 ///   pairs/<src>__<dst>/<solver>-<steps>/  source, latent, mapped, cycled, exact_ot_image .npy
 ///   results.{csv,md,json}        trained bridges, one row per pair × cell
 ///   oracle_results.{csv,md,json} exact-ε bridges, with the closed-form gap where known
+///   cycle_results.{csv,md,json}  DDIB's own metric: max (and mean) L2 error of A → B → A per cycle pair
 ///   figures/                     transport maps (DDIB vs exact OT), trajectories, gap/cycle vs steps
 public struct Reproduction {
     public let plan: ReproductionPlan
@@ -48,17 +49,19 @@ public struct Reproduction {
     public struct Summary: Sendable {
         public let results: ResultsTable
         public let oracleResults: ResultsTable
+        /// DDIB's cycle-pair table (`CycleEvaluation`).
+        public let cycleResults: ResultsTable
         public let files: [String]
     }
 
     /// One unit of the grid: one (pair, cell) of the trained or of the oracle bridges. Units are
     /// what shards split; each gives one row of `results` or `oracle_results`.
     public struct Unit: Hashable, Codable, Sendable {
-        public enum Kind: String, Codable, Sendable { case trained, oracle }
+        public enum Kind: String, Codable, Sendable { case trained, oracle, cycle }
         public let kind: Kind
-        /// Index into `plan.pairs` (trained) or the oracle pairs.
+        /// Index into `plan.pairs` (trained), the oracle pairs or `plan.cyclePairs`.
         public let pair: Int
-        /// Index into `plan.cells` (trained) or `plan.oracleCells`.
+        /// Index into `plan.cells` (trained) or `plan.oracleCells`; 0 for a cycle (`plan.cycleCell`).
         public let cell: Int
     }
 
@@ -72,16 +75,22 @@ public struct Reproduction {
         public let files: [String]
     }
 
-    /// Every unit, in the grid's fixed order: trained pairs × cells, then oracle pairs × cells.
+    /// Every unit, in the grid's fixed order: trained pairs × cells, oracle pairs × cells, then the
+    /// cycle pairs.
     public var units: [Unit] {
         plan.pairs.indices.flatMap { p in plan.cells.indices.map { Unit(kind: .trained, pair: p, cell: $0) } }
             + (0..<Self.oraclePairCount).flatMap { p in plan.oracleCells.indices.map { Unit(kind: .oracle, pair: p, cell: $0) } }
+            + plan.cyclePairs.indices.map { Unit(kind: .cycle, pair: $0, cell: 0) }
     }
 
     /// The unit's name, e.g. "seed 0 trained moons → checkerboard ddim:10".
     public func name(of unit: Unit) -> String {
-        let cell = unit.kind == .trained ? plan.cells[unit.cell] : plan.oracleCells[unit.cell]
-        let pair = unit.kind == .trained ? plan.pairs[unit.pair].joined(separator: " → ") : Self.oraclePairNames[unit.pair]
+        let cell: ReproductionPlan.Cell, pair: String
+        switch unit.kind {
+        case .trained: (cell, pair) = (plan.cells[unit.cell], plan.pairs[unit.pair].joined(separator: " → "))
+        case .oracle: (cell, pair) = (plan.oracleCells[unit.cell], Self.oraclePairNames[unit.pair])
+        case .cycle: (cell, pair) = (plan.cycleCell, plan.cyclePairs[unit.pair].joined(separator: " → "))
+        }
         return "seed \(plan.seed) \(unit.kind.rawValue) \(pair) \(cell.solver):\(cell.steps)"
     }
 
@@ -100,6 +109,9 @@ public struct Reproduction {
     /// needs in `folder`/models, translates, measures, and writes its arrays and figures under
     /// `output` (the run folder itself, or a shard's folder).
     public func run(_ unit: Unit, into output: String, position: (Int, Int)) throws -> UnitOutput {
+        if unit.kind == .cycle {
+            return UnitOutput(unit: unit, name: name(of: unit), row: try cycle(unit.pair, position: position), files: [])
+        }
         var files: [String] = []
         let isLast: Bool, domains: DomainPair, cell: ReproductionPlan.Cell, seed: UInt64, points: Int, figureName: String
         switch unit.kind {
@@ -115,7 +127,7 @@ public struct Reproduction {
             seed = pairSeed(a, b)
             points = plan.translationPoints
             figureName = "map_\(a)__\(b)"
-        case .oracle:
+        case .oracle, .cycle:
             cell = plan.oracleCells[unit.cell]
             isLast = unit.cell == plan.oracleCells.count - 1
             domains = try Self.oraclePair(unit.pair, schedule: plan.schedule)
@@ -138,7 +150,7 @@ public struct Reproduction {
             let cellFolder = "pairs/\(a)__\(b)/\(cell.solver)-\(cell.steps)"
             try evaluation.writeArrays(outcome, to: output + "/" + cellFolder)
             files += ["source", "latent", "mapped", "cycled", "exact_ot_image"].map { "\(cellFolder)/\($0).npy" }
-        case .oracle:
+        case .oracle, .cycle:
             log(String(format: "[oracle %d/%d] %@ %@ %d steps: gap %.4f, optimality %.4f%@",
                        position.0, position.1, domains.name, cell.solver, cell.steps, c.transportGap, c.optimalityGap,
                        domains.closedFormGap.map { String(format: " (closed form %.4f)", $0) } ?? ""))
@@ -167,6 +179,7 @@ public struct Reproduction {
         try AtomicFile.write(try Self.json(plan), to: folder + "/plan.json")
         var results = ResultsTable(columns: BridgeEvaluation.columns)
         var oracleResults = ResultsTable(columns: BridgeEvaluation.columns + ["closed_form_gap"])
+        var cycleResults = ResultsTable(columns: CycleEvaluation.columns)
         var curves: [String: [(cell: ReproductionPlan.Cell, row: [String: ResultsTable.Cell])]] = [:]
         var oracleCurves = curves
         for unit in units {
@@ -181,13 +194,16 @@ public struct Reproduction {
             case .oracle:
                 try oracleResults.append(output.row)
                 oracleCurves[pair, default: []].append((plan.oracleCells[unit.cell], output.row))
+            case .cycle:
+                try cycleResults.append(output.row)
             }
         }
         files += try results.write(stem: folder + "/results")
         files += try stepCurves(curves, stem: "trained").map { folder + "/" + $0 }
+        files += try cycleResults.write(stem: folder + "/cycle_results")
         files += try oracleResults.write(stem: folder + "/oracle_results")
         files += try stepCurves(oracleCurves, stem: "oracle").map { folder + "/" + $0 }
-        return Summary(results: results, oracleResults: oracleResults, files: files)
+        return Summary(results: results, oracleResults: oracleResults, cycleResults: cycleResults, files: files)
     }
 
     /// The oracle pairs: exact ε, so only the bridge itself and the discretisation remain.
@@ -214,6 +230,23 @@ public struct Reproduction {
         }
     }
 
+    /// DDIB's own metric for cycle pair `index` ([A, B]): `cyclePoints` fresh points of A sent to B
+    /// and back with the cycle cell's solver, their mean and max L2 error (a row of `cycle_results`).
+    func cycle(_ index: Int, position: (Int, Int)) throws -> [String: ResultsTable.Cell] {
+        let cell = plan.cycleCell
+        let pair = plan.cyclePairs[index]
+        let (a, b) = (pair[0], pair[1])
+        let seed = pairSeed(a, b) &+ 5  // apart from the translation samples (pairSeed + 0, 1, 2)
+        let x: Matrix<Float> = try plan.dataset(a).sample(n: plan.cyclePoints, seed: seed).converted()
+        let evaluation = CycleEvaluation(pair: pair, steps: cell.steps, method: try cell.method, seed: seed)
+        let source = try model(a), target = try model(b)
+        let label = "[cycle \(position.0)/\(position.1)] \(a) → \(b) → \(a), \(cell.solver) \(cell.steps) steps, \(plan.cyclePoints) points"
+        let report = CycleProgress(label: label, log: showTrainingProgress ? log : nil)
+        let outcome = try evaluation.run(source: source, target: target, x: x, progress: { report.update($0) })
+        log(String(format: "%@: max %.4g, mean %.4g (%.1f s)", label, outcome.max, outcome.mean, outcome.seconds))
+        return evaluation.row(outcome)
+    }
+
     /// Trains (or, when a finished checkpoint of the same config is there, reuses) one model.
     func train(_ name: String, index: Int) throws -> NetworkDenoiser {
         let modelFolder = "\(folder)/models/\(name)"
@@ -227,6 +260,31 @@ public struct Reproduction {
                                                  progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress))
         if model.reused { log("  reusing the finished checkpoint in \(modelFolder)") }
         return model.denoiser
+    }
+
+    /// Progress lines of a long round trip: at most one per 10 % (the paper's cycle is hours).
+    final class CycleProgress: @unchecked Sendable {
+        let label: String
+        let log: (@Sendable (String) -> Void)?
+        private let lock = NSLock()
+        private var reported = 0
+        private let start = Date()
+
+        init(label: String, log: (@Sendable (String) -> Void)?) {
+            self.label = label
+            self.log = log
+        }
+
+        func update(_ p: SamplerProgress) {
+            guard let log else { return }
+            let tenth = Int(p.fraction * 10)
+            lock.lock()
+            defer { lock.unlock() }
+            guard tenth > reported, tenth < 10 else { return }
+            reported = tenth
+            let elapsed = Date().timeIntervalSince(start)
+            log(String(format: "%@: %d %% (%.0f s, about %.0f s left)", label, tenth * 10, elapsed, elapsed * (1 / p.fraction - 1)))
+        }
     }
 
     /// A fixed seed per pair, so that adding a pair does not change the others' samples.

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Layout of `folder`: with one seed the reproduction's own layout (`Reproduction`); with
 /// `seeded`, `seed_<s>/` holds each seed's reproduction and `results_seeds.*`,
-/// `oracle_results_seeds.*` the per-cell means and intervals. A shard K of N writes its rows,
+/// `oracle_results_seeds.*`, `cycle_results_seeds.*` the per-cell means and intervals. A shard K of N writes its rows,
 /// arrays and figures to `shard-K-of-N/` (`seed_<s>/` inside when seeded) and its record
 /// `shard.json` last; the models live in the run folder, where every shard finds them.
 public struct ReproductionGrid {
@@ -48,6 +48,7 @@ public struct ReproductionGrid {
         /// Per-cell means and intervals over the seeds (seeded grids only).
         public let seedResults: ResultsTable?
         public let seedOracleResults: ResultsTable?
+        public let seedCycleResults: ResultsTable?
         /// Files written at the top of `folder` (the interval tables).
         public let files: [String]
     }
@@ -198,13 +199,15 @@ public struct ReproductionGrid {
 
     /// The seeds summary (seeded grids) over the per-seed tables.
     func summarise(_ runs: [Reproduction.Summary]) throws -> Summary {
-        guard seeded else { return Summary(runs: runs, seedResults: nil, seedOracleResults: nil, files: []) }
+        guard seeded else { return Summary(runs: runs, seedResults: nil, seedOracleResults: nil, seedCycleResults: nil, files: []) }
         // One row per cell; the per-seed columns that are not measurements are left out.
         let keys = ["kind", "pair", "solver", "steps"], excluded: Set<String> = ["n", "seed", "bridge_s", "ot_s"]
         let results = try ResultsTable.seedIntervals(runs.map(\.results), keys: keys, excluded: excluded)
         let oracle = try ResultsTable.seedIntervals(runs.map(\.oracleResults), keys: keys, excluded: excluded)
+        let cycles = try ResultsTable.seedIntervals(runs.map(\.cycleResults), keys: CycleEvaluation.keys, excluded: CycleEvaluation.excluded)
         let files = try results.write(stem: folder + "/results_seeds") + oracle.write(stem: folder + "/oracle_results_seeds")
-        return Summary(runs: runs, seedResults: results, seedOracleResults: oracle, files: files)
+            + cycles.write(stem: folder + "/cycle_results_seeds")
+        return Summary(runs: runs, seedResults: results, seedOracleResults: oracle, seedCycleResults: cycles, files: files)
     }
 
     /// The running program: its version and the FNV-1a of its executable.

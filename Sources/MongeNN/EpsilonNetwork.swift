@@ -16,6 +16,7 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
     enum Body: Sendable {
         case mlp(MLPBody)
         case residual(ResidualBody)
+        case ddibUNet(DDIBUNetBody)
         case unet(UNetBody)
     }
 
@@ -32,6 +33,7 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         switch config.architecture {
         case .mlp: body = .mlp(MLPBody(config: config, layout: &layout))
         case .residual: body = .residual(ResidualBody(config: config, layout: &layout))
+        case .ddibUNet: body = .ddibUNet(DDIBUNetBody(config: config, layout: &layout))
         case .unet: body = .unet(UNetBody(config: config, layout: &layout))
         }
         self.layout = layout
@@ -81,6 +83,10 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
             return UnsafePointer(b.forward(rows: rows, x: x, timesteps: timesteps, parameters: parameters, embeddingTable: embedding,
                                            arena: workspace.arena, levels: workspace.levels, slots: s, dropout: dropout,
                                            firstRow: firstRow))
+        case let (.ddibUNet(b), .ddibUNet(s)):
+            return UnsafePointer(b.forward(rows: rows, x: x, timesteps: timesteps, parameters: parameters, embeddingTable: embedding,
+                                           arena: workspace.arena, levels: workspace.levels, slots: s, dropout: dropout,
+                                           firstRow: firstRow))
         case let (.unet(b), .unet(s)):
             let packed = workspace.packed!
             packed.update(from: parameters)
@@ -111,6 +117,9 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         case let (.residual(b), .residual(s)):
             b.backward(rows: rows, outputGradient: outputGradient, parameters: parameters, arena: workspace.arena,
                        levels: workspace.levels, slots: s, gradient: gradient, inputGradient: inputGradient)
+        case let (.ddibUNet(b), .ddibUNet(s)):
+            b.backward(rows: rows, outputGradient: outputGradient, parameters: parameters, arena: workspace.arena,
+                       levels: workspace.levels, slots: s, gradient: gradient, inputGradient: inputGradient)
         case let (.unet(b), .unet(s)):
             b.backward(rows: rows, outputGradient: outputGradient, parameters: parameters, arena: workspace.arena, slots: s,
                        gradient: gradient, inputGradient: inputGradient)
@@ -126,6 +135,7 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         switch body {
         case let .mlp(b): slots = .mlp(b.slots(rows: rows, plan: &plan))
         case let .residual(b): slots = .residual(b.slots(rows: rows, plan: &plan))
+        case let .ddibUNet(b): slots = .ddibUNet(b.slots(rows: rows, plan: &plan))
         case let .unet(b):
             slots = .unet(b.slots(images: rows, timesteps: timesteps, training: true, plan: &plan))
             return TrainingWorkspace(rows: rows, arena: Arena(sizes: plan.sizes), levels: TimestepLevels(rows: 0, timesteps: 1),
@@ -165,6 +175,7 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         switch body {
         case let .mlp(b): slots = .mlp(b.inferenceSlots(rows: tile, plan: &plan))
         case let .residual(b): slots = .residual(b.inferenceSlots(rows: tile, plan: &plan))
+        case let .ddibUNet(b): slots = .ddibUNet(b.inferenceSlots(rows: tile, plan: &plan))
         case let .unet(b):
             tile = UNetBody.inferenceImages
             slots = .unet(b.slots(images: tile, timesteps: timesteps, training: false, plan: &plan))
@@ -177,6 +188,7 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
         switch body {
         case let .mlp(b): return PackedParameters(layers: b.packedLayers, parameters: parameters)
         case let .residual(b): return PackedParameters(layers: b.packedLayers, parameters: parameters)
+        case let .ddibUNet(b): return PackedParameters(layers: b.packedLayers, parameters: parameters)
         case let .unet(b): return PackedParameters(layers: b.packedLayers, parameters: parameters)
         }
     }
@@ -205,6 +217,8 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
             b.prepare(timestep: t, parameters: p, embeddingTable: embedding, arena: m, slots: s)
         case let (.residual(b), .residual(s)):
             b.prepare(timestep: t, parameters: p, embeddingTable: embedding, arena: m, slots: s)
+        case let (.ddibUNet(b), .ddibUNet(s)):
+            b.prepare(timestep: t, parameters: p, embeddingTable: embedding, arena: m, slots: s)
         case let (.unet(b), .unet(s)):
             // Whole images, `tile` at a time; each image's result depends on that image alone.
             let timesteps = [Int](repeating: t, count: tile)
@@ -230,6 +244,7 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
             switch w.slots {
             case let .mlp(s): input = m[s.input]
             case let .residual(s): input = m[s.input]
+            case let .ddibUNet(s): input = m[s.input]
             case .unet: preconditionFailure("unreachable")
             }
             input.update(from: x + start * d, count: n * d)
@@ -238,6 +253,7 @@ public struct EpsilonNetwork<S: NetworkScalar>: Sendable {
             switch (body, w.slots) {
             case let (.mlp(b), .mlp(s)): out = b.infer(rows: padded, parameters: p, packed: packed, arena: m, slots: s)
             case let (.residual(b), .residual(s)): out = b.infer(rows: padded, parameters: p, packed: packed, arena: m, slots: s)
+            case let (.ddibUNet(b), .ddibUNet(s)): out = b.infer(rows: padded, parameters: p, packed: packed, arena: m, slots: s)
             default: preconditionFailure("workspace made for another network")
             }
             (output + start * d).update(from: out, count: n * d)
@@ -270,6 +286,7 @@ public final class TrainingWorkspace<S: NetworkScalar>: @unchecked Sendable {
     enum Slots: Sendable {
         case mlp(MLPBody.Slots)
         case residual(ResidualBody.Slots)
+        case ddibUNet(DDIBUNetBody.Slots)
         case unet(UNetBody.Slots)
     }
 
@@ -297,6 +314,7 @@ public final class InferenceWorkspace<S: NetworkScalar>: @unchecked Sendable {
     enum Slots: Sendable {
         case mlp(MLPBody.InferenceSlots)
         case residual(ResidualBody.InferenceSlots)
+        case ddibUNet(DDIBUNetBody.InferenceSlots)
         case unet(UNetBody.Slots)
     }
 

@@ -29,6 +29,9 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
 ///   blocks h ← h + Linear₂(drop(act(norm(Linear₁(act(norm(h))) + Linear_t(act(e)))))), with
 ///   Linear₂ zero-initialised; output Linear(act(norm(h))), zero-initialised. DDIB's U-shaped
 ///   skip concatenation is left out (a plain residual stack of the same blocks).
+/// - `ddibUNet` (`ddib-unet`): DDIB's official 2-D model, the U-shaped MLP of the same blocks
+///   (`DDIBUNetBody`): `depth` blocks on the way in, 2 in the middle, `depth` on the way out, each
+///   out-block taking [h, output of the matching in-block] (2W channels, skip path Linear(2W → W)).
 /// - `unet`: a DDPM/ADM-style convolutional U-Net on `image`-shaped inputs (`UNetBody`, the shape
 ///   of `bench_unet.py`): `width` base channels, one resolution level per entry of
 ///   `channelMultipliers`, `depth` residual blocks per level down and `depth + 1` up, GroupNorm
@@ -38,6 +41,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public enum Architecture: String, Codable, Sendable, CaseIterable {
         case mlp
         case residual
+        /// DDIB's U-shaped residual MLP (`DDIBUNetBody`).
+        case ddibUNet = "ddib-unet"
         case unet
     }
 
@@ -55,7 +60,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var dimension: Int
     /// Hidden width W.
     public var width: Int
-    /// Hidden layers (`mlp`) or residual blocks (`residual`).
+    /// Hidden layers (`mlp`), residual blocks (`residual`), or residual blocks on each side of the U (`ddibUNet`).
     public var depth: Int
     /// Dimension of the sinusoidal time embedding (even).
     public var timeEmbedding: Int
@@ -103,6 +108,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                     normalization: .group, groups: defaultGroups(width: width), dropout: dropout)
     }
 
+    /// DDIB's official 2-D model (`SyntheticModel`, `model_and_diffusion_defaults_2d`): the U-shaped
+    /// MLP at width 256 — 3 residual blocks in, 2 middle, 3 out with skip concatenation — a
+    /// 256-dimensional sinusoidal time embedding, GroupNorm(32), SiLU, dropout 0.2.
+    public static func ddibPaper2D(dimension: Int = 2, width: Int = 256, depth: Int = 3, dropout: Double = 0.2) -> ModelConfig {
+        ModelConfig(architecture: .ddibUNet, dimension: dimension, width: width, depth: depth, timeEmbedding: 256,
+                    normalization: .group, groups: defaultGroups(width: width), dropout: dropout)
+    }
+
     /// Fewest features a group may hold: a group of one feature normalises to the constant β, and a
     /// group of two to ±1 (a sign, whose gradient vanishes), so either trains a dead network.
     public static let minimumFeaturesPerGroup = 3
@@ -140,7 +153,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         switch architecture {
         case .mlp:
             guard depth >= 1 else { throw fail("depth", "the mlp needs at least 1 hidden layer, got \(depth)") }
-            guard dropout == 0 else { throw fail("dropout", "is only supported by the residual architecture") }
+            guard dropout == 0 else { throw fail("dropout", "is only supported by the residual, ddib-unet and unet architectures") }
         case .unet:
             guard let image else { throw fail("image", "a unet needs the image shape (channels, height, width)") }
             guard image.channels >= 1, image.height >= 1, image.width >= 1 else {
@@ -160,8 +173,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             guard normalization == .group, groups >= 1, multipliers.allSatisfy({ (width * $0) % groups == 0 }) else {
                 throw fail("groups", "a unet uses group norm; \(groups) groups must divide every level's channels \(multipliers.map { width * $0 })")
             }
-        case .residual:
-            guard depth >= 0 else { throw fail("depth", "must be ≥ 0 residual blocks, got \(depth)") }
+        case .residual, .ddibUNet:
+            guard depth >= 0 else {
+                throw fail("depth", architecture == .residual ? "must be ≥ 0 residual blocks, got \(depth)"
+                           : "must be ≥ 0 residual blocks on each side of the U, got \(depth)")
+            }
             if normalization == .group {
                 guard groups >= 1, width % groups == 0 else {
                     throw fail("groups", "must divide the width \(width), got \(groups)")

@@ -179,6 +179,9 @@ struct ArgumentValidationTests {
         ModelConfig(architecture: .residual, dimension: 2, width: 24, depth: 1, timeEmbedding: 6, normalization: .layer, groups: 1),
         ModelConfig.anchorMLP(width: 40, dimension: 5),
         ModelConfig(architecture: .mlp, dimension: 2, width: 8, depth: 1, timeEmbedding: 4, normalization: .none, groups: 1),
+        ModelConfig.ddibPaper2D(),
+        ModelConfig(architecture: .ddibUNet, dimension: 3, width: 12, depth: 1, timeEmbedding: 8, normalization: .none, groups: 1),
+        ModelConfig(architecture: .ddibUNet, dimension: 2, width: 16, depth: 0, timeEmbedding: 4, normalization: .layer, groups: 1),
     ])
     func parameterCountsMatchTheNetworks(config: ModelConfig) throws {
         let network = try EpsilonNetwork<Float>(config: config, timesteps: 10)

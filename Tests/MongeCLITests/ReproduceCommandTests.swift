@@ -36,6 +36,19 @@ struct ReproduceCommandTests {
             #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "missing \(file)")
         }
         #expect(r.stdout.contains("| trained | moons → checkerboard | ddim | 8 |"))
+        // DDIB's cycle table: of the two pairs only moons → checkerboard is a paper cycle pair (0→1),
+        // run at the largest DDIM cell on --n points.
+        let cycles = try String(contentsOfFile: folder + "/cycle_results.csv", encoding: .utf8).split(separator: "\n")
+        #expect(cycles.first == "pair,paper_pair,solver,steps,n,seed,cycle_mean,cycle_max,cycle_s")
+        #expect(cycles.count == 2)
+        let cycle = cycles.last!.split(separator: ",").map(String.init)
+        #expect(Array(cycle.prefix(5)) == ["moons → checkerboard", "0→1", "ddim", "8", "64"], "\(cycle)")
+        #expect(Double(cycle[7])! >= Double(cycle[6])! && Double(cycle[6])! >= 0, "max ≥ mean ≥ 0: \(cycle)")
+        for file in ["cycle_results.md", "cycle_results.json"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "missing \(file)")
+        }
+        let plan = try String(contentsOfFile: folder + "/plan.json", encoding: .utf8)
+        #expect(plan.contains("\"cycle_points\" : 64") && plan.contains("\"cycle_pairs\""), "\(plan)")
     }
 
     /// Issue 12: `--seeds 0,1 --quick` writes interval columns for every cell, and each seed's folder
@@ -46,6 +59,13 @@ struct ReproduceCommandTests {
                      "--cells", "ddim:4,heun:4", "--oracle-cells", "ddim:4", "--quiet"]
         let r = try TestSupport.monge(["reproduce", "ddib-2d", "--seeds", "0,1", "--out", folder + "/seeds"] + small)
         #expect(r.status == 0, "\(r.stderr)")
+        let cycles = try String(contentsOfFile: folder + "/seeds/cycle_results_seeds.csv", encoding: .utf8).split(separator: "\n")
+        let cycleNames = cycles.first.map { $0.split(separator: ",").map(String.init) } ?? []
+        #expect(Array(cycleNames.prefix(5)) == ["pair", "paper_pair", "solver", "steps", "seeds"], "\(cycleNames)")
+        for metric in ["cycle_mean", "cycle_max"] {
+            for suffix in ["_mean", "_ci95_low", "_ci95_high"] { #expect(cycleNames.contains(metric + suffix), "cycle: \(metric + suffix)") }
+        }
+        #expect(cycles.count == 2 && cycles.last!.hasPrefix("moons → checkerboard,0→1,ddim,4,2,"), "\(cycles)")
         for stem in ["results_seeds", "oracle_results_seeds"] {
             let text = try String(contentsOfFile: folder + "/seeds/\(stem).csv", encoding: .utf8)
             let names = text.split(separator: "\n").first.map { $0.split(separator: ",").map(String.init) } ?? []
@@ -79,6 +99,8 @@ struct ReproduceCommandTests {
         #expect(badPair.status != 0 && badPair.stderr.contains("nowhere"), "\(badPair.stderr)")
         let badCell = try TestSupport.monge(["reproduce", "ddib-2d", "--quick", "--cells", "euler:10", "--out", folder + "/c"])
         #expect(badCell.status != 0 && badCell.stderr.contains("euler:10"), "\(badCell.stderr)")
+        let twoModes = try TestSupport.monge(["reproduce", "ddib-2d", "--quick", "--medium", "--out", folder + "/d"])
+        #expect(twoModes.status != 0 && twoModes.stderr.contains("--quick or --medium"), "\(twoModes.stderr)")
         #expect(TestSupport.files(in: folder).isEmpty)
     }
 }

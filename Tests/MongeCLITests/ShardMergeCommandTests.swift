@@ -11,7 +11,7 @@ struct ShardMergeCommandTests {
                        "--pairs", "moons:checkerboard,checkerboard:moons", "--cells", "ddim:4,heun:3,ddim:6",
                        "--oracle-cells", "ddim:4,heun:3", "--quiet"]
     static let tables = ["results", "oracle_results"]
-    static let timing: Set<String> = ["bridge_s", "ot_s"]
+    static let timing: Set<String> = ["bridge_s", "ot_s", "cycle_s"]
 
     /// A CSV table without its timing columns (which differ between any two runs).
     static func withoutTiming(_ path: String) throws -> [[Substring]] {
@@ -38,11 +38,12 @@ struct ShardMergeCommandTests {
         #expect(!FileManager.default.fileExists(atPath: folder + "/sharded/seed_0/results.csv"))
         let merge = try TestSupport.monge(["merge", folder + "/sharded"] + (1...3).map { folder + "/sharded/shard-\($0)-of-3" })
         #expect(merge.status == 0, "\(merge.stderr)")
-        for file in ["seed_0/results", "seed_1/results", "seed_0/oracle_results", "seed_1/oracle_results"] {
+        for file in ["seed_0/results", "seed_1/results", "seed_0/oracle_results", "seed_1/oracle_results", "seed_0/cycle_results"] {
             #expect(try Self.withoutTiming(folder + "/whole/\(file).csv") == Self.withoutTiming(folder + "/sharded/\(file).csv"), "\(file)")
         }
         // The interval tables hold no timing columns: byte for byte.
-        for file in ["results_seeds.csv", "results_seeds.md", "results_seeds.json", "oracle_results_seeds.csv", "seed_1/plan.json"] {
+        for file in ["results_seeds.csv", "results_seeds.md", "results_seeds.json", "oracle_results_seeds.csv", "cycle_results_seeds.csv",
+                     "seed_1/plan.json"] {
             #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/whole/" + file))
                     == Data(contentsOf: URL(fileURLWithPath: folder + "/sharded/" + file)), "\(file)")
         }

@@ -101,4 +101,21 @@ struct TrainCommandTests {
                 && sample.stderr.contains("schedule.count"), "\(sample.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder + "/s.npy"))
     }
+
+    @Test func trainsDDIBsUShapedModel() throws {
+        // --arch ddib-unet: the paper's preset (3 blocks a side, embedding 256, dropout 0.2) unless overridden.
+        let folder = TestSupport.temporaryFolder()
+        let points: Matrix<Double> = RandomStream(seed: 2).normalMatrix(rows: 200, columns: 2)
+        try ArrayFile.write(points, to: folder + "/points.npy")
+        let result = try TestSupport.monge(["train", folder + "/points.npy", "--out", folder + "/u", "--arch", "ddib-unet",
+                                            "--width", "12", "--groups", "4", "--steps", "6", "--batch", "32", "--T", "50", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("trained 6 steps"))
+        let data = try #require(FileManager.default.contents(atPath: folder + "/u/config.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let model = try #require(json["model"] as? [String: Any])
+        #expect(model["architecture"] as? String == "ddib-unet")
+        #expect(model["depth"] as? Int == 3 && model["timeEmbedding"] as? Int == 256 && model["width"] as? Int == 12)
+        #expect(model["dropout"] as? Double == 0.2)
+    }
 }

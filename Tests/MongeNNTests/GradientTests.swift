@@ -32,6 +32,12 @@ struct GradientTests {
                                                                timeEmbedding: 4, normalization: .group, groups: 2, dropout: 0.3)),
         Case(label: "residual, no blocks", config: ModelConfig(architecture: .residual, dimension: 2, width: 4, depth: 0,
                                                              timeEmbedding: 4, groups: 1)),
+        Case(label: "ddib-unet, GroupNorm, 2 blocks a side", config: ModelConfig(architecture: .ddibUNet, dimension: 2, width: 6,
+                                                                                depth: 2, timeEmbedding: 4, groups: 2)),
+        Case(label: "ddib-unet, dropout 0.2", config: ModelConfig(architecture: .ddibUNet, dimension: 2, width: 6, depth: 1,
+                                                                 timeEmbedding: 4, groups: 2, dropout: 0.2)),
+        Case(label: "ddib-unet, no norm, ReLU, 3-D", config: ModelConfig(architecture: .ddibUNet, dimension: 3, width: 5, depth: 1,
+                                                                        timeEmbedding: 4, activation: .relu, normalization: .none)),
     ]
 
     /// Random parameters everywhere (the zero-initialised layers too, so that every path carries gradient).

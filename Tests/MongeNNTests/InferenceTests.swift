@@ -8,6 +8,9 @@ struct InferenceTests {
         ModelConfig(architecture: .residual, dimension: 3, width: 24, depth: 2, timeEmbedding: 16, groups: 4),
         ModelConfig(architecture: .residual, dimension: 2, width: 16, depth: 1, timeEmbedding: 8, activation: .leakyReLU,
                     normalization: .none),
+        ModelConfig(architecture: .ddibUNet, dimension: 2, width: 16, depth: 2, timeEmbedding: 8, groups: 4, dropout: 0.2),
+        ModelConfig(architecture: .ddibUNet, dimension: 3, width: 12, depth: 1, timeEmbedding: 8, activation: .leakyReLU,
+                    normalization: .none),
     ]
 
     /// Random weights everywhere (no zero layers), so that every path matters.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The scale-out test (issue 16): a tiny ddib-2d grid run whole, then as 4 shards on a real
 # single-node Slurm cluster (job array + dependent merge) and through GNU parallel; each merge
-# must equal the whole run (tables byte for byte apart from the timing columns bridge_s, ot_s).
+# must equal the whole run (tables byte for byte apart from the timing columns bridge_s, ot_s, cycle_s).
 # Fails — never skips — when the cluster cannot start. Stops every daemon it started.
 #
 #   scripts/slurm/test.sh [MONGE]     (make slurm-test builds, installs and runs it)
@@ -23,7 +23,7 @@ echo "slurm-test: the whole grid in one process" >&2
 same_tables() {
     local a=$1 b=$2 status=0
     for f in seed_0/results.csv seed_1/results.csv seed_0/oracle_results.csv seed_1/oracle_results.csv \
-             results_seeds.csv oracle_results_seeds.csv results_seeds.md results_seeds.json; do
+             seed_0/cycle_results.csv results_seeds.csv oracle_results_seeds.csv cycle_results_seeds.csv results_seeds.md results_seeds.json; do
         if ! cmp -s <(python3 "$here/drop_timing.py" "$a/$f") <(python3 "$here/drop_timing.py" "$b/$f"); then
             echo "slurm-test: $f differs between $a and $b" >&2
             diff <(python3 "$here/drop_timing.py" "$a/$f") <(python3 "$here/drop_timing.py" "$b/$f") | head -5 >&2

@@ -23,7 +23,8 @@ public enum Footprint {
     }
 
     /// Parameters of an ε-network of `config` (`ResidualBody`: time MLP, input layer, `depth`
-    /// blocks of three width² layers and two norms, output norm and layer).
+    /// blocks of three width² layers and two norms, output norm and layer; `DDIBUNetBody` adds per
+    /// out-block the 2·width inputs of Linear₁ and norm₁ and the Linear(2·width → width) skip).
     public static func parameters(_ config: ModelConfig) -> Int? {
         let w = config.width, d = config.dimension, e = config.timeEmbedding, depth = max(0, config.depth)
         switch config.architecture {
@@ -33,6 +34,15 @@ public enum Footprint {
             let norms = config.normalization == .none ? 0 : 1
             return sumOfProducts([[e, w], [w], [w, w], [w], [d, w], [w],
                                   [depth, 3, w, w], [depth, 3, w], [depth, norms, 4, w],
+                                  [norms, 2, w], [w, d], [d]])
+        case .ddibUNet:
+            // DDIBUNetBody: 2·depth + 2 blocks of three w² layers, and per out-block the 2w inputs of
+            // Linear₁ and the Linear(2w → w) skip (norms counted as for `residual`).
+            let norms = config.normalization == .none ? 0 : 1
+            let blocks = 2 * depth + 2
+            return sumOfProducts([[e, w], [w], [w, w], [w], [d, w], [w],
+                                  [blocks, 3, w, w], [blocks, 3, w], [blocks, norms, 4, w],
+                                  [depth, 2, w, w], [depth, w, w], [depth, w], [depth, norms, 2, w],
                                   [norms, 2, w], [w, d], [d]])
         case .unet:
             // A lower bound: the two middle residual blocks alone hold four 3×3 convolutions of w² or more.
@@ -47,6 +57,7 @@ public enum Footprint {
         switch config.architecture {
         case .mlp: return MemoryBudget.product([depth + 4, config.width])
         case .residual: return sumOfProducts([[4, depth, config.width], [12, config.width]])
+        case .ddibUNet: return sumOfProducts([[5, 2 * depth + 2, config.width], [12, config.width]])  // a lower bound
         case .unet:
             // At least the input convolution's output: H·W pixels × w channels.
             let pixels = config.image.map { $0.height * $0.width } ?? config.dimension

@@ -12,7 +12,7 @@ struct MergeCommand: ParsableCommand {
         last. The merge refuses shards of different configurations, seeds, splits or monge binaries, \
         and names every missing or duplicated unit (seed, pair, solver and steps) with the shard that \
         runs it. The tables equal those of one unsharded run byte for byte apart from the timing \
-        columns (bridge_s, ot_s).
+        columns (bridge_s, ot_s, cycle_s).
         """)
 
     @Argument(help: "The run folder to write (usually the shards' OUT).") var out: String

@@ -12,8 +12,11 @@ struct ReproduceCommand: ParsableCommand {
         discussion: """
         ddib-2d: trains one ε-model per 2-D dataset, translates across DDIB's pairs (and 25 ↔ 8 \
         Gaussians), compares every translation with the exact optimal transport of the same points, \
-        and runs the oracle bridges (exact ε). --quick takes minutes on two cores; the default is \
-        the paper's scale (T = 4000, width 256) and takes hours.
+        and runs the oracle bridges (exact ε), and writes DDIB's own metric, the max L2 cycle error \
+        A → B → A on the paper's cycle pairs, to cycle_results.{csv,md,json}. --quick takes minutes \
+        on two cores; --medium runs the paper's model and schedule at a reduced size (under two \
+        hours); the default is the paper's configuration (U-shaped MLP, T = 4000, batch 30,000, \
+        lr 1e-4, all 4000 DDIM steps, 90,000 cycled points) and takes days on two cores.
 
         ddib-digits: the image path — the same sampler core on 8×8 handwritten digits (points of \
         R⁶⁴, `make setup` writes them). One residual ε-network (width 256, 4 blocks) per digit class, trained on the class \
@@ -30,17 +33,18 @@ struct ReproduceCommand: ParsableCommand {
 
     @Argument(help: "The experiment: ddib-2d or ddib-digits.") var experiment: String
     @Flag(help: "The quick version (minutes on 2 cores).") var quick = false
+    @Flag(help: "ddib-2d: the paper's model and schedule at a reduced size (under 2 hours on 2 cores).") var medium = false
     @Option(help: "Output folder. [runs/EXPERIMENT]") var out: String?
     @Option(help: "Seed of every random choice. [0]") var seed: UInt64?
-    @Option(help: "ddib-2d: run every cell with each of these seeds (a list and ranges a-b, e.g. 0-4) into OUT/seed_<s>/, and write results_seeds.{csv,md,json} and oracle_results_seeds.{csv,md,json}: per cell, the mean and 95 % Student-t interval over the seeds of every metric.",
+    @Option(help: "ddib-2d: run every cell with each of these seeds (a list and ranges a-b, e.g. 0-4) into OUT/seed_<s>/, and write results_seeds, oracle_results_seeds and cycle_results_seeds (.csv, .md, .json): per cell, the mean and 95 % Student-t interval over the seeds of every metric.",
             transform: SeedList.init(parsing:))
     var seeds: SeedList?
-    @Option(help: "Override: points translated per pair and per oracle experiment (ddib-digits: held-out images per class).") var n: Int?
+    @Option(help: "Override: points translated per pair, per oracle experiment and per cycle pair (ddib-digits: held-out images per class).") var n: Int?
     @Option(name: .customLong("training-steps"), help: "Override: optimiser steps per model.") var trainingSteps: Int?
     @Option(name: .customLong("training-points"), help: "Override: training points per dataset.") var trainingPoints: Int?
     @Option(help: "Override: pairs to translate, e.g. moons:checkerboard,gaussians25:gaussians8 or (ddib-digits) 3:8,1:7 (their datasets are trained).")
     var pairs: String?
-    @Option(help: "Override: (solver:steps) cells for trained pairs, e.g. ddim:10,ddim:100,heun:50.") var cells: String?
+    @Option(help: "Override: (solver:steps) cells for trained pairs, e.g. ddim:10,ddim:100,heun:50; the cycle table then uses the DDIM cell with the most steps.") var cells: String?
     @Option(name: .customLong("oracle-cells"), help: "Override: (solver:steps) cells for the oracle bridges.") var oracleCells: String?
     @Option(help: "ddib-2d: run only the K-th of N parts of the grid (seeds × pairs × cells; unit i belongs to shard i mod N + 1) into OUT/shard-K-of-N/, training or reusing the models in OUT (shards sharing OUT never train one model twice); then `monge merge OUT OUT/shard-*-of-N`. For Slurm job arrays and GNU parallel (see the README).",
             transform: { try ShardSpec(parsing: $0) })
@@ -54,7 +58,7 @@ struct ReproduceCommand: ParsableCommand {
         if experiment == "bridges-2d" {
             if seed != nil { throw ValidationError("bridges-2d runs over --seeds (e.g. --seeds 0-4), not --seed") }
             if shard != nil { throw ValidationError("--shard is for ddib-2d") }
-            if trainingPoints != nil || oracleCells != nil || cells != nil || pairs != nil {
+            if trainingPoints != nil || oracleCells != nil || cells != nil || pairs != nil || medium {
                 throw ValidationError("bridges-2d takes --quick, --seeds, --n, --training-steps and --out")
             }
             try Check.range(n, "--n", 2...Check.maximumPoints)
@@ -63,11 +67,12 @@ struct ReproduceCommand: ParsableCommand {
             return
         }
         if experiment == "ddib-digits" {
-            if quick { throw ValidationError("ddib-digits has one size (minutes); drop --quick") }
+            if quick || medium { throw ValidationError("ddib-digits has one size (minutes); drop --\(quick ? "quick" : "medium")") }
             if trainingPoints != nil || oracleCells != nil {
                 throw ValidationError("--training-points and --oracle-cells are for ddib-2d (ddib-digits trains on every image of a class but the held-out ones)")
             }
         }
+        if quick && medium { throw ValidationError("give --quick or --medium, not both") }
         if seeds != nil && seed != nil { throw ValidationError("give --seed or --seeds, not both") }
         if seeds != nil && !["ddib-2d", "bridges-2d"].contains(experiment) { throw ValidationError("--seeds is for ddib-2d and bridges-2d") }
         if shard != nil && experiment != "ddib-2d" { throw ValidationError("--shard is for ddib-2d") }
@@ -82,7 +87,7 @@ struct ReproduceCommand: ParsableCommand {
         let plan = try makePlan()
         try Check.validation { try plan.validate() }
         // Per pair: source, target and second target samples, latents, translations, cycles.
-        let points = max(plan.translationPoints, plan.oraclePoints)
+        let points = max(plan.translationPoints, plan.oraclePoints, plan.cyclePoints)
         var needs = [MemoryBudget.Need("\(points) points per pair × 2 coordinates × 8 bytes × 8 arrays", options: "--n \(points)",
                                        factors: [points, 2, 8, 8])]
         needs += Footprint.diffusionTraining(model: plan.model, timesteps: plan.schedule.count, training: plan.training,
@@ -92,11 +97,12 @@ struct ReproduceCommand: ParsableCommand {
         try Check.memory(needs)
     }
 
-    /// The ddib-2d plan: quick or full, with the overrides given.
+    /// The ddib-2d plan: quick, medium or full, with the overrides given.
     func makePlan(seed: UInt64? = nil) throws -> ReproductionPlan {
         let seed = seed ?? self.seed ?? 0
-        var plan = quick ? try ReproductionPlan.quick(seed: seed) : try ReproductionPlan.full(seed: seed)
-        if let n { plan.translationPoints = n; plan.oraclePoints = n }
+        var plan = quick ? try ReproductionPlan.quick(seed: seed)
+            : medium ? try ReproductionPlan.medium(seed: seed) : try ReproductionPlan.full(seed: seed)
+        if let n { plan.translationPoints = n; plan.oraclePoints = n; plan.cyclePoints = n }
         if let trainingSteps { plan.training.steps = trainingSteps }
         if let trainingPoints { plan.trainingPoints = trainingPoints }
         if let pairs {
@@ -110,8 +116,12 @@ struct ReproduceCommand: ParsableCommand {
             var datasets: [String] = []
             for name in plan.pairs.flatMap({ $0 }) where !datasets.contains(name) { datasets.append(name) }
             plan.datasets = datasets
+            plan.cyclePairs = CycleEvaluation.pairs(among: datasets, fallback: plan.pairs)
         }
-        if let cells { plan.cells = try Self.parseCells(cells, option: "--cells") }
+        if let cells {
+            plan.cells = try Self.parseCells(cells, option: "--cells")
+            plan.cycleCell = ReproductionPlan.cycleCell(of: plan.cells)
+        }
         if let oracleCells { plan.oracleCells = try Self.parseCells(oracleCells, option: "--oracle-cells") }
         return plan
     }

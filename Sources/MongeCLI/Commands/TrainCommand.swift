@@ -28,10 +28,10 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "Training points: a .npy/.csv file, data:NAME, data:digits:CLASSES (8×8 images, e.g. data:digits:3) or data:fashion:CLASSES[:split=test] (28×28).") var data: String
     @Option(help: "Output folder.") var out: String
 
-    @Option(help: "Architecture: residual (DDIB-style) or mlp (the bench_diffusion.py anchor). [residual]")
+    @Option(help: "Architecture: residual (DDIB-style), ddib-unet (DDIB's U-shaped 2-D model), mlp (the bench_diffusion.py anchor) or unet (images). [residual]")
     var arch: ModelConfig.Architecture?
     @Option(help: "Hidden width. [256 residual, 128 mlp]") var width: Int?
-    @Option(help: "Residual blocks (residual) or hidden layers (mlp). [4 residual, 3 mlp]") var depth: Int?
+    @Option(help: "Residual blocks (residual), blocks on each side of the U (ddib-unet) or hidden layers (mlp). [4 residual, 3 ddib-unet, 3 mlp]") var depth: Int?
     @Option(help: "Sinusoidal time-embedding dimension. [width (residual), 128 (mlp)]") var timeEmbedding: Int?
     @Option(help: "Activation: silu, relu, leaky_relu. [silu]") var activation: Activation?
     @Option(help: "Normalisation in residual blocks: group, layer, none. [group]") var norm: ModelConfig.Normalization?

@@ -5,7 +5,8 @@ import MongeNN
 extension ModelConfig {
     /// The model for `architecture` on points of `dimension` columns, each `nil` argument taking its
     /// default: residual W 256, depth 4, time embedding W, groups by width; mlp (the anchor) W 128,
-    /// depth 3, time embedding 128; unet W 32, depth 2, time embedding W, 8 groups, on square
+    /// depth 3, time embedding 128; ddib-unet (DDIB's U-shaped MLP) W 256, 3 blocks per level,
+    /// time embedding 256; unet W 32, depth 2, time embedding W, 8 groups, on square
     /// grayscale images of `dimension` = S·S pixels.
     public static func standard(_ architecture: Architecture, dimension: Int, width: Int? = nil, depth: Int? = nil,
                                 timeEmbedding: Int? = nil, groups: Int? = nil) throws -> ModelConfig {
@@ -19,6 +20,10 @@ extension ModelConfig {
         case .residual:
             model = .ddib2D(dimension: dimension, width: w, depth: depth ?? 4)
             model.timeEmbedding = timeEmbedding ?? w
+            model.groups = groups ?? ModelConfig.defaultGroups(width: w)
+        case .ddibUNet:
+            model = .ddibPaper2D(dimension: dimension, width: w, depth: depth ?? 3)
+            model.timeEmbedding = timeEmbedding ?? 256
             model.groups = groups ?? ModelConfig.defaultGroups(width: w)
         case .unet:
             // Square grayscale images, one per row (e.g. 784 columns = 1×28×28).
