@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "MongeDiffusion", targets: ["MongeDiffusion"]),
         .library(name: "MongeBridges", targets: ["MongeBridges"]),
         .library(name: "MongeEvaluation", targets: ["MongeEvaluation"]),
+        .library(name: "MongeExperiments", targets: ["MongeExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -67,11 +68,17 @@ let package = Package(
             name: "MongeBridges",
             dependencies: ["MongeCore", "MongeData", "MongeTransport", "MongeNN", "MongeDiffusion", "MongePlot"]
         ),
+        // Experiments as pairs × cells × seeds grids (the image reproduction first); above every library.
+        .target(
+            name: "MongeExperiments",
+            dependencies: ["MongeCore", "MongeData", "MongeTransport", "MongeNN", "MongeDiffusion", "MongeBridges",
+                           "MongeEvaluation", "MongePlot"]
+        ),
         .executableTarget(
             name: "MongeCLI",
             dependencies: [
                 "MongeCore", "MongeData", "MongePlot", "MongeTransport", "MongeNN",
-                "MongeDiffusion", "MongeBridges", "EigenKernels",
+                "MongeDiffusion", "MongeBridges", "MongeExperiments", "EigenKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -87,6 +94,7 @@ let package = Package(
         .testTarget(name: "MongeDiffusionTests", dependencies: ["MongeDiffusion", "TestSupport"]),
         .testTarget(name: "MongeBridgesTests", dependencies: ["MongeBridges", "MongeData", "MongeNN", "TestSupport"]),
         // golden/: the scikit-image and scipy values the tests read (by path) and the script writing them.
+        .testTarget(name: "MongeExperimentsTests", dependencies: ["MongeExperiments", "TestSupport"]),
         .testTarget(name: "MongeEvaluationTests", dependencies: ["MongeEvaluation", "TestSupport"], exclude: ["golden"]),
         // End-to-end tests of the `monge` binary (built by `make build` before `swift test`).
         // (and, in-process, the commands' validation: MongeCLI's public entry points).
