@@ -1,6 +1,6 @@
 /// Pure transforms of flattened C×H×W images (the rows of an [N, C·H·W] matrix): the horizontal
-/// flip of data augmentation, average pooling (the smaller images of quick runs) and centre crops
-/// (the tiny images of tests).
+/// flip of data augmentation, padding (pooled images to a size that halves) and centre crops (the
+/// tiny images of tests). Average pooling is `LowPassFilter.pool` (MongeBridges).
 public enum ImageTransforms {
     /// Writes the mirror image (columns reversed, every channel) of the image at `source` to
     /// `destination`; the two may not overlap. Exact: a flip only moves values.
@@ -27,32 +27,27 @@ public enum ImageTransforms {
         return out
     }
 
-    /// Means over non-overlapping `factor` × `factor` blocks (PyTorch's `avg_pool2d(x, factor)`):
-    /// H and W must be multiples of `factor`. Returns the pooled rows and their shape.
-    public static func averagePooled<S: MatrixScalar>(_ images: Matrix<S>, shape: ImageShape, factor: Int) throws -> (Matrix<S>, ImageShape) {
+    /// Every image padded to `size` × `size` with `value` around it (⌊(size − H)/2⌋ rows above,
+    /// ⌊(size − W)/2⌋ columns to the left): e.g. Fashion-MNIST pooled to 14 × 14 padded with the
+    /// background −1 to 16 × 16, which halves twice.
+    public static func padded<S: MatrixScalar>(_ images: Matrix<S>, shape: ImageShape, size: Int, value: S) throws -> (Matrix<S>, ImageShape) {
         try check(images, shape)
-        guard factor >= 1, shape.height % factor == 0, shape.width % factor == 0 else {
-            throw MongeError.invalidArgument(name: "pooling factor", message: "\(factor) must be ≥ 1 and divide the image's height and width (\(shape))")
+        guard size >= shape.height, size >= shape.width else {
+            throw MongeError.invalidArgument(name: "pad", message: "\(size) must be at least the image's height and width (\(shape))")
         }
-        let pooled = ImageShape(channels: shape.channels, height: shape.height / factor, width: shape.width / factor)
-        var out = Matrix<S>(rows: images.rows, columns: pooled.dimension)
-        let scale = 1 / Double(factor * factor)
+        let out = ImageShape(channels: shape.channels, height: size, width: size)
+        let top = (size - shape.height) / 2, left = (size - shape.width) / 2
+        var result = Matrix<S>(rows: images.rows, columns: out.dimension, repeating: value)
         for i in 0..<images.rows {
             for c in 0..<shape.channels {
-                for y in 0..<pooled.height {
-                    for x in 0..<pooled.width {
-                        var sum = 0.0
-                        for dy in 0..<factor {
-                            for dx in 0..<factor {
-                                sum += Double(images[i, (c * shape.height + y * factor + dy) * shape.width + x * factor + dx])
-                            }
-                        }
-                        out[i, (c * pooled.height + y) * pooled.width + x] = S(sum * scale)
+                for y in 0..<shape.height {
+                    for x in 0..<shape.width {
+                        result[i, (c * size + top + y) * size + left + x] = images[i, (c * shape.height + y) * shape.width + x]
                     }
                 }
             }
         }
-        return (out, pooled)
+        return (result, out)
     }
 
     /// The centre `size` × `size` crop of every image (offset ⌊(H − size)/2⌋, ⌊(W − size)/2⌋).

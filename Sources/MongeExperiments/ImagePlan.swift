@@ -37,7 +37,10 @@ public struct ImagePlan: Codable, Equatable, Sendable {
     public var pairs: [[Int]]
     /// Average pooling of the 28 × 28 images by this factor (2: 14 × 14).
     public var pooling: Int
-    /// A centre crop (side in pixels) after pooling, or nil (the tests' tiny images).
+    /// Pad the pooled images with the background (−1) to this side, or nil (14 → 16: a size that
+    /// halves twice, as the U-Net's and the classifiers' down-samplings need).
+    public var pad: Int?
+    /// A centre crop (side in pixels) after pooling and padding, or nil (the tests' tiny images).
     public var crop: Int?
     /// The per-class ε-model (its image shape must be the plan's).
     public var model: ModelConfig
@@ -68,11 +71,29 @@ public struct ImagePlan: Codable, Equatable, Sendable {
     /// Images per row of the figures.
     public var figureColumns: Int
 
+    /// The 10-class classifier of the realism columns (target-class accuracy, Fréchet features),
+    /// trained on the train split at the plan's image size.
+    public var classifier: ConvClassifierConfig
+    public var classifierTraining: ConvClassifierTrainingConfig
+    /// Train-split images (all classes, a seeded subset) for the classifier, nil for all 60000.
+    public var classifierImages: Int?
+    /// EGSDE's time-dependent domain classifier (one per pair, on noisy images of both classes).
+    public var domainClassifier: ConvClassifierConfig
+    public var domainTraining: ConvClassifierTrainingConfig
+    /// Train-split images per class for the domain classifier, nil for all 6000.
+    public var domainImages: Int?
+    /// EGSDE's weights: λ_s (realism: cosine of the domain classifier's features) and λ_i
+    /// (faithfulness: ‖LP(y) − LP(x_t)‖², LP the average-pool-by-`lowPassFactor` low-pass filter).
+    public var lambdaS: Double
+    public var lambdaI: Double
+    public var lowPassFactor: Int
+
     /// The images the models see.
     public var imageShape: ImageShape {
-        let side = FashionMNIST.side / max(pooling, 1)
-        let cropped = crop.map { min($0, side) } ?? side
-        return ImageShape(channels: 1, height: cropped, width: cropped)
+        var side = FashionMNIST.side / max(pooling, 1)
+        if let pad { side = max(side, pad) }
+        if let crop { side = min(side, crop) }
+        return ImageShape(channels: 1, height: side, width: side)
     }
 
     /// The classes that get a model, in order of first appearance.
@@ -90,29 +111,43 @@ public struct ImagePlan: Codable, Equatable, Sendable {
     /// SDEdit's start level M.
     public var editStart: Int { min(schedule.count - 1, max(0, Int((editStrength * Double(schedule.count)).rounded()) - 1)) }
 
-    /// ≤ 15 minutes on two cores including training: 14 × 14 images (average-pooled), a two-level
-    /// U-Net of width 32, 7 ↔ 9 only.
+    /// ≤ 15 minutes on two cores including training: 14 × 14 images (average-pooled) padded to
+    /// 16 × 16, a two-level U-Net of width 32, 7 ↔ 9 only.
     public static func quick(seeds: [UInt64] = [0]) throws -> ImagePlan {
-        let image = ImageShape(channels: 1, height: 14, width: 14)
+        let image = ImageShape(channels: 1, height: 16, width: 16)
         var training = TrainingConfig(steps: 1500, batchSize: 64, seed: 0)
         training.optimizer.learningRate = 1e-3
         training.optimizer.warmupSteps = 100
         training.ema = EMAConfig(decay: 0.999, warmup: true)
         training.logEvery = 25
-        return ImagePlan(seeds: seeds, pairs: [[7, 9]], pooling: 2, crop: nil,
+        return ImagePlan(seeds: seeds, pairs: [[7, 9]], pooling: 2, pad: 16, crop: nil,
                          model: .anchorUNet(width: 32, image: image, multipliers: [1, 2], depth: 1),
                          schedule: try .linear(count: 1000), training: training, trainingImages: nil, flipWhereValid: true,
                          heldOutImages: 256, evaluationEvery: 250, translated: 1000, transportImages: 1000,
-                         ddibSteps: 20, editStrength: 0.5, editSteps: 50, methods: [.ddibDDIM, .ddibHeun, .sdedit, .exactOT],
-                         ssimSigma: 1.5, figureColumns: 12)
+                         ddibSteps: 20, editStrength: 0.5, editSteps: 50, methods: ImageMethod.allCases,
+                         ssimSigma: 1.5, figureColumns: 12,
+                         classifier: ConvClassifierConfig(image: image, width: 16, depth: 1, groups: 8, features: 64, classes: 10),
+                         classifierTraining: ConvClassifierTrainingConfig(epochs: 2, batchSize: 128, adam: AdamConfig(learningRate: 2e-3)),
+                         classifierImages: 20_000,
+                         domainClassifier: ConvClassifierConfig(image: image, width: 16, depth: 1, groups: 8, features: 64, classes: 2, timeEmbedding: 32),
+                         domainTraining: ConvClassifierTrainingConfig(epochs: 2, batchSize: 128, adam: AdamConfig(learningRate: 2e-3)),
+                         domainImages: 3000, lambdaS: 500, lambdaI: 2, lowPassFactor: 4)
     }
 
     /// The full reproduction: 28 × 28, the bench_unet.py U-Net at width 32, three pairs (hours).
     public static func full(seeds: [UInt64] = [0]) throws -> ImagePlan {
         var plan = try quick(seeds: seeds)
         plan.pooling = 1
+        plan.pad = nil
         plan.pairs = [[7, 9], [5, 7], [0, 6]]
-        plan.model = .anchorUNet(width: 32, image: ImageShape(channels: 1, height: 28, width: 28), multipliers: [1, 2, 2], depth: 2)
+        let image = ImageShape(channels: 1, height: 28, width: 28)
+        plan.model = .anchorUNet(width: 32, image: image, multipliers: [1, 2, 2], depth: 2)
+        plan.classifier = ConvClassifierConfig(image: image, width: 32, depth: 1, groups: 8, features: 128, classes: 10)
+        plan.classifierTraining.epochs = 5
+        plan.classifierImages = nil
+        plan.domainClassifier.image = image
+        plan.domainTraining.epochs = 5
+        plan.domainImages = nil
         plan.training.steps = 20_000
         plan.training.batchSize = 128
         plan.training.optimizer.learningRate = 2e-4
@@ -160,6 +195,21 @@ public struct ImagePlan: Codable, Equatable, Sendable {
             throw fail("ssim sigma", "SSIM's \(window)-pixel window (σ = \(ssimSigma)) must fit in the \(imageShape) images")
         }
         guard figureColumns >= 1 else { throw fail("figure columns", "must be ≥ 1, got \(figureColumns)") }
+        if let pad { guard pad >= FashionMNIST.side / pooling else { throw fail("pad", "must be ≥ the pooled side \(FashionMNIST.side / pooling), got \(pad)") } }
+        for (name, config) in [("classifier", classifier), ("domain classifier", domainClassifier)] {
+            guard config.image == imageShape else {
+                throw fail(name, "works on \(config.image) images but the plan's images are \(imageShape)")
+            }
+            do { try config.validate() } catch let error as MongeError { throw fail(name, error.description) }
+        }
+        guard classifier.classes == 10, !classifier.isTimeDependent else { throw fail("classifier", "must have 10 classes and no time input") }
+        guard domainClassifier.classes == 2, domainClassifier.isTimeDependent else { throw fail("domain classifier", "must have 2 classes and a time embedding") }
+        try classifierTraining.validate()
+        try domainTraining.validate()
+        guard lambdaS.isFinite, lambdaS >= 0, lambdaI.isFinite, lambdaI >= 0 else { throw fail("lambda", "λ_s and λ_i must be finite and ≥ 0") }
+        guard lowPassFactor >= 1, imageShape.height % lowPassFactor == 0 else {
+            throw fail("low-pass factor", "\(lowPassFactor) must divide the image side \(imageShape.height)")
+        }
     }
 }
 

@@ -5,14 +5,6 @@ import MongeEvaluation
 import MongeNN
 import MongePlot
 
-/// What the image reproduction needs from a classifier of the ten classes: the predicted class
-/// and the penultimate features of each image (rows in [−1, 1] of the plan's image shape).
-public protocol ImageJudge: Sendable {
-    func judge(_ images: Matrix<Float>) throws -> (classes: [Int], features: Matrix<Float>)
-}
-
-/// An EGSDE translation of images of `direction.source` to `direction.target` (seeded).
-public typealias ImageEditor = (_ images: Matrix<Float>, _ direction: ImageDirection, _ seed: UInt64) throws -> Matrix<Float>
 
 /// `monge reproduce ddib-images`: per-class U-Nets trained (or reused) on Fashion-MNIST's train
 /// split, held-out test images translated both ways across each pair by every method of the plan,
@@ -28,10 +20,6 @@ public struct ImageReproduction {
     public let folder: String
     public let log: (String) -> Void
     public var showTrainingProgress = true
-    /// The classifier of the realism columns (nil: they stay empty).
-    public var judge: ImageJudge?
-    /// The EGSDE translation, required when the plan has the egsde method.
-    public var egsde: ImageEditor?
 
     public init(plan: ImagePlan, folder: String, log: @escaping (String) -> Void) throws {
         try plan.validate()
@@ -45,6 +33,10 @@ public struct ImageReproduction {
         public let files: [String]
         /// Per (direction, method) of the first seed: the numbers the checks name.
         public let metrics: [ImageDirection: [ImageMethod: ImageMapMetrics]]
+        /// The 10-class classifier's accuracy on the whole test split (at the plan's image size).
+        public let classifierAccuracy: Double
+        /// The domain classifiers' accuracy on clean held-out test images, per pair ("7-9").
+        public let domainAccuracy: [String: Double]
     }
 
     /// The images of `classes` of `split` at the plan's size ([n, H·W] in [−1, 1]).
@@ -52,12 +44,71 @@ public struct ImageReproduction {
         try resize(try data.images(ofClasses: classes, count: count, seed: seed))
     }
 
-    /// 28 × 28 rows average-pooled and cropped to the plan's shape.
+    /// 28 × 28 rows average-pooled, padded with the background and cropped to the plan's shape.
     public func resize(_ images: Matrix<Float>) throws -> Matrix<Float> {
         var x = images, shape = ImageShape(channels: 1, height: FashionMNIST.side, width: FashionMNIST.side)
-        if plan.pooling > 1 { (x, shape) = try ImageTransforms.averagePooled(x, shape: shape, factor: plan.pooling) }
+        if plan.pooling > 1 {
+            let filter = try LowPassFilter(image: shape, factor: plan.pooling)
+            (x, shape) = (filter.pool(x), filter.pooled)
+        }
+        if let pad = plan.pad, pad > shape.height { (x, shape) = try ImageTransforms.padded(x, shape: shape, size: pad, value: -1) }
         if let crop = plan.crop { (x, shape) = try ImageTransforms.centreCropped(x, shape: shape, size: crop) }
         return x
+    }
+
+    /// A description of the resizing, for data sources.
+    var resizing: String {
+        ["pooled ×\(plan.pooling)", plan.pad.map { "padded to \($0)" }, plan.crop.map { "cropped to \($0)" }].compactMap { $0 }.joined(separator: ", ")
+    }
+
+    /// The 10-class classifier in models/classifier: reused when it was trained with the plan's
+    /// settings on the same images, else trained on the train split and its test accuracy recorded.
+    public func fashionClassifier(train: FashionMNIST, test: FashionMNIST) throws -> (classifier: TrainedConvClassifier, accuracy: Double) {
+        let modelFolder = folder + "/models/classifier"
+        let rows = try train.rows(ofClasses: Array(0...9), count: plan.classifierImages, seed: plan.classifierTraining.seed)
+        let images = try resize(train.images.rows(at: rows)), labels = rows.map { train.labels[$0] }
+        var config = ConvClassifierCheckpoint.Config(
+            model: plan.classifier, schedule: nil, training: plan.classifierTraining,
+            data: [.init(source: "fashion-mnist train, \(images.rows) images, \(resizing)", data: images)], classNames: FashionMNIST.classNames)
+        if ConvClassifierCheckpoint.holdsConvClassifier(modelFolder),
+           let (stored, storedConfig) = try? ConvClassifierCheckpoint.read(from: modelFolder), storedConfig.describesSameTraining(as: config),
+           let accuracy = storedConfig.heldOutAccuracy {
+            log(String(format: "classifier: reusing %@ (test accuracy %.4f)", modelFolder, accuracy))
+            return (stored, accuracy)
+        }
+        let steps = plan.classifierTraining.steps(images: images.rows)
+        log("[classifier] 10 classes, \(images.rows) train images \(plan.imageShape), \(plan.classifierTraining.epochs) epochs (\(steps) steps of \(plan.classifierTraining.batchSize))")
+        let run = try ConvClassifierTraining.train(images: images, labels: labels, model: plan.classifier, schedule: nil,
+                                                   training: plan.classifierTraining,
+                                                   progress: TrainingProgress(totalSteps: steps, quiet: !showTrainingProgress, label: "classifier"))
+        let testImages = try resize(test.images)
+        let accuracy = try run.classifier.accuracy(testImages, labels: test.labels)
+        config.heldOutAccuracy = accuracy
+        config.heldOutData = "fashion-mnist test (\(testImages.rows) images), \(resizing)"
+        try ConvClassifierCheckpoint.write(run.classifier, config: config, losses: run.losses, to: modelFolder)
+        log(String(format: "  classifier test accuracy %.4f (%d images)", accuracy, testImages.rows))
+        return (run.classifier, accuracy)
+    }
+
+    /// EGSDE's time-dependent domain classifier of pair [a, b] (a = 0, b = 1) in models/domain-<a>-<b>,
+    /// trained on noisy train images of both classes under the ε-models' schedule, or reused.
+    public func domainClassifier(_ pair: [Int], train: FashionMNIST, test: FashionMNIST) throws -> (classifier: TimeConvClassifier<Float>, accuracy: Double) {
+        let (a, b) = (pair[0], pair[1])
+        let modelFolder = "\(folder)/models/domain-\(a)-\(b)"
+        let seed = plan.domainTraining.seed
+        let imagesA = try images(train, classes: [a], count: plan.domainImages, seed: seed)
+        let imagesB = try images(train, classes: [b], count: plan.domainImages, seed: seed)
+        let heldA = try images(test, classes: [a], count: 200, seed: seed &+ 3), heldB = try images(test, classes: [b], count: 200, seed: seed &+ 3)
+        let steps = plan.domainTraining.steps(images: imagesA.rows + imagesB.rows)
+        log("[domain classifier] \(FashionMNIST.classNames[a]) vs \(FashionMNIST.classNames[b]): \(imagesA.rows) + \(imagesB.rows) noisy train images, \(steps) steps")
+        let result = try ImageClassifiers.trainOrLoadDomain(
+            folder: modelFolder, a: imagesA, sourceA: "fashion-mnist train class \(a), \(resizing)", b: imagesB,
+            sourceB: "fashion-mnist train class \(b), \(resizing)", model: plan.domainClassifier, schedule: plan.schedule,
+            training: plan.domainTraining, heldOutA: heldA, heldOutB: heldB,
+            progress: TrainingProgress(totalSteps: steps, quiet: !showTrainingProgress, label: "domain \(a)-\(b)"))
+        let accuracy = result.config.heldOutAccuracy ?? .nan
+        log(String(format: "  domain classifier %@: clean held-out accuracy %.4f", result.trained ? "trained" : "reused", accuracy))
+        return (result.classifier, accuracy)
     }
 
     /// Trains (or reuses) every class's model; returns them and their loss records.
@@ -105,12 +156,19 @@ public struct ImageReproduction {
     }
 
     public func run() throws -> Summary {
-        guard !plan.methods.contains(.egsde) || egsde != nil else {
-            throw MongeError.invalidArgument(name: "methods", message: "egsde needs the domain classifier and its experts; none was given")
-        }
         let started = Date()
         let train = try FashionMNIST.load(split: .train), test = try FashionMNIST.load(split: .test)
         let models = try self.models(train: train, test: test)
+        let (classifier, classifierAccuracy) = try fashionClassifier(train: train, test: test)
+        let judge = FashionJudge(classifier: classifier)
+        var domains: [String: TimeConvClassifier<Float>] = [:], domainAccuracy: [String: Double] = [:]
+        if plan.methods.contains(.egsde) {
+            for pair in plan.pairs {
+                let (expert, accuracy) = try domainClassifier(pair, train: train, test: test)
+                domains[ImageDirection(source: pair[0], target: pair[1]).pairKey] = expert
+                domainAccuracy["\(pair[0])-\(pair[1])"] = accuracy
+            }
+        }
         let shape = plan.imageShape
         let ssim = try StructuralSimilarity(dataRange: ImageMapMetrics.dataRange, sigma: plan.ssimSigma)
         let targetFeatures = TargetFeatureCache()
@@ -132,14 +190,15 @@ public struct ImageReproduction {
                                exact: exact)
         }, measure: { context, method, seed in
             let start = Date()
-            let (mapped, cycled) = try translate(context, method: method, seed: seed, models: models.mapValues(\.model))
+            let (mapped, cycled) = try translate(context, method: method, seed: seed, models: models.mapValues(\.model),
+                                                 domain: domains[context.direction.pairKey])
             let seconds = Date().timeIntervalSince(start)
-            let realism = try judge.map { try realismOf(mapped, context: context, judge: $0, cache: targetFeatures, seed: seed) }
+            let realism: ImageMapMetrics.Realism? = try realismOf(mapped, context: context, judge: judge, cache: targetFeatures, seed: seed)
             let m = try ImageMapMetrics.measure(source: context.x.converted(), mapped: mapped.converted(), cycled: cycled.converted(),
                                                 exactW2Squared: context.exact.cost, shape: shape, ssim: ssim, realism: realism)
             log(String(format: "  %@ %@: c(T) %.2f vs W2² %.2f, optimality %.3f, L2 %.2f, PSNR %.1f dB, SSIM %.3f, cycle PSNR %.1f dB%@ (%.1f s)",
                        context.direction.description, method.rawValue, m.transportCost, m.exactW2Squared, m.optimalityGap, m.l2, m.psnr,
-                       m.ssim, m.cyclePSNR, realism.map { String(format: ", accuracy %.3f, Fréchet %.2f (floor %.2f)", $0.accuracy, $0.frechet, $0.floor) } ?? "",
+                       m.ssim, m.cyclePSNR, realism.map { String(format: ", accuracy %.3f, Fréchet %.3f (floor %.3f)", $0.accuracy, $0.frechet, $0.floor) } ?? "",
                        seconds))
             if seed == plan.seeds[0] {
                 firstSeedOutputs[context.direction, default: [:]][method] = (mapped, cycled)
@@ -192,15 +251,17 @@ public struct ImageReproduction {
         var manifest = RunManifest.begin(command: "monge reproduce ddib-images", seed: plan.seeds[0])
         manifest.finish(outputs: outputs.paths, results: [
             "directions": .integer(plan.directions.count), "rows": .integer(table.rows.count),
-            "seconds": .number(Date().timeIntervalSince(started)),
+            "seconds": .number(Date().timeIntervalSince(started)), "classifier_test_accuracy": .number(classifierAccuracy),
+            "domain_classifier_accuracy": .object(domainAccuracy.mapValues { .number($0) }),
         ])
         try outputs.commit(manifest: manifest, at: [folder + "/manifest.json"])
-        return Summary(results: table, files: outputs.paths + [folder + "/manifest.json"], metrics: metrics)
+        return Summary(results: table, files: outputs.paths + [folder + "/manifest.json"], metrics: metrics,
+                       classifierAccuracy: classifierAccuracy, domainAccuracy: domainAccuracy)
     }
 
     /// T(x) and T_BA(T_AB(x)) of one method.
     func translate(_ context: PairContext, method: ImageMethod, seed: UInt64,
-                   models: [Int: NetworkDenoiser]) throws -> (Matrix<Float>, Matrix<Float>) {
+                   models: [Int: NetworkDenoiser], domain: TimeConvClassifier<Float>?) throws -> (Matrix<Float>, Matrix<Float>) {
         let (a, b) = (context.direction.source, context.direction.target)
         let x = context.x
         switch method {
@@ -215,8 +276,15 @@ public struct ImageReproduction {
             let mapped = try Sampler.sdedit(models[b]!, x, timesteps: path, method: .ddpmFixedLarge, noise: noise.substream(1)).x
             return (mapped, try Sampler.sdedit(models[a]!, mapped, timesteps: path, method: .ddpmFixedLarge, noise: noise.substream(2)).x)
         case .egsde:
-            let mapped = try egsde!(x, context.direction, seed)
-            return (mapped, try egsde!(mapped, ImageDirection(source: b, target: a), seed &+ 1))
+            guard let domain else { throw MongeError.invalidArgument(name: "egsde", message: "no domain classifier for \(context.direction)") }
+            let lowPass = try LowPassFilter(image: plan.imageShape, factor: plan.lowPassFactor)
+            let noise = RandomStream(seed: seed, stream: Self.egsdeStream).substream(UInt64(a), UInt64(b))
+            func edit(_ images: Matrix<Float>, to model: NetworkDenoiser, _ stream: RandomStream) throws -> Matrix<Float> {
+                try EGSDE.translate(model, expert: domain, lowPass: lowPass, source: images, start: plan.editStart,
+                                    lambdaS: plan.lambdaS, lambdaI: plan.lambdaI, steps: plan.editSteps, noise: stream, variance: .beta).x
+            }
+            let mapped = try edit(x, to: models[b]!, noise.substream(1))
+            return (mapped, try edit(mapped, to: models[a]!, noise.substream(2)))
         case .exactOT:
             // y_σ(i); the inverse assignment maps it back to x_i exactly.
             let mapped: Matrix<Float> = context.targets.rows(at: Array(context.exact.permutation.prefix(x.rows))).converted()
@@ -225,7 +293,7 @@ public struct ImageReproduction {
     }
 
     /// Accuracy and Fréchet distance of T#A under the classifier, beside the two-sample floor.
-    func realismOf(_ mapped: Matrix<Float>, context: PairContext, judge: ImageJudge, cache: TargetFeatureCache,
+    func realismOf(_ mapped: Matrix<Float>, context: PairContext, judge: FashionJudge, cache: TargetFeatureCache,
                    seed: UInt64) throws -> ImageMapMetrics.Realism {
         let key = "\(context.direction.target)-\(seed)"
         let reference = try cache.value(key) {
@@ -241,6 +309,8 @@ public struct ImageReproduction {
 
     /// "SDEDIT": the stream of SDEdit's noise.
     static let editStream: UInt64 = 0x5344_4544_4954
+    /// "EGSDE": the stream of EGSDE's noise.
+    static let egsdeStream: UInt64 = 0x45_4753_4445
 
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
@@ -248,6 +318,21 @@ public struct ImageReproduction {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
+}
+
+/// The 10-class classifier as the realism columns use it: predicted classes and penultimate features.
+struct FashionJudge {
+    let classifier: TrainedConvClassifier
+
+    func judge(_ images: Matrix<Float>) throws -> (classes: [Int], features: Matrix<Float>) {
+        let result = try classifier.classify(images)
+        return (result.labels, result.features)
+    }
+}
+
+extension ImageDirection {
+    /// The unordered pair's key ("7-9" for 7 → 9 and 9 → 7).
+    var pairKey: String { "\(min(source, target))-\(max(source, target))" }
 }
 
 /// The classifier features of each target sample and its Fréchet floor, computed once per (class, seed).

@@ -10,18 +10,18 @@ import Testing
 struct ImageReproductionCommandTests {
     static let tiny = ["--quick", "--pairs", "7:9", "--crop", "8", "--width", "8", "--T", "50", "--training-steps", "12",
                        "--batch", "16", "--n", "16", "--transport-images", "24", "--ddib-steps", "3", "--edit-steps", "3",
-                       "--held-out", "16", "--training-images", "64", "--quiet"]
+                       "--held-out", "16", "--training-images", "64", "--classifier-images", "640", "--domain-images", "64", "--quiet"]
 
-    @Test("Every column of every row is filled (classifier columns aside), the files and the manifest exist; a second run reuses the models")
+    @Test("Every column of every row is filled, the files and the manifest exist; a second run reuses the models")
     func tinyReproduction() throws {
         let folder = TestSupport.temporaryFolder("monge-cli-images") + "/run"
         let run = try TestSupport.monge(["reproduce", "ddib-images", "--out", folder] + Self.tiny)
         #expect(run.status == 0, "\(run.stderr)")
         let table = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/results.json"))) as? [[String: Any]])
-        let methods = ["ddib_ddim", "ddib_heun", "sdedit", "exact_ot"]
+        let methods = ["ddib_ddim", "ddib_heun", "sdedit", "egsde", "exact_ot"]
         #expect(table.count == 2 * methods.count, "\(table.count) rows")
         #expect(Set(table.compactMap { $0["pair"] as? String }) == ["sneaker → ankle-boot", "ankle-boot → sneaker"])
-        let metrics = ["l2", "psnr", "ssim", "transport_cost", "exact_w2_squared", "transport_gap", "optimality_gap", "cycle_error", "cycle_psnr", "seconds"]
+        let metrics = ["target_accuracy", "frechet", "frechet_floor", "l2", "psnr", "ssim", "transport_cost", "exact_w2_squared", "transport_gap", "optimality_gap", "cycle_error", "cycle_psnr", "seconds"]
         for row in table {
             let method = try #require(row["cell"] as? String)
             #expect(methods.contains(method))
@@ -31,7 +31,6 @@ struct ImageReproductionCommandTests {
                 let value = try #require(row[key] as? Double, "\(method) \(key) missing: \(row)")
                 #expect(value.isFinite, "\(method) \(key) = \(value)")
             }
-            for key in ["target_accuracy", "frechet", "frechet_floor"] { #expect(row[key] != nil, "\(key) column missing") }
             if method == "exact_ot" {
                 #expect(abs(row["optimality_gap"] as! Double) < 1e-9 && abs(row["transport_gap"] as! Double) < 0.5)
                 #expect(row["cycle_error"] as! Double == 0)
@@ -39,7 +38,8 @@ struct ImageReproductionCommandTests {
         }
         for file in ["plan.json", "results.csv", "results.md", "manifest.json", "figures/translations_7__9.png", "figures/translations_9__7.png",
                      "figures/cycles_7__9.png", "figures/loss_7.png", "figures/loss_9.png", "maps/7__9/ddib_heun.npy",
-                     "models/class-7/model.safetensors", "models/class-9/loss.csv"] {
+                     "models/class-7/model.safetensors", "models/class-9/loss.csv", "models/classifier/model.safetensors",
+                     "models/domain-7-9/model.safetensors", "maps/9__7/egsde.npy"] {
             #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "\(file) missing")
         }
         let manifest = try String(contentsOfFile: folder + "/manifest.json", encoding: .utf8)
@@ -50,8 +50,8 @@ struct ImageReproductionCommandTests {
         #expect(mapped.rows == 16 && mapped.columns == 64)
 
         let again = try TestSupport.monge(["reproduce", "ddib-images", "--out", folder] + Self.tiny.filter { $0 != "--quiet" })
-        #expect(again.status == 0 && again.stderr.contains("reusing the sealed checkpoint"), "\(again.stderr)")
-        #expect(try String(contentsOfFile: folder + "/results.csv", encoding: .utf8).split(separator: "\n").count == 9)
+        #expect(again.status == 0 && again.stderr.contains("reusing the sealed checkpoint") && again.stderr.contains("classifier: reusing"), "\(again.stderr)")
+        #expect(try String(contentsOfFile: folder + "/results.csv", encoding: .utf8).split(separator: "\n").count == 11)
 
         // An image model given 2-D points, a 2-D model given images, and models of different shapes:
         // clear errors, nothing written.

@@ -25,17 +25,22 @@ struct ImageTransformsTests {
         #expect(throws: MongeError.self) { _ = try ImageTransforms.flippedHorizontally(Self.images, shape: ImageShape(channels: 1, height: 4, width: 4)) }
     }
 
-    @Test("Average pooling is the mean of each block; a crop keeps the centre")
-    func poolAndCrop() throws {
+    @Test("Padding surrounds the image with the value; a crop keeps the centre")
+    func padAndCrop() throws {
         let square = ImageShape(channels: 1, height: 4, width: 4)
         let x = Matrix<Double>(rows: 1, columns: 16) { _, k in Double(k) }  // pixel (y, x) = 4y + x
-        let (pooled, shape) = try ImageTransforms.averagePooled(x, shape: square, factor: 2)
-        #expect(shape == ImageShape(channels: 1, height: 2, width: 2))
-        // Block (0, 0) holds 0, 1, 4, 5: mean 2.5; the others shift by 2 and 8.
-        #expect(pooled.storage == [2.5, 4.5, 10.5, 12.5])
+        let (padded, shape) = try ImageTransforms.padded(x, shape: square, size: 6, value: -1)
+        #expect(shape == ImageShape(channels: 1, height: 6, width: 6))
+        for y in 0..<6 {
+            for c in 0..<6 {
+                let inside = (1...4).contains(y) && (1...4).contains(c)
+                #expect(padded[0, y * 6 + c] == (inside ? Double(4 * (y - 1) + c - 1) : -1))
+            }
+        }
         let (cropped, cropShape) = try ImageTransforms.centreCropped(x, shape: square, size: 2)
         #expect(cropShape.height == 2 && cropped.storage == [5, 6, 9, 10])
-        #expect(throws: MongeError.self) { _ = try ImageTransforms.averagePooled(x, shape: square, factor: 3) }
+        #expect(try ImageTransforms.centreCropped(padded, shape: shape, size: 4).0 == x)
+        #expect(throws: MongeError.self) { _ = try ImageTransforms.padded(x, shape: square, size: 3, value: 0) }
         #expect(throws: MongeError.self) { _ = try ImageTransforms.centreCropped(x, shape: square, size: 5) }
     }
 }

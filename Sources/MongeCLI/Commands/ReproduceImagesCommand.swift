@@ -8,7 +8,15 @@ import MongeExperiments
 struct ImageReproductionOptions: ParsableArguments {
     @Option(name: .customLong("transport-images"), help: "ddib-images: test images per class in the exact OT of W2²(A, B). [1000]")
     var transportImages: Int?
-    @Option(help: "ddib-images: centre-crop the (pooled) images to this side. [none]") var crop: Int?
+    @Option(help: "ddib-images: centre-crop the (pooled, padded) images to this side. [none]") var crop: Int?
+    @Option(help: "ddib-images: pad the pooled images with the background to this side. [16 quick, none full]") var pad: Int?
+    @Option(name: .customLong("classifier-images"), help: "ddib-images: train images (all classes) of the 10-class classifier. [20000 quick, all full]")
+    var classifierImages: Int?
+    @Option(name: .customLong("domain-images"), help: "ddib-images: train images per class of EGSDE's domain classifier. [3000 quick, all full]")
+    var domainImages: Int?
+    @Option(name: .customLong("lambda-s"), help: "ddib-images: EGSDE's realism weight λ_s. [500]") var lambdaS: Double?
+    @Option(name: .customLong("lambda-i"), help: "ddib-images: EGSDE's faithfulness weight λ_i. [2]") var lambdaI: Double?
+    @Option(name: .customLong("low-pass"), help: "ddib-images: EGSDE's low-pass filter factor (average-pool down, up again). [4]") var lowPass: Int?
     @Option(help: "ddib-images: average-pool the 28 × 28 images by this factor (1, 2, 4, 7). [2 quick, 1 full]") var pooling: Int?
     @Option(help: "ddib-images: U-Net width. [32]") var width: Int?
     @Option(name: .customLong("T"), help: "ddib-images: diffusion timesteps T. [1000]") var timesteps: Int?
@@ -20,9 +28,14 @@ struct ImageReproductionOptions: ParsableArguments {
 
     /// The options given, by their flag (to refuse them for the other experiments).
     var given: [String] {
-        [("--transport-images", transportImages), ("--crop", crop), ("--pooling", pooling), ("--width", width), ("--T", timesteps),
-         ("--batch", batch), ("--ddib-steps", ddibSteps), ("--edit-steps", editSteps), ("--held-out", heldOut),
-         ("--training-images", trainingImages)].compactMap { $0.1 == nil ? nil : $0.0 }
+        let integers: [(String, Int?)] = [
+            ("--transport-images", transportImages), ("--crop", crop), ("--pooling", pooling), ("--width", width), ("--T", timesteps),
+            ("--batch", batch), ("--ddib-steps", ddibSteps), ("--edit-steps", editSteps), ("--held-out", heldOut),
+            ("--training-images", trainingImages), ("--pad", pad), ("--classifier-images", classifierImages),
+            ("--domain-images", domainImages), ("--low-pass", lowPass),
+        ]
+        let numbers: [(String, Double?)] = [("--lambda-s", lambdaS), ("--lambda-i", lambdaI)]
+        return integers.filter { $0.1 != nil }.map(\.0) + numbers.filter { $0.1 != nil }.map(\.0)
     }
 }
 
@@ -42,6 +55,12 @@ extension ReproduceCommand {
         try Check.range(images.editSteps, "--edit-steps", 1...Check.maximumTimesteps)
         try Check.range(images.heldOut, "--held-out", 1...FashionMNIST.Split.test.imagesPerClass)
         try Check.range(images.trainingImages, "--training-images", 1...FashionMNIST.Split.train.imagesPerClass)
+        try Check.range(images.classifierImages, "--classifier-images", 2...60_000)
+        try Check.range(images.domainImages, "--domain-images", 1...FashionMNIST.Split.train.imagesPerClass)
+        try Check.nonNegative(images.lambdaS, "--lambda-s")
+        try Check.nonNegative(images.lambdaI, "--lambda-i")
+        try Check.range(images.lowPass, "--low-pass", 1...28)
+        try Check.range(images.pad, "--pad", 1...1024)
         if let pooling = images.pooling, ![1, 2, 4, 7].contains(pooling) { throw ValidationError("--pooling must divide 28 (1, 2, 4 or 7), got \(pooling)") }
         try Check.validation { try makeImagePlan().validate() }
     }
@@ -60,6 +79,12 @@ extension ReproduceCommand {
         }
         if let pooling = images.pooling { plan.pooling = pooling }
         plan.crop = images.crop
+        if let pad = images.pad { plan.pad = pad }
+        if let c = images.classifierImages { plan.classifierImages = c }
+        if let d = images.domainImages { plan.domainImages = d }
+        if let l = images.lambdaS { plan.lambdaS = l }
+        if let l = images.lambdaI { plan.lambdaI = l }
+        if let f = images.lowPass { plan.lowPassFactor = f }
         if let n { plan.translated = n }
         if let t = images.transportImages { plan.transportImages = t }
         if n != nil && images.transportImages == nil { plan.transportImages = max(plan.transportImages, plan.translated) }
@@ -78,6 +103,8 @@ extension ReproduceCommand {
         }
         plan.model = .anchorUNet(width: images.width ?? plan.model.width, image: shape, multipliers: multipliers, depth: plan.model.depth)
         plan.model.groups = min(8, plan.model.width)
+        plan.classifier.image = shape
+        plan.domainClassifier.image = shape
         // The largest standard SSIM window that fits the images.
         plan.ssimSigma = [1.5, 1.0, 0.8, 0.5].first { 2 * Int(3.5 * $0 + 0.5) + 1 <= shape.height } ?? 0.5
         plan.evaluationEvery = min(plan.evaluationEvery, max(plan.training.logEvery, plan.training.steps / 4 / plan.training.logEvery * plan.training.logEvery))
