@@ -38,8 +38,8 @@ struct ImageReproductionCommandTests {
         }
         for file in ["plan.json", "results.csv", "results.md", "manifest.json", "figures/translations_7__9.png", "figures/translations_9__7.png",
                      "figures/cycles_7__9.png", "figures/loss_7.png", "figures/loss_9.png", "maps/7__9/ddib_heun.npy",
-                     "models/class-7/model.safetensors", "models/class-9/loss.csv", "models/classifier/model.safetensors",
-                     "models/domain-7-9/model.safetensors", "maps/9__7/egsde.npy"] {
+                     "models/class-7/model.safetensors", "models/class-9/loss.csv", "models/classifier/classifier.safetensors",
+                     "models/domain-7-9/classifier.safetensors", "maps/9__7/egsde.npy"] {
             #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "\(file) missing")
         }
         let manifest = try String(contentsOfFile: folder + "/manifest.json", encoding: .utf8)
@@ -64,8 +64,8 @@ struct ImageReproductionCommandTests {
         let unet = folder + "/models/class-7"
         let cases: [([String], [String])] = [
             (["translate", "--from", unet, "--to", folder + "/models/class-9", points], ["1×8×8 images", "2 columns"]),
-            (["translate", "--from", moons, "--to", moons, "data:fashion:7:split=test:n=4"], ["dimension 2", "784 columns"]),
-            (["translate", "--from", unet, "--to", moons, points], ["dimension 64", "dimension 2"]),
+            (["translate", "--from", moons, "--to", moons, "data:fashion:7:split=test:n=4"], ["points of dimension 2", "784 columns"]),
+            (["translate", "--from", moons, "--to", unet, points], ["source model works on dimension 2", "target model on 64"]),
         ]
         for (arguments, words) in cases {
             let result = try TestSupport.monge(arguments + ["--steps", "2", "--out", out])

@@ -24,10 +24,12 @@ struct ReproduceCommand: ParsableCommand {
         ddib-images: the image path on Fashion-MNIST. One conv U-Net per class (trained on the train \
         split, or reused when OUT holds a sealed checkpoint of the same config; the held-out loss is \
         logged beside the training loss), test images translated both ways across each pair (7 ↔ 9; \
-        full mode also 5 ↔ 7 and 0 ↔ 6) by DDIB (DDIM and Heun) and SDEdit, and every map measured \
-        against the certified exact OT between the two classes' test images: L2, PSNR, SSIM, c(T) \
-        vs W2², the optimality of T's own coupling, cycle error and cycle PSNR. --quick: 14 × 14 \
-        images (average-pooled), a small U-Net, ≤ 15 minutes on two cores.
+        full mode also 5 ↔ 7 and 0 ↔ 6) by DDIB (DDIM and Heun), SDEdit and EGSDE (a time-dependent \
+        domain classifier per pair, low-pass faithfulness), and every map measured against the \
+        certified exact OT between the two classes' test images: target-class accuracy and Fréchet \
+        distance under a 10-class conv classifier (beside the floor of two target samples), L2, PSNR, \
+        SSIM, c(T) vs W2², the optimality of T's own coupling, cycle error and cycle PSNR. --quick: \
+        14 × 14 images (average-pooled, padded to 16 × 16), a small U-Net, 7 ↔ 9 only.
         """)
 
     @Argument(help: "The experiment: ddib-2d, ddib-digits or ddib-images.") var experiment: String

@@ -21,8 +21,8 @@ struct ImageReproductionOptions: ParsableArguments {
     @Option(help: "ddib-images: U-Net width. [32]") var width: Int?
     @Option(name: .customLong("T"), help: "ddib-images: diffusion timesteps T. [1000]") var timesteps: Int?
     @Option(name: .customLong("batch"), help: "ddib-images: training batch. [64 quick, 128 full]") var batch: Int?
-    @Option(name: .customLong("ddib-steps"), help: "ddib-images: ODE steps of each DDIB half. [20 quick, 50 full]") var ddibSteps: Int?
-    @Option(name: .customLong("edit-steps"), help: "ddib-images: SDEdit's DDPM steps from M = T/2. [50 quick, 100 full]") var editSteps: Int?
+    @Option(name: .customLong("ddib-steps"), help: "ddib-images: ODE steps of each DDIB half. [10 quick, 50 full]") var ddibSteps: Int?
+    @Option(name: .customLong("edit-steps"), help: "ddib-images: SDEdit's and EGSDE's DDPM steps from M = T/2. [25 quick, 100 full]") var editSteps: Int?
     @Option(name: .customLong("held-out"), help: "ddib-images: test images per class of the held-out loss. [256]") var heldOut: Int?
     @Option(name: .customLong("training-images"), help: "ddib-images: train-split images per class (a seeded subset). [all 6000]") var trainingImages: Int?
 
@@ -123,6 +123,19 @@ extension ReproduceCommand {
         runner.showTrainingProgress = !quiet
         let summary = try runner.run()
         print(summary.results.markdown())
+        print(String(format: "10-class classifier: test accuracy %.4f", summary.classifierAccuracy)
+              + summary.domainAccuracy.sorted { $0.key < $1.key }.map { String(format: "; domain classifier %@: clean held-out accuracy %.4f", $0.key, $0.value) }.joined())
+        // The checks for sneaker ↔ ankle boot: DDIB classified as the target ≥ 80 %, Heun's cycle PSNR ≥ 25 dB.
+        for (direction, metrics) in summary.metrics.sorted(by: { $0.key.stem < $1.key.stem }) where Set([direction.source, direction.target]) == [7, 9] {
+            for method in [ImageMethod.ddibDDIM, .ddibHeun] {
+                guard let m = metrics[method] else { continue }
+                print(String(format: "check %@ %@: target accuracy %.3f (≥ 0.8: %@)", direction.description, method.rawValue, m.targetAccuracy,
+                             m.targetAccuracy >= 0.8 ? "yes" : "NO"))
+            }
+            if let m = metrics[.ddibHeun] {
+                print(String(format: "check %@ ddib_heun: cycle PSNR %.2f dB (≥ 25: %@)", direction.description, m.cyclePSNR, m.cyclePSNR >= 25 ? "yes" : "NO"))
+            }
+        }
         let seconds = Date().timeIntervalSince(start)
         FileHandle.standardError.write(Data(String(format: "reproduce: wrote %@/results.{csv,md,json}, figures/, maps/ and manifest.json in %.0f s (load average %@ at the start, %@ at the end)\n",
                                                    out, seconds, load, ProcessInfo.processInfo.loadAverage).utf8))
