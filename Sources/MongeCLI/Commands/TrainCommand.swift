@@ -130,6 +130,10 @@ struct TrainCommand: ParsableCommand {
         var run = try TrainingRun(folder: out, data: points, config: requested, resume: resume, heldOut: heldOutImages)
         let progress = TrainingProgress(totalSteps: requested.training.steps, quiet: quiet)
         if let notice = run.notice { progress.note("train: \(notice)") }
+        if flip, FashionMNIST.isSpec(data), let spec = try? FashionMNIST.Spec(parsing: data),
+           case let shoes = spec.classes.filter({ !FashionMNIST.flipIsValid(class: $0) }), !shoes.isEmpty {
+            progress.note("train: warning: --flip on \(shoes.map { FashionMNIST.classNames[$0] }.joined(separator: ", ")), whose images all face one way: the mirrored images are not in the data's distribution")
+        }
         if run.step > 0 { progress.note("train: resuming \(out) at step \(run.step)") }
         let weights = URL(fileURLWithPath: out).appendingPathComponent(TrainingCheckpoint.weightsFile).path
         // The manifest describes the files of a finished session: the old one goes before they change.
