@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "MongeConformance", targets: ["MongeConformance"]),
         // The C ABI (libMongeC.so / .dylib) that the Python package `monge` loads through ctypes.
         .library(name: "MongeC", type: .dynamic, targets: ["MongeC"]),
+        .library(name: "MongeExperiments", targets: ["MongeExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -83,11 +84,17 @@ let package = Package(
             name: "MongeC",
             dependencies: ["MongeCore", "MongeData", "MongeTransport", "MongeNN", "MongeDiffusion", "MongeBridges"]
         ),
+        // Experiments as pairs × cells × seeds grids (the image reproduction first); above every library.
+        .target(
+            name: "MongeExperiments",
+            dependencies: ["MongeCore", "MongeData", "MongeTransport", "MongeNN", "MongeDiffusion", "MongeBridges",
+                           "MongeEvaluation", "MongePlot"]
+        ),
         .executableTarget(
             name: "MongeCLI",
             dependencies: [
                 "MongeCore", "MongeData", "MongePlot", "MongeTransport", "MongeNN",
-                "MongeDiffusion", "MongeBridges", "MongeFlows", "MongeConformance", "EigenKernels",
+                "MongeDiffusion", "MongeBridges", "MongeFlows", "MongeConformance", "MongeExperiments", "EigenKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -106,6 +113,7 @@ let package = Package(
         .testTarget(name: "MongeConformanceTests", dependencies: ["MongeConformance", "TestSupport"], exclude: ["pinned"]),
         .testTarget(name: "MongeBridgesTests", dependencies: ["MongeBridges", "MongeData", "MongeNN", "TestSupport"]),
         // golden/: the scikit-image and scipy values the tests read (by path) and the script writing them.
+        .testTarget(name: "MongeExperimentsTests", dependencies: ["MongeExperiments", "TestSupport"]),
         .testTarget(name: "MongeEvaluationTests", dependencies: ["MongeEvaluation", "TestSupport"], exclude: ["golden"]),
         // End-to-end tests of the `monge` binary (built by `make build` before `swift test`).
         // (and, in-process, the commands' validation: MongeCLI's public entry points).

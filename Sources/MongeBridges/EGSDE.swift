@@ -2,67 +2,87 @@ import Foundation
 import MongeDiffusion
 import MongeNN
 
-/// EGSDE's energy in 2-D (Zhao, Bao, Li, Zhu, NeurIPS 2022, eq. 6):
-/// E(y, x_t, t) = λ_s · cos(F(y, t), F(x_t, t)) + λ_i · ‖y − x_t‖²,
+/// EGSDE's energy (Zhao, Bao, Li, Zhu, NeurIPS 2022, eq. 6):
+/// E(y, x_t, t) = λ_s · cos(F(y, t), F(x_t, t)) + λ_i · ‖L(y) − L(x_t)‖²,
 /// with F the penultimate features of a time-dependent domain classifier (the realism expert:
-/// lowering E pushes y's domain-specific features away from the source's) and L = identity in
-/// the faithfulness expert, so that λ_i's term is exactly the quadratic transport cost to x_t.
+/// lowering E pushes y's domain-specific features away from the source's) and L the
+/// faithfulness expert's filter: the identity in 2-D (λ_i's term is then exactly the quadratic
+/// transport cost to x_t), the `LowPassFilter` on images (average-pool down, then up-sample).
 public struct EGSDEEnergy<S: NetworkScalar>: Sendable {
-    public let classifier: TimeClassifier<S>
+    /// The realism expert: an MLP classifier of points or a conv classifier of images.
+    public let expert: any RealismFeatures<S>
+    /// L of the faithfulness expert (nil: the identity).
+    public let lowPass: LowPassFilter?
     /// λ_s ≥ 0, the weight of the realism expert.
     public let lambdaS: Double
     /// λ_i ≥ 0, the weight of the faithfulness expert.
     public let lambdaI: Double
 
+    /// The 2-D energy: the MLP classifier's features and L = identity.
     public init(classifier: TimeClassifier<S>, lambdaS: Double, lambdaI: Double) throws {
+        try self.init(expert: classifier, lowPass: nil, lambdaS: lambdaS, lambdaI: lambdaI)
+    }
+
+    /// The energy of any realism expert (e.g. `TimeConvClassifier` on images) and low-pass filter.
+    public init(expert: any RealismFeatures<S>, lowPass: LowPassFilter? = nil, lambdaS: Double, lambdaI: Double) throws {
         for (name, value) in [("lambda-s", lambdaS), ("lambda-i", lambdaI)] {
             guard value.isFinite, value >= 0 else {
                 throw MongeError.invalidArgument(name: name, message: "must be a finite number ≥ 0, got \(value)")
             }
         }
-        self.classifier = classifier
+        if let lowPass, lowPass.image.dimension != expert.dimension {
+            throw MongeError.shapeMismatch("the low-pass filter works on \(lowPass.image) images (\(lowPass.image.dimension) values), the classifier on \(expert.dimension)")
+        }
+        self.expert = expert
+        self.lowPass = lowPass
         self.lambdaS = lambdaS
         self.lambdaI = lambdaI
+    }
+
+    /// L(y) − L(x_t) row by row (L linear).
+    func filteredDifference(_ y: Matrix<S>, _ xt: Matrix<S>) -> Matrix<S> {
+        let difference = try! Matrix(rows: y.rows, columns: y.columns, storage: zip(y.storage, xt.storage).map { $0 - $1 })
+        return lowPass.map { $0.apply(difference) } ?? difference
     }
 
     /// E of each row of y against the same row of x_t, at timestep t (in Double).
     public func energy(_ y: Matrix<S>, source xt: Matrix<S>, timestep t: Int) -> [Double] {
         precondition(y.shape == xt.shape, "y is \(y.shape), x_t is \(xt.shape)")
         let cosines = lambdaS == 0 ? [Double](repeating: 0, count: y.rows)
-            : Self.cosines(classifier.forward(y, timestep: t).features, classifier.forward(xt, timestep: t).features).map(\.cosine)
+            : Self.cosines(expert.features(y, timestep: t), expert.features(xt, timestep: t)).map(\.cosine)
+        let r = lambdaI == 0 ? nil : filteredDifference(y, xt)
         return (0..<y.rows).map { i in
             var squared = 0.0
-            for j in 0..<y.columns { let r = Double(y[i, j]) - Double(xt[i, j]); squared += r * r }
+            if let r { for j in 0..<y.columns { let v = Double(r[i, j]); squared += v * v } }
             return lambdaS * cosines[i] + lambdaI * squared
         }
     }
 
-    /// ∇_y E for each row: λ_s J_F(y)ᵀ ∂cos/∂F(y) + 2 λ_i (y − x_t), with
+    /// ∇_y E for each row: λ_s J_F(y)ᵀ ∂cos/∂F(y) + 2 λ_i Lᵀ(L(y) − L(x_t)), with
     /// ∂cos(u, v)/∂u = v/(‖u‖‖v‖) − cos · u/‖u‖² (0 for a row whose features vanish).
     public func gradient(_ y: Matrix<S>, source xt: Matrix<S>, timestep t: Int) -> Matrix<S> {
         precondition(y.shape == xt.shape, "y is \(y.shape), x_t is \(xt.shape)")
         var out = Matrix<S>(rows: y.rows, columns: y.columns)
         if lambdaS != 0 {
-            let pass = classifier.forward(y, timestep: t)
-            let target = classifier.forward(xt, timestep: t).features
-            let rows = Self.cosines(pass.features, target)
-            let w = pass.features.columns
-            var dF = [S](repeating: 0, count: y.rows * w)
-            for i in 0..<y.rows where rows[i].uNorm > 0 && rows[i].vNorm > 0 {
-                let r = rows[i], scale = 1 / (r.uNorm * r.vNorm), back = r.cosine / (r.uNorm * r.uNorm)
+            let target = expert.features(xt, timestep: t)
+            let w = target.columns, lambda = lambdaS
+            out = expert.featurePullback(y, timestep: t) { i, u, dF in
+                var uv = 0.0, uu = 0.0, vv = 0.0
                 for k in 0..<w {
-                    dF[i * w + k] = S(lambdaS * (Double(target[i, k]) * scale - back * Double(pass.features[i, k])))
+                    let a = Double(u[k]), b = Double(target[i, k])
+                    uv += a * b; uu += a * a; vv += b * b
                 }
+                guard uu > 0 && vv > 0 else { return }
+                let nu = uu.squareRoot(), nv = vv.squareRoot(), cosine = uv / (nu * nv)
+                let scale = 1 / (nu * nv), back = cosine / uu
+                for k in 0..<w { dF[k] = S(lambda * (Double(target[i, k]) * scale - back * Double(u[k]))) }
             }
-            out = classifier.network.inputGradient(pass, logitGradient: nil,
-                                                   featureGradient: try! Matrix(rows: y.rows, columns: w, storage: dF),
-                                                   parameters: classifier.parameters)
         }
         if lambdaI != 0 {
+            let r = filteredDifference(y, xt)
+            let g = lowPass.map { $0.adjoint(r) } ?? r
             let c = S(2 * lambdaI)
-            for i in 0..<y.rows {
-                for j in 0..<y.columns { out[i, j] += c * (y[i, j] - xt[i, j]) }
-            }
+            for k in out.storage.indices { out.storage[k] += c * g.storage[k] }
         }
         return out
     }
@@ -140,7 +160,23 @@ public enum EGSDE {
         lambdaS: Double, lambdaI: Double, steps: Int? = nil, noise: RandomStream,
         variance: DDPM.Variance = .betaTilde, options: SamplerOptions = SamplerOptions()
     ) throws -> SamplerOutput<M.Scalar> where M.Scalar: NetworkScalar {
-        let energy = try EGSDEEnergy(classifier: classifier, lambdaS: lambdaS, lambdaI: lambdaI)
+        try translate(model, expert: classifier, lowPass: nil, source: source, start: start, lambdaS: lambdaS, lambdaI: lambdaI,
+                      steps: steps, noise: noise, variance: variance, options: options)
+    }
+
+    /// EGSDE with any realism expert and low-pass filter: on images, a `TimeConvClassifier` and
+    /// a `LowPassFilter` (nil: L = identity); otherwise as `translate(_:classifier:…)`.
+    ///
+    /// - Throws: as the 2-D translation, and when the filter's image shape is not the model's.
+    public static func translate<M: Denoiser>(
+        _ model: M, expert classifier: any RealismFeatures<M.Scalar>, lowPass: LowPassFilter?, source: Matrix<M.Scalar>, start: Int,
+        lambdaS: Double, lambdaI: Double, steps: Int? = nil, noise: RandomStream,
+        variance: DDPM.Variance = .betaTilde, options: SamplerOptions = SamplerOptions()
+    ) throws -> SamplerOutput<M.Scalar> where M.Scalar: NetworkScalar {
+        let energy = try EGSDEEnergy(expert: classifier, lowPass: lowPass, lambdaS: lambdaS, lambdaI: lambdaI)
+        if let lowPass, let image = model.imageShape, image != lowPass.image {
+            throw MongeError.shapeMismatch("the low-pass filter works on \(lowPass.image) images, the model on \(image)")
+        }
         guard source.columns == model.dimension else {
             throw MongeError.shapeMismatch("the model works on points of dimension \(model.dimension), the source has \(source.columns) columns")
         }

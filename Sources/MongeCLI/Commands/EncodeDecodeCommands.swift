@@ -90,7 +90,8 @@ struct DecodeCommand: ParsableCommand {
 func readPoints<S: MatrixScalar>(_ path: String, as _: S.Type, model: AnyDenoiser<S>) throws -> Matrix<S> {
     let x = ImageSets.isSpec(path) ? try ImageSets.images(spec: path).images.converted(to: S.self) : try ArrayFile.readMatrix(path, as: S.self)
     guard x.columns == model.dimension else {
-        throw MongeError.shapeMismatch("\(path) has \(x.columns) columns but the model \(model.label) works on dimension \(model.dimension)")
+        let works = model.imageShape.map { "works on \($0) images (rows of \($0.dimension) values)" } ?? "works on points of dimension \(model.dimension)"
+        throw MongeError.shapeMismatch("\(path) has \(x.columns) columns but the model \(model.label) \(works)")
     }
     try x.checkFinite(path)
     return x

@@ -54,6 +54,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write a checkpoint every this many steps (0 = only at the end). [1000]") var checkpointEvery: Int?
     @Option(help: "Log the loss every this many steps. [10]") var logEvery: Int?
 
+    @Flag(help: "Mirror each training image left–right with probability ½ (image models; valid only for classes whose mirror images are as likely, e.g. not Fashion-MNIST's shoes, which all face left).")
+    var flip = false
+    @Option(name: .customLong("held-out"), help: "Held-out images (a file or data:fashion:…:split=test:n=N) whose denoising loss, with fixed timesteps and noise, is logged in loss.csv beside the same loss on as many training images.")
+    var heldOut: String?
+    @Option(name: .customLong("eval-every"), help: "Evaluate the held-out loss on logged steps that are multiples of this. [10 × --log-every]")
+    var evalEvery: Int?
+
     @Option(help: "Points drawn for data:NAME. [100000, or the checkpoint's with --resume]") var dataPoints: Int?
     @Option(help: "Seed for data:NAME. [0, or the checkpoint's with --resume]") var dataSeed: UInt64?
     @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
@@ -84,6 +91,9 @@ struct TrainCommand: ParsableCommand {
         try Check.range(checkpointEvery, "--checkpoint-every", 0...Int.max)
         try Check.range(logEvery, "--log-every", 1...Int.max)
         try Check.range(dataPoints, "--data-points", 1...Check.maximumPoints)
+        try Check.range(evalEvery, "--eval-every", 1...Int.max)
+        if evalEvery != nil && heldOut == nil { throw ValidationError("--eval-every needs --held-out") }
+        if flip && arch != nil && arch != .unet { throw ValidationError("--flip mirrors images: it needs --arch unet, got --arch \(arch!.rawValue)") }
         // The configuration the run would use, on a stand-in for the data (D from DATA's name, 1 for
         // a file). A checkpoint that cannot be read is reported by run(); so is an image model on a
         // file, whose image shape only the file's width gives.
@@ -105,12 +115,25 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let (points, source) = try loadData()
-        let requested = try configuration(points: points, source: source)
+        var requested = try configuration(points: points, source: source)
+        var heldOutImages: Matrix<Float>?
+        if let heldOut {
+            let (images, heldOutSource) = try loadPoints(heldOut, dataPoints: Self.defaultDataPoints, dataSeed: 1)
+            heldOutImages = images
+            requested.evaluation = .init(heldOut: .init(source: heldOutSource, data: images), seed: requested.training.seed,
+                                         every: evalEvery ?? 10 * requested.training.logEvery)
+        } else {
+            requested.evaluation = nil
+        }
         var manifest = RunManifest.begin(command: "monge train", seed: requested.training.seed,
                                          parameters: ["data": .string(source), "resume": .bool(resume)])
-        var run = try TrainingRun(folder: out, data: points, config: requested, resume: resume)
+        var run = try TrainingRun(folder: out, data: points, config: requested, resume: resume, heldOut: heldOutImages)
         let progress = TrainingProgress(totalSteps: requested.training.steps, quiet: quiet)
         if let notice = run.notice { progress.note("train: \(notice)") }
+        if flip, FashionMNIST.isSpec(data), let spec = try? FashionMNIST.Spec(parsing: data),
+           case let shoes = spec.classes.filter({ !FashionMNIST.flipIsValid(class: $0) }), !shoes.isEmpty {
+            progress.note("train: warning: --flip on \(shoes.map { FashionMNIST.classNames[$0] }.joined(separator: ", ")), whose images all face one way: the mirrored images are not in the data's distribution")
+        }
         if run.step > 0 { progress.note("train: resuming \(out) at step \(run.step)") }
         let weights = URL(fileURLWithPath: out).appendingPathComponent(TrainingCheckpoint.weightsFile).path
         // The manifest describes the files of a finished session: the old one goes before they change.
@@ -199,6 +222,7 @@ struct TrainCommand: ParsableCommand {
         if let chunks { training.chunks = chunks }
         if let checkpointEvery { training.checkpointEvery = checkpointEvery }
         if let logEvery { training.logEvery = logEvery }
+        if flip { training.horizontalFlip = true }
     }
 
     func makeSchedule(_ name: ScheduleName, _ count: Int) throws -> NoiseSchedule {

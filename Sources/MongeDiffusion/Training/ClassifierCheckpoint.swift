@@ -69,7 +69,8 @@ public enum ClassifierCheckpoint {
         }
         let config = try JSONFile.read(Config.self, from: file, what: "a classifier config")
         guard config.format == format else {
-            throw MongeError.invalidFile(path: file, location: "format", message: "expected \"\(format)\", got \"\(config.format)\"")
+            let what = config.format == ConvClassifierCheckpoint.format ? " (a conv classifier of images; load it with ConvClassifierCheckpoint)" : ""
+            throw MongeError.invalidFile(path: file, location: "format", message: "expected \"\(format)\", got \"\(config.format)\"\(what)")
         }
         do {
             try config.model.validate()

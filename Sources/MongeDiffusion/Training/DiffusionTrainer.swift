@@ -33,12 +33,20 @@ public struct StepRecord: Equatable, Sendable {
     /// L2 norm of the gradient before clipping.
     public let gradientNorm: Double
     public let learningRate: Double
+    /// The fixed denoising loss on held-out images after the step's update is not known here:
+    /// `TrainingRun` fills it (and `trainingEvalLoss`, the same loss on training images) on the
+    /// steps it evaluates; nil elsewhere. Both use the weights before the step, like `loss`.
+    public var heldOutLoss: Double?
+    public var trainingEvalLoss: Double?
 
-    public init(step: Int, loss: Double, gradientNorm: Double, learningRate: Double) {
+    public init(step: Int, loss: Double, gradientNorm: Double, learningRate: Double,
+                heldOutLoss: Double? = nil, trainingEvalLoss: Double? = nil) {
         self.step = step
         self.loss = loss
         self.gradientNorm = gradientNorm
         self.learningRate = learningRate
+        self.heldOutLoss = heldOutLoss
+        self.trainingEvalLoss = trainingEvalLoss
     }
 }
 
@@ -90,6 +98,9 @@ public final class DiffusionTrainer: @unchecked Sendable {
         try data.checkFinite("training data")
         guard network.timesteps == schedule.count else {
             throw MongeError.invalidArgument(name: "T", message: "the network embeds \(network.timesteps) timesteps, the schedule has \(schedule.count)")
+        }
+        if config.flipsImages && network.config.image == nil {
+            throw MongeError.invalidArgument(name: "--flip", message: "mirrors images, but the model works on points of dimension \(network.dimension) (no image shape)")
         }
         let state = state ?? TrainingState(network: network, seed: config.seed)
         let count = network.parameterCount
@@ -196,7 +207,7 @@ public final class DiffusionTrainer: @unchecked Sendable {
             chunk.noise.withUnsafeMutableBufferPointer { noise in
                 chunk.timesteps.withUnsafeMutableBufferPointer { t in
                     batch.fill(rows: chunk.range, data: data, alphaBars: alphaBars, noisy: noisy.baseAddress!,
-                               timesteps: t.baseAddress!, noise: noise.baseAddress!)
+                               timesteps: t.baseAddress!, noise: noise.baseAddress!, flip: config.flipsImages ? network.config.image : nil)
                     let y = network.forward(rows: n, x: noisy.baseAddress!, timesteps: t.baseAddress!, parameters: p,
                                             workspace: chunk.workspace, dropout: dropout, firstRow: chunk.range.lowerBound)
                     chunk.outputGradient.withUnsafeMutableBufferPointer { dy in

@@ -22,6 +22,10 @@ public struct TrainingBatch: Sendable {
     var noiseStream: RandomStream { root.substream(3) }
     /// The dropout noise of this step.
     public var dropoutStream: RandomStream { root.substream(4) }
+    var flipStream: RandomStream { root.substream(5) }
+
+    /// Whether batch row i is mirrored (probability ½) when training flips images.
+    public func isFlipped(_ i: Int) -> Bool { flipStream.uniform(UInt64(i)) < 0.5 }
 
     /// The data index of batch row i.
     public func dataIndex(_ i: Int, count: Int) -> Int { indexStream.integer(UInt64(i), below: count) }
@@ -30,10 +34,11 @@ public struct TrainingBatch: Sendable {
     public func timestep(_ i: Int, count: Int) -> Int { timestepStream.integer(UInt64(i), below: count) }
 
     /// Fills rows `range` of the batch: noisy inputs x_t, timesteps and the noise ε (the target),
-    /// each buffer holding `range.count` rows.
+    /// each buffer holding `range.count` rows. With `flip` (the images' shape), row i's clean
+    /// image x_0 is mirrored left–right when `isFlipped(i)`.
     public func fill<S: NetworkScalar>(rows range: Range<Int>, data: Matrix<S>, alphaBars: [Double],
                                        noisy: UnsafeMutablePointer<S>, timesteps: UnsafeMutablePointer<Int>,
-                                       noise: UnsafeMutablePointer<S>) {
+                                       noise: UnsafeMutablePointer<S>, flip: ImageShape? = nil) {
         let d = data.columns
         // Normals range.lowerBound·D ..< range.upperBound·D of the noise stream (pairs share a Philox block).
         let stream = noiseStream, first = range.lowerBound * d, total = range.count * d
@@ -52,14 +57,22 @@ public struct TrainingBatch: Sendable {
         }
         // The streams once per call (deriving a substream per row cost as much as the draws).
         let indices = indexStream, times = timestepStream
+        var mirrored = [S](repeating: 0, count: flip == nil ? 0 : d)
         data.storage.withUnsafeBufferPointer { x0 in
-            for (k, i) in range.enumerated() {
-                let index = indices.integer(UInt64(i), below: data.rows)
-                let t = times.integer(UInt64(i), below: alphaBars.count)
-                timesteps[k] = t
-                let a = S(alphaBars[t].squareRoot()), b = S((1 - alphaBars[t]).squareRoot())
-                for j in 0..<d {
-                    noisy[k * d + j] = a * x0[index * d + j] + b * noise[k * d + j]
+            mirrored.withUnsafeMutableBufferPointer { mirrored in
+                for (k, i) in range.enumerated() {
+                    let index = indices.integer(UInt64(i), below: data.rows)
+                    let t = times.integer(UInt64(i), below: alphaBars.count)
+                    timesteps[k] = t
+                    var clean = x0.baseAddress! + index * d
+                    if let flip, isFlipped(i) {
+                        ImageTransforms.flipHorizontally(clean, to: mirrored.baseAddress!, shape: flip)
+                        clean = UnsafePointer(mirrored.baseAddress!)
+                    }
+                    let a = S(alphaBars[t].squareRoot()), b = S((1 - alphaBars[t]).squareRoot())
+                    for j in 0..<d {
+                        noisy[k * d + j] = a * clean[j] + b * noise[k * d + j]
+                    }
                 }
             }
         }

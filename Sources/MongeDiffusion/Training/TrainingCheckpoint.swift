@@ -52,6 +52,21 @@ public enum TrainingCheckpoint {
         }
     }
 
+    /// What the fixed losses of a run are measured on (`TrainingEvaluation`).
+    public struct EvaluationDescription: Codable, Equatable, Sendable {
+        public var heldOut: DataDescription
+        /// Seed of the fixed timesteps and noise.
+        public var seed: UInt64
+        /// Evaluated on the logged steps that are multiples of this, and the last.
+        public var every: Int
+
+        public init(heldOut: DataDescription, seed: UInt64, every: Int) {
+            self.heldOut = heldOut
+            self.seed = seed
+            self.every = every
+        }
+    }
+
     /// The content of config.json.
     public struct Config: Codable, Equatable, Sendable {
         public var format: String
@@ -59,13 +74,18 @@ public enum TrainingCheckpoint {
         public var schedule: NoiseSchedule
         public var training: TrainingConfig
         public var data: DataDescription
+        /// The held-out images and draws of the fixed losses in loss.csv, or nil (no evaluation).
+        /// Not part of what the weights depend on: a resume may change it.
+        public var evaluation: EvaluationDescription?
 
-        public init(model: ModelConfig, schedule: NoiseSchedule, training: TrainingConfig, data: DataDescription) {
+        public init(model: ModelConfig, schedule: NoiseSchedule, training: TrainingConfig, data: DataDescription,
+                    evaluation: EvaluationDescription? = nil) {
             format = TrainingCheckpoint.format
             self.model = model
             self.schedule = schedule
             self.training = training
             self.data = data
+            self.evaluation = evaluation
         }
 
         /// The first difference that forbids resuming a run of `self` as `other` (nil when
@@ -91,6 +111,7 @@ public enum TrainingCheckpoint {
             config.training.checkpointEvery = 0
             config.training.logEvery = 1
             config.data.source = ""
+            config.evaluation = nil
             return config
         }
 
@@ -135,8 +156,10 @@ public enum TrainingCheckpoint {
             tensors["adam.v." + entry.name] = try slice(state.adam.v)
         }
         if !losses.isEmpty {
-            tensors[lossTensor] = try NDArray(shape: [losses.count, 4], values: losses.flatMap {
+            let evaluated = hasEvaluation(losses)
+            tensors[lossTensor] = try NDArray(shape: [losses.count, evaluated ? 6 : 4], values: losses.flatMap {
                 [Double($0.step), $0.loss, $0.gradientNorm, $0.learningRate]
+                    + (evaluated ? [$0.heldOutLoss ?? .nan, $0.trainingEvalLoss ?? .nan] : [])
             })
         }
         var metadata = try config.seal().metadata
@@ -187,9 +210,20 @@ public enum TrainingCheckpoint {
         return true
     }
 
+    /// Whether any row carries the fixed held-out and training losses (loss.csv then has the
+    /// columns held_out_loss and train_eval_loss, empty on the rows not evaluated).
+    static func hasEvaluation(_ records: [StepRecord]) -> Bool {
+        records.contains { $0.heldOutLoss != nil || $0.trainingEvalLoss != nil }
+    }
+
     static func lossText(_ records: [StepRecord]) -> String {
-        var text = "step,loss,grad_norm,lr\n"
-        for r in records { text += "\(r.step),\(r.loss),\(r.gradientNorm),\(r.learningRate)\n" }
+        let evaluated = hasEvaluation(records)
+        var text = "step,loss,grad_norm,lr" + (evaluated ? ",held_out_loss,train_eval_loss" : "") + "\n"
+        for r in records {
+            text += "\(r.step),\(r.loss),\(r.gradientNorm),\(r.learningRate)"
+            if evaluated { text += "," + (r.heldOutLoss.map { "\($0)" } ?? "") + "," + (r.trainingEvalLoss.map { "\($0)" } ?? "") }
+            text += "\n"
+        }
         return text
     }
 
@@ -255,16 +289,18 @@ public enum TrainingCheckpoint {
             throw MongeError.invalidFile(path: file, location: "metadata", message: "\(lossRowsKey) is \"\(text)\", expected a count")
         }
         if rows == 0 { return [] }
-        guard let tensor = tensors[lossTensor], tensor.shape == [rows, 4] else {
-            throw MongeError.invalidFile(path: file, location: "tensor \(lossTensor)", message: "expected shape [\(rows), 4] (\(lossRowsKey) = \(rows))")
+        guard let tensor = tensors[lossTensor], tensor.shape == [rows, 4] || tensor.shape == [rows, 6] else {
+            throw MongeError.invalidFile(path: file, location: "tensor \(lossTensor)", message: "expected shape [\(rows), 4] or [\(rows), 6] (\(lossRowsKey) = \(rows))")
         }
-        let v: [Double] = tensor.values()
+        let v: [Double] = tensor.values(), w = tensor.shape[1]
         return try (0..<rows).map { i in
-            let step = v[4 * i]
+            let step = v[w * i]
             guard step >= 0, step < 1e15, step == step.rounded() else {
                 throw MongeError.invalidFile(path: file, location: "tensor \(lossTensor) row \(i)", message: "step \(step) is not a step number")
             }
-            return StepRecord(step: Int(step), loss: v[4 * i + 1], gradientNorm: v[4 * i + 2], learningRate: v[4 * i + 3])
+            func optional(_ k: Int) -> Double? { w > k && !v[w * i + k].isNaN ? v[w * i + k] : nil }
+            return StepRecord(step: Int(step), loss: v[w * i + 1], gradientNorm: v[w * i + 2], learningRate: v[w * i + 3],
+                              heldOutLoss: optional(4), trainingEvalLoss: optional(5))
         }
     }
 
@@ -293,12 +329,16 @@ public enum TrainingCheckpoint {
         let text = String(decoding: try AtomicFile.read(file), as: UTF8.self)
         var records: [StepRecord] = []
         for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() where k > 0 {
-            let fields = line.split(separator: ",").map(String.init)
-            guard fields.count == 4, let s = Int(fields[0]), let loss = Double(fields[1]), let norm = Double(fields[2]),
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 4 || fields.count == 6, let s = Int(fields[0]), let loss = Double(fields[1]), let norm = Double(fields[2]),
                   let lr = Double(fields[3]) else {
-                throw MongeError.invalidFile(path: file, location: "line \(k + 1)", message: "expected step,loss,grad_norm,lr")
+                throw MongeError.invalidFile(path: file, location: "line \(k + 1)", message: "expected step,loss,grad_norm,lr[,held_out_loss,train_eval_loss]")
             }
-            if s < step { records.append(StepRecord(step: s, loss: loss, gradientNorm: norm, learningRate: lr)) }
+            let extra = fields.dropFirst(4).map { Double($0) }
+            if s < step {
+                records.append(StepRecord(step: s, loss: loss, gradientNorm: norm, learningRate: lr,
+                                          heldOutLoss: extra.first ?? nil, trainingEvalLoss: extra.dropFirst().first ?? nil))
+            }
         }
         return records
     }

@@ -21,9 +21,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var logEvery: Int
     /// Checkpoint interval in steps (0 = only at the end).
     public var checkpointEvery: Int
+    /// Mirror each training image left–right with probability ½ (image models only). Valid only
+    /// for classes whose mirror image is as likely as the image (see `FashionMNIST.flipIsValid`).
+    /// Stored as nil when off, so configs written before the option keep their encoding and seal.
+    public var horizontalFlip: Bool?
+
+    /// Whether training images are flipped at random.
+    public var flipsImages: Bool { horizontalFlip ?? false }
 
     public init(steps: Int, batchSize: Int = 1024, seed: UInt64 = 0, optimizer: AdamConfig = AdamConfig(),
-                ema: EMAConfig = EMAConfig(), chunks: Int = 2, logEvery: Int = 10, checkpointEvery: Int = 0) {
+                ema: EMAConfig = EMAConfig(), chunks: Int = 2, logEvery: Int = 10, checkpointEvery: Int = 0,
+                horizontalFlip: Bool = false) {
         self.steps = steps
         self.batchSize = batchSize
         self.seed = seed
@@ -32,6 +40,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         self.chunks = chunks
         self.logEvery = logEvery
         self.checkpointEvery = checkpointEvery
+        self.horizontalFlip = horizontalFlip ? true : nil
     }
 
     /// Throws `MongeError.invalidArgument` naming the first field out of range.

@@ -22,6 +22,8 @@ public final class TrainingProgress: @unchecked Sendable {
     public var observer: ((StepRecord) -> Bool)?
     /// Whether `observer` asked to stop (`TrainingRun.run` then checkpoints and returns).
     public private(set) var stopRequested = false
+    /// The last fixed (held-out, training) losses reported.
+    private var fixedLosses: (heldOut: Double, training: Double)?
 
     /// Progress to stderr; `isTerminal` defaults to whether stderr is a TTY.
     public init(totalSteps: Int, quiet: Bool = false, label: String = "train", isTerminal: Bool? = nil,
@@ -45,6 +47,7 @@ public final class TrainingProgress: @unchecked Sendable {
         if let observer, !observer(record) { stopRequested = true }
         guard !quiet else { return }
         smoothedLoss = smoothedLoss.map { 0.98 * $0 + 0.02 * record.loss } ?? record.loss
+        if let heldOut = record.heldOutLoss, let training = record.trainingEvalLoss { fixedLosses = (heldOut, training) }
         let now = DispatchTime.now().uptimeNanoseconds
         let done = record.step + 1
         let elapsed = Double(now - lastPrint) * 1e-9
@@ -80,7 +83,8 @@ public final class TrainingProgress: @unchecked Sendable {
         let rate = Double(done - startStep) / seconds
         let remaining = rate > 0 ? Double(totalSteps - done) / rate : .infinity
         let step = String(format: "%\(String(totalSteps).count)d", done)
-        return "\(label): step \(step)/\(totalSteps)  loss \(String(format: "%.4f", smoothedLoss ?? .nan))  "
+        let fixed = fixedLosses.map { String(format: "held-out %.4f (train %.4f)  ", $0.heldOut, $0.training) } ?? ""
+        return "\(label): step \(step)/\(totalSteps)  loss \(String(format: "%.4f", smoothedLoss ?? .nan))  \(fixed)"
             + "\(String(format: "%.1f", rate)) steps/s  ETA \(TrainingProgress.duration(remaining))"
     }
 

@@ -21,9 +21,25 @@ public struct TrainingRun {
     /// number of steps and the intervals), and training continues from its step. A folder
     /// without model.safetensors holds no run (at most the config.json of a run stopped before
     /// its first checkpoint): both a start and a resume begin at step 0 there, with a notice.
-    public init(folder: String, data: Matrix<Float>, config: TrainingCheckpoint.Config, resume: Bool) throws {
+    /// The fixed held-out and training losses logged beside the batch loss, or nil.
+    public let evaluation: TrainingEvaluation?
+
+    public init(folder: String, data: Matrix<Float>, config: TrainingCheckpoint.Config, resume: Bool,
+                heldOut: Matrix<Float>? = nil) throws {
         try config.model.validate()
         try config.training.validate()
+        guard (heldOut == nil) == (config.evaluation == nil) else {
+            throw MongeError.invalidArgument(name: "held-out", message: "the config describes \(config.evaluation == nil ? "no" : "a") held-out set but \(heldOut == nil ? "none" : "one") was given")
+        }
+        if let heldOut, let description = config.evaluation {
+            guard heldOut.columns == config.model.dimension else {
+                throw MongeError.shapeMismatch("the held-out images (\(description.heldOut.source)) have \(heldOut.columns) columns but the model's dimension is \(config.model.dimension)")
+            }
+            evaluation = try TrainingEvaluation(heldOut: heldOut, trainingData: data, schedule: config.schedule,
+                                                seed: description.seed, every: description.every)
+        } else {
+            evaluation = nil
+        }
         guard data.columns == config.model.dimension else {
             throw MongeError.shapeMismatch("the data (\(config.data.source)) have \(data.columns) columns but the model's dimension is \(config.model.dimension)")
         }
@@ -79,7 +95,14 @@ public struct TrainingRun {
         progress?.start(atStep: trainer.state.step)
         let every = config.training.checkpointEvery
         while trainer.state.step < end {
-            let record = trainer.step()
+            let step = trainer.state.step
+            var fixed: (heldOut: Double, training: Double)?
+            if let evaluation, (step % config.training.logEvery == 0 && step % evaluation.every == 0) || step + 1 == config.training.steps {
+                fixed = evaluation.losses(network: network, parameters: trainer.state.parameters)
+            }
+            var record = trainer.step()
+            record.heldOutLoss = fixed?.heldOut
+            record.trainingEvalLoss = fixed?.training
             if !record.loss.isFinite {
                 progress?.finish()
                 throw MongeError.numerical("training diverged at step \(record.step): the loss is \(record.loss) (lower --lr or set --clip); the last checkpoint is kept")
@@ -106,6 +129,7 @@ extension TrainingRun {
     /// reused (`reused` is true; a loss.csv a kill lost is rewritten from the checkpoint);
     /// anything else in the folder is replaced by a fresh run.
     public static func trainedModel(folder: String, data: Matrix<Float>, config: TrainingCheckpoint.Config,
+                                    heldOut: Matrix<Float>? = nil,
                                     progress: TrainingProgress) throws -> (denoiser: NetworkDenoiser, reused: Bool) {
         if let saved = try? TrainingCheckpoint.read(from: folder), saved.config == config, saved.state.step == config.training.steps,
            saved.losses != nil || FileManager.default.fileExists(atPath: TrainingCheckpoint.path(folder, TrainingCheckpoint.lossFile)) {
@@ -114,7 +138,7 @@ extension TrainingRun {
             return (denoiser, true)
         }
         try? FileManager.default.removeItem(atPath: folder)
-        var run = try TrainingRun(folder: folder, data: data, config: config, resume: false)
+        var run = try TrainingRun(folder: folder, data: data, config: config, resume: false, heldOut: heldOut)
         try run.run(progress: progress)
         return (try NetworkDenoiser(network: run.network, parameters: run.trainer.state.ema, schedule: config.schedule), false)
     }

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import MongeData
+import MongeExperiments
+
+/// The options only `reproduce ddib-images` takes (overrides of the quick or full plan; the
+/// tests use them to run the whole pipeline on tiny images in seconds).
+struct ImageReproductionOptions: ParsableArguments {
+    @Option(name: .customLong("transport-images"), help: "ddib-images: test images per class in the exact OT of W2²(A, B). [1000]")
+    var transportImages: Int?
+    @Option(help: "ddib-images: centre-crop the (pooled, padded) images to this side. [none]") var crop: Int?
+    @Option(help: "ddib-images: pad the pooled images with the background to this side. [16 quick, none full]") var pad: Int?
+    @Option(name: .customLong("classifier-images"), help: "ddib-images: train images (all classes) of the 10-class classifier. [20000 quick, all full]")
+    var classifierImages: Int?
+    @Option(name: .customLong("domain-images"), help: "ddib-images: train images per class of EGSDE's domain classifier. [3000 quick, all full]")
+    var domainImages: Int?
+    @Option(name: .customLong("lambda-s"), help: "ddib-images: EGSDE's realism weight λ_s. [500]") var lambdaS: Double?
+    @Option(name: .customLong("lambda-i"), help: "ddib-images: EGSDE's faithfulness weight λ_i. [2]") var lambdaI: Double?
+    @Option(name: .customLong("low-pass"), help: "ddib-images: EGSDE's low-pass filter factor (average-pool down, up again). [4]") var lowPass: Int?
+    @Option(help: "ddib-images: average-pool the 28 × 28 images by this factor (1, 2, 4, 7). [2 quick, 1 full]") var pooling: Int?
+    @Option(help: "ddib-images: U-Net width. [32]") var width: Int?
+    @Option(name: .customLong("T"), help: "ddib-images: diffusion timesteps T. [1000]") var timesteps: Int?
+    @Option(name: .customLong("batch"), help: "ddib-images: training batch. [64 quick, 128 full]") var batch: Int?
+    @Option(name: .customLong("ddib-steps"), help: "ddib-images: ODE steps of each DDIB half. [10 quick, 50 full]") var ddibSteps: Int?
+    @Option(name: .customLong("edit-steps"), help: "ddib-images: SDEdit's and EGSDE's DDPM steps from M = T/2. [25 quick, 100 full]") var editSteps: Int?
+    @Option(name: .customLong("held-out"), help: "ddib-images: test images per class of the held-out loss. [256]") var heldOut: Int?
+    @Option(name: .customLong("training-images"), help: "ddib-images: train-split images per class (a seeded subset). [all 6000]") var trainingImages: Int?
+
+    /// The options given, by their flag (to refuse them for the other experiments).
+    var given: [String] {
+        let integers: [(String, Int?)] = [
+            ("--transport-images", transportImages), ("--crop", crop), ("--pooling", pooling), ("--width", width), ("--T", timesteps),
+            ("--batch", batch), ("--ddib-steps", ddibSteps), ("--edit-steps", editSteps), ("--held-out", heldOut),
+            ("--training-images", trainingImages), ("--pad", pad), ("--classifier-images", classifierImages),
+            ("--domain-images", domainImages), ("--low-pass", lowPass),
+        ]
+        let numbers: [(String, Double?)] = [("--lambda-s", lambdaS), ("--lambda-i", lambdaI)]
+        return integers.filter { $0.1 != nil }.map(\.0) + numbers.filter { $0.1 != nil }.map(\.0)
+    }
+}
+
+extension ReproduceCommand {
+    func validateImages() throws {
+        if trainingPoints != nil || oracleCells != nil || cells != nil {
+            throw ValidationError("--training-points, --cells and --oracle-cells are for ddib-2d and ddib-digits")
+        }
+        if seeds != nil && seed != nil { throw ValidationError("give --seed or --seeds, not both") }
+        try Check.range(n, "--n", 2...FashionMNIST.Split.test.imagesPerClass)
+        try Check.range(trainingSteps, "--training-steps", 1...Int.max)
+        try Check.range(images.transportImages, "--transport-images", 2...FashionMNIST.Split.test.imagesPerClass)
+        try Check.range(images.width, "--width", 1...Check.maximumWidth)
+        try Check.range(images.timesteps, "--T", 2...Check.maximumTimesteps)
+        try Check.range(images.batch, "--batch", 1...Int.max)
+        try Check.range(images.ddibSteps, "--ddib-steps", 1...Check.maximumTimesteps)
+        try Check.range(images.editSteps, "--edit-steps", 1...Check.maximumTimesteps)
+        try Check.range(images.heldOut, "--held-out", 1...FashionMNIST.Split.test.imagesPerClass)
+        try Check.range(images.trainingImages, "--training-images", 1...FashionMNIST.Split.train.imagesPerClass)
+        try Check.range(images.classifierImages, "--classifier-images", 2...60_000)
+        try Check.range(images.domainImages, "--domain-images", 1...FashionMNIST.Split.train.imagesPerClass)
+        try Check.nonNegative(images.lambdaS, "--lambda-s")
+        try Check.nonNegative(images.lambdaI, "--lambda-i")
+        try Check.range(images.lowPass, "--low-pass", 1...28)
+        try Check.range(images.pad, "--pad", 1...1024)
+        if let pooling = images.pooling, ![1, 2, 4, 7].contains(pooling) { throw ValidationError("--pooling must divide 28 (1, 2, 4 or 7), got \(pooling)") }
+        try Check.validation { try makeImagePlan().validate() }
+    }
+
+    /// The quick or full plan with the overrides given.
+    func makeImagePlan() throws -> ImagePlan {
+        let seedList = seeds?.seeds ?? [seed ?? 0]
+        var plan = quick ? try ImagePlan.quick(seeds: seedList) : try ImagePlan.full(seeds: seedList)
+        if let pairs {
+            plan.pairs = try pairs.split(separator: ",").map { item in
+                let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+                let ids = try parts.map { try FashionMNIST.parseClass(String($0)) }
+                guard ids.count == 2 else { throw ValidationError("--pairs: expected A:B class ids or names, e.g. 7:9 or sneaker:ankle-boot, got '\(item)'") }
+                return ids
+            }
+        }
+        if let pooling = images.pooling { plan.pooling = pooling }
+        plan.crop = images.crop
+        if let pad = images.pad { plan.pad = pad }
+        if let c = images.classifierImages { plan.classifierImages = c }
+        if let d = images.domainImages { plan.domainImages = d }
+        if let l = images.lambdaS { plan.lambdaS = l }
+        if let l = images.lambdaI { plan.lambdaI = l }
+        if let f = images.lowPass { plan.lowPassFactor = f }
+        if let n { plan.translated = n }
+        if let t = images.transportImages { plan.transportImages = t }
+        if n != nil && images.transportImages == nil { plan.transportImages = max(plan.transportImages, plan.translated) }
+        if let trainingSteps { plan.training.steps = trainingSteps }
+        if let batch = images.batch { plan.training.batchSize = batch }
+        if let ddibSteps = images.ddibSteps { plan.ddibSteps = ddibSteps }
+        if let editSteps = images.editSteps { plan.editSteps = editSteps }
+        if let heldOut = images.heldOut { plan.heldOutImages = heldOut }
+        plan.trainingImages = images.trainingImages ?? plan.trainingImages
+        if let timesteps = images.timesteps { plan.schedule = try .linear(count: timesteps) }
+        // The model follows the image size: one level per halving the side allows (at most the plan's).
+        let shape = plan.imageShape
+        var multipliers = plan.model.channelMultipliers ?? [1]
+        while multipliers.count > 1 && (shape.height % (1 << (multipliers.count - 1)) != 0 || shape.height >> (multipliers.count - 1) < 4) {
+            multipliers.removeLast()
+        }
+        plan.model = .anchorUNet(width: images.width ?? plan.model.width, image: shape, multipliers: multipliers, depth: plan.model.depth)
+        plan.model.groups = min(8, plan.model.width)
+        plan.classifier.image = shape
+        plan.domainClassifier.image = shape
+        // The largest standard SSIM window that fits the images.
+        plan.ssimSigma = [1.5, 1.0, 0.8, 0.5].first { 2 * Int(3.5 * $0 + 0.5) + 1 <= shape.height } ?? 0.5
+        plan.evaluationEvery = min(plan.evaluationEvery, max(plan.training.logEvery, plan.training.steps / 4 / plan.training.logEvery * plan.training.logEvery))
+        return plan
+    }
+
+    /// `monge reproduce ddib-images`.
+    func runImages() throws {
+        let out = self.out ?? "runs/ddib-images"
+        let plan = try makeImagePlan()
+        let start = Date()
+        let load = ProcessInfo.processInfo.loadAverage
+        var runner = try ImageReproduction(plan: plan, folder: out) { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        runner.showTrainingProgress = !quiet
+        let summary = try runner.run()
+        print(summary.results.markdown())
+        print(String(format: "10-class classifier: test accuracy %.4f", summary.classifierAccuracy)
+              + summary.domainAccuracy.sorted { $0.key < $1.key }.map { String(format: "; domain classifier %@: clean held-out accuracy %.4f", $0.key, $0.value) }.joined())
+        // The checks for sneaker ↔ ankle boot: DDIB classified as the target ≥ 80 %, Heun's cycle PSNR ≥ 25 dB.
+        for (direction, metrics) in summary.metrics.sorted(by: { $0.key.stem < $1.key.stem }) where Set([direction.source, direction.target]) == [7, 9] {
+            for method in [ImageMethod.ddibDDIM, .ddibHeun] {
+                guard let m = metrics[method] else { continue }
+                print(String(format: "check %@ %@: target accuracy %.3f (≥ 0.8: %@)", direction.description, method.rawValue, m.targetAccuracy,
+                             m.targetAccuracy >= 0.8 ? "yes" : "NO"))
+            }
+            if let m = metrics[.ddibHeun] {
+                print(String(format: "check %@ ddib_heun: cycle PSNR %.2f dB (≥ 25: %@)", direction.description, m.cyclePSNR, m.cyclePSNR >= 25 ? "yes" : "NO"))
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        FileHandle.standardError.write(Data(String(format: "reproduce: wrote %@/results.{csv,md,json}, figures/, maps/ and manifest.json in %.0f s (load average %@ at the start, %@ at the end)\n",
+                                                   out, seconds, load, ProcessInfo.processInfo.loadAverage).utf8))
+    }
+}
+
+extension ProcessInfo {
+    /// The 1-minute load average as text ("?" when /proc/loadavg cannot be read).
+    var loadAverage: String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).flatMap { $0.split(separator: " ").first.map(String.init) } ?? "?"
+    }
+}

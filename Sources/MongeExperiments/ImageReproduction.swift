@@ -1,0 +1,348 @@
+import Foundation
+import MongeBridges
+import MongeData
+import MongeEvaluation
+import MongeNN
+import MongePlot
+
+
+/// `monge reproduce ddib-images`: per-class U-Nets trained (or reused) on Fashion-MNIST's train
+/// split, held-out test images translated both ways across each pair by every method of the plan,
+/// and each map measured (`ImageMapMetrics`) against the exact OT between test images of the two
+/// classes — one `ExperimentGrid` of directions × methods × seeds.
+///
+/// Layout of `folder`: plan.json, results.{csv,md,json}, manifest.json (every file below with its
+/// digest), models/class-<c>/ (the checkpoints, loss.csv with the held-out loss),
+/// maps/<a>__<b>/<method>.npy (T(x) of the first seed), figures/translations_<a>__<b>.png
+/// (source | each method | exact-OT target), figures/cycles_<a>__<b>.png, figures/loss_<c>.png.
+public struct ImageReproduction {
+    public let plan: ImagePlan
+    public let folder: String
+    public let log: (String) -> Void
+    public var showTrainingProgress = true
+
+    public init(plan: ImagePlan, folder: String, log: @escaping (String) -> Void) throws {
+        try plan.validate()
+        self.plan = plan
+        self.folder = folder
+        self.log = log
+    }
+
+    public struct Summary {
+        public let results: ResultsTable
+        public let files: [String]
+        /// Per (direction, method) of the first seed: the numbers the issue's checks name.
+        public let metrics: [ImageDirection: [ImageMethod: ImageMapMetrics]]
+        /// The 10-class classifier's accuracy on the whole test split (at the plan's image size).
+        public let classifierAccuracy: Double
+        /// The domain classifiers' accuracy on clean held-out test images, per pair ("7-9").
+        public let domainAccuracy: [String: Double]
+    }
+
+    /// The images of `classes` of `split` at the plan's size ([n, H·W] in [−1, 1]).
+    public func images(_ data: FashionMNIST, classes: [Int], count: Int?, seed: UInt64) throws -> Matrix<Float> {
+        try resize(try data.images(ofClasses: classes, count: count, seed: seed))
+    }
+
+    /// 28 × 28 rows average-pooled, padded with the background and cropped to the plan's shape.
+    public func resize(_ images: Matrix<Float>) throws -> Matrix<Float> {
+        var x = images, shape = ImageShape(channels: 1, height: FashionMNIST.side, width: FashionMNIST.side)
+        if plan.pooling > 1 {
+            let filter = try LowPassFilter(image: shape, factor: plan.pooling)
+            (x, shape) = (filter.pool(x), filter.pooled)
+        }
+        if let pad = plan.pad, pad > shape.height { (x, shape) = try ImageTransforms.padded(x, shape: shape, size: pad, value: -1) }
+        if let crop = plan.crop { (x, shape) = try ImageTransforms.centreCropped(x, shape: shape, size: crop) }
+        return x
+    }
+
+    /// A description of the resizing, for data sources.
+    var resizing: String {
+        ["pooled ×\(plan.pooling)", plan.pad.map { "padded to \($0)" }, plan.crop.map { "cropped to \($0)" }].compactMap { $0 }.joined(separator: ", ")
+    }
+
+    /// The 10-class classifier in models/classifier: reused when it was trained with the plan's
+    /// settings on the same images, else trained on the train split and its test accuracy recorded.
+    public func fashionClassifier(train: FashionMNIST, test: FashionMNIST) throws -> (classifier: TrainedConvClassifier, accuracy: Double) {
+        let modelFolder = folder + "/models/classifier"
+        let rows = try train.rows(ofClasses: Array(0...9), count: plan.classifierImages, seed: plan.classifierTraining.seed)
+        let images = try resize(train.images.rows(at: rows)), labels = rows.map { train.labels[$0] }
+        var config = ConvClassifierCheckpoint.Config(
+            model: plan.classifier, schedule: nil, training: plan.classifierTraining,
+            data: [.init(source: "fashion-mnist train, \(images.rows) images, \(resizing)", data: images)], classNames: FashionMNIST.classNames)
+        if ConvClassifierCheckpoint.holdsConvClassifier(modelFolder),
+           let (stored, storedConfig) = try? ConvClassifierCheckpoint.read(from: modelFolder), storedConfig.describesSameTraining(as: config),
+           let accuracy = storedConfig.heldOutAccuracy {
+            log(String(format: "classifier: reusing %@ (test accuracy %.4f)", modelFolder, accuracy))
+            return (stored, accuracy)
+        }
+        let steps = plan.classifierTraining.steps(images: images.rows)
+        log("[classifier] 10 classes, \(images.rows) train images \(plan.imageShape), \(plan.classifierTraining.epochs) epochs (\(steps) steps of \(plan.classifierTraining.batchSize))")
+        let run = try ConvClassifierTraining.train(images: images, labels: labels, model: plan.classifier, schedule: nil,
+                                                   training: plan.classifierTraining,
+                                                   progress: TrainingProgress(totalSteps: steps, quiet: !showTrainingProgress, label: "classifier"))
+        let testImages = try resize(test.images)
+        let accuracy = try run.classifier.accuracy(testImages, labels: test.labels)
+        config.heldOutAccuracy = accuracy
+        config.heldOutData = "fashion-mnist test (\(testImages.rows) images), \(resizing)"
+        try ConvClassifierCheckpoint.write(run.classifier, config: config, losses: run.losses, to: modelFolder)
+        log(String(format: "  classifier test accuracy %.4f (%d images)", accuracy, testImages.rows))
+        return (run.classifier, accuracy)
+    }
+
+    /// EGSDE's time-dependent domain classifier of pair [a, b] (a = 0, b = 1) in models/domain-<a>-<b>,
+    /// trained on noisy train images of both classes under the ε-models' schedule, or reused.
+    public func domainClassifier(_ pair: [Int], train: FashionMNIST, test: FashionMNIST) throws -> (classifier: TimeConvClassifier<Float>, accuracy: Double) {
+        let (a, b) = (pair[0], pair[1])
+        let modelFolder = "\(folder)/models/domain-\(a)-\(b)"
+        let seed = plan.domainTraining.seed
+        let imagesA = try images(train, classes: [a], count: plan.domainImages, seed: seed)
+        let imagesB = try images(train, classes: [b], count: plan.domainImages, seed: seed)
+        let heldA = try images(test, classes: [a], count: 200, seed: seed &+ 3), heldB = try images(test, classes: [b], count: 200, seed: seed &+ 3)
+        let steps = plan.domainTraining.steps(images: imagesA.rows + imagesB.rows)
+        log("[domain classifier] \(FashionMNIST.classNames[a]) vs \(FashionMNIST.classNames[b]): \(imagesA.rows) + \(imagesB.rows) noisy train images, \(steps) steps")
+        let result = try ImageClassifiers.trainOrLoadDomain(
+            folder: modelFolder, a: imagesA, sourceA: "fashion-mnist train class \(a), \(resizing)", b: imagesB,
+            sourceB: "fashion-mnist train class \(b), \(resizing)", model: plan.domainClassifier, schedule: plan.schedule,
+            training: plan.domainTraining, heldOutA: heldA, heldOutB: heldB,
+            progress: TrainingProgress(totalSteps: steps, quiet: !showTrainingProgress, label: "domain \(a)-\(b)"))
+        let accuracy = result.config.heldOutAccuracy ?? .nan
+        log(String(format: "  domain classifier %@: clean held-out accuracy %.4f", result.trained ? "trained" : "reused", accuracy))
+        return (result.classifier, accuracy)
+    }
+
+    /// Trains (or reuses) every class's model; returns them and their loss records.
+    public func models(train: FashionMNIST, test: FashionMNIST) throws -> [Int: (model: NetworkDenoiser, losses: [StepRecord])] {
+        var out: [Int: (NetworkDenoiser, [StepRecord])] = [:]
+        for (k, c) in plan.classes.enumerated() {
+            let data = try images(train, classes: [c], count: plan.trainingImages, seed: plan.seeds[0])
+            let heldOut = try images(test, classes: [c], count: plan.heldOutImages, seed: plan.seeds[0] &+ 1)
+            var training = plan.training
+            training.seed = plan.training.seed &+ UInt64(c)
+            training.horizontalFlip = plan.flipWhereValid && FashionMNIST.flipIsValid(class: c) ? true : nil
+            let size = plan.crop.map { "crop \($0)" } ?? ""
+            let source = "data:fashion:\(c):split=train pooled \(plan.pooling) \(size)".trimmingCharacters(in: .whitespaces)
+            let config = TrainingCheckpoint.Config(
+                model: plan.model, schedule: plan.schedule, training: training, data: .init(source: source, data: data),
+                evaluation: .init(heldOut: .init(source: "data:fashion:\(c):split=test:n=\(plan.heldOutImages)", data: heldOut),
+                                  seed: training.seed, every: plan.evaluationEvery))
+            let modelFolder = "\(folder)/models/class-\(c)"
+            log("[train \(k + 1)/\(plan.classes.count)] \(FashionMNIST.classNames[c]) (\(c)): \(data.rows) images \(plan.imageShape), "
+                + "\(training.steps) steps of \(training.batchSize), U-Net width \(plan.model.width), flips \(training.flipsImages ? "on" : "off (the class faces one way)")")
+            let trained = try TrainingRun.trainedModel(
+                folder: modelFolder, data: data, config: config, heldOut: heldOut,
+                progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress, label: FashionMNIST.classNames[c]))
+            if trained.reused { log("  reusing the sealed checkpoint of the same config in \(modelFolder)") }
+            let losses = try TrainingCheckpoint.read(from: modelFolder).losses ?? []
+            if let last = losses.last(where: { $0.heldOutLoss != nil }), let heldOutLoss = last.heldOutLoss, let trainLoss = last.trainingEvalLoss {
+                log(String(format: "  step %d: held-out loss %.4f, the same on training images %.4f (ratio %.3f)",
+                           last.step, heldOutLoss, trainLoss, heldOutLoss / trainLoss))
+            }
+            out[c] = (trained.denoiser, losses)
+        }
+        return out
+    }
+
+    /// What the cells of one (direction, seed) share.
+    struct PairContext {
+        let direction: ImageDirection
+        /// The translated test images x of the source class (the first `translated` of `sources`).
+        let x: Matrix<Float>
+        let sources: Matrix<Double>
+        let targets: Matrix<Double>
+        /// Target-class training images, as many as x: the Fréchet floor's second sample.
+        let secondTargets: Matrix<Float>
+        let exact: ExactCoupling
+    }
+
+    public func run() throws -> Summary {
+        let started = Date()
+        let train = try FashionMNIST.load(split: .train), test = try FashionMNIST.load(split: .test)
+        let models = try self.models(train: train, test: test)
+        let (classifier, classifierAccuracy) = try fashionClassifier(train: train, test: test)
+        let judge = FashionJudge(classifier: classifier)
+        var domains: [String: TimeConvClassifier<Float>] = [:], domainAccuracy: [String: Double] = [:]
+        if plan.methods.contains(.egsde) {
+            for pair in plan.pairs {
+                let (expert, accuracy) = try domainClassifier(pair, train: train, test: test)
+                domains[ImageDirection(source: pair[0], target: pair[1]).pairKey] = expert
+                domainAccuracy["\(pair[0])-\(pair[1])"] = accuracy
+            }
+        }
+        let shape = plan.imageShape
+        let ssim = try StructuralSimilarity(dataRange: ImageMapMetrics.dataRange, sigma: plan.ssimSigma)
+        let targetFeatures = TargetFeatureCache()
+
+        var firstSeedOutputs: [ImageDirection: [ImageMethod: (mapped: Matrix<Float>, cycled: Matrix<Float>)]] = [:]
+        var firstSeedSources: [ImageDirection: Matrix<Float>] = [:]
+        var metrics: [ImageDirection: [ImageMethod: ImageMapMetrics]] = [:]
+        let grid = try ExperimentGrid(pairs: plan.directions, cells: plan.methods, seeds: plan.seeds,
+                                      pairName: { $0.description }, cellName: { $0.rawValue })
+        let table = try grid.run(metrics: ImageMapMetrics.columns + ["seconds"], log: log, prepare: { direction, seed in
+            let sources = try images(test, classes: [direction.source], count: plan.transportImages, seed: seed)
+            let targets = try images(test, classes: [direction.target], count: plan.transportImages, seed: seed)
+            let exact = try ExactCoupling(sources.converted(), targets.converted())
+            log(String(format: "%@ (seed %llu): exact W2²(A, B) = %.3f between %d and %d test images (%@, %.1f s, certified)",
+                       direction.description, seed, exact.cost, sources.rows, targets.rows, exact.solver, exact.seconds))
+            return PairContext(direction: direction, x: sources.rows(0..<plan.translated), sources: sources.converted(),
+                               targets: targets.converted(),
+                               secondTargets: try images(train, classes: [direction.target], count: plan.translated, seed: seed &+ 2),
+                               exact: exact)
+        }, measure: { context, method, seed in
+            let start = Date()
+            let (mapped, cycled) = try translate(context, method: method, seed: seed, models: models.mapValues(\.model),
+                                                 domain: domains[context.direction.pairKey])
+            let seconds = Date().timeIntervalSince(start)
+            let realism: ImageMapMetrics.Realism? = try realismOf(mapped, context: context, judge: judge, cache: targetFeatures, seed: seed)
+            let m = try ImageMapMetrics.measure(source: context.x.converted(), mapped: mapped.converted(), cycled: cycled.converted(),
+                                                exactW2Squared: context.exact.cost, shape: shape, ssim: ssim, realism: realism)
+            log(String(format: "  %@ %@: c(T) %.2f vs W2² %.2f, optimality %.3f, L2 %.2f, PSNR %.1f dB, SSIM %.3f, cycle PSNR %.1f dB%@ (%.1f s)",
+                       context.direction.description, method.rawValue, m.transportCost, m.exactW2Squared, m.optimalityGap, m.l2, m.psnr,
+                       m.ssim, m.cyclePSNR, realism.map { String(format: ", accuracy %.3f, Fréchet %.3f (floor %.3f)", $0.accuracy, $0.frechet, $0.floor) } ?? "",
+                       seconds))
+            if seed == plan.seeds[0] {
+                firstSeedOutputs[context.direction, default: [:]][method] = (mapped, cycled)
+                firstSeedSources[context.direction] = context.x
+                metrics[context.direction, default: [:]][method] = m
+            }
+            var row = m.row
+            row["seconds"] = .number(seconds)
+            return row
+        })
+
+        // Everything below is written together (OutputSet): a failure leaves the folder's results as they were.
+        var outputs = OutputSet()
+        try outputs.add(Data(try Self.json(plan).utf8), to: folder + "/plan.json")
+        for (stem, text) in [("csv", table.csv()), ("md", table.markdown()), ("json", table.json())] {
+            try outputs.add(Data(text.utf8), to: "\(folder)/results.\(stem)")
+        }
+        let count = min(plan.figureColumns, plan.translated)
+        for direction in plan.directions {
+            guard let outputs_ = firstSeedOutputs[direction], let x = firstSeedSources[direction] else { continue }
+            for method in plan.methods {
+                try outputs.add(outputs_[method]!.mapped, to: "\(folder)/maps/\(direction.stem)/\(method.rawValue).npy")
+            }
+            let rows: [(label: String, images: Matrix<Double>)] = [("source", x.converted())]
+                + plan.methods.map { ($0 == .exactOT ? "exact-OT target" : $0.label, outputs_[$0]!.mapped.converted()) }
+            try ImageGridFigure.rows(rows, count: count,
+                                     title: FigureTitle("\(direction): held-out test images", n: plan.translated, seed: plan.seeds[0]),
+                                     imageWidth: shape.width, imageHeight: shape.height)
+                .stage(to: "\(folder)/figures/translations_\(direction.stem).png", in: &outputs)
+            let cycled = plan.methods.filter { $0 != .exactOT }.flatMap { method -> [(label: String, images: Matrix<Double>)] in
+                [(method.label + " →", outputs_[method]!.mapped.converted()), ("← back", outputs_[method]!.cycled.converted())]
+            }
+            try ImageGridFigure.rows([("source", x.converted())] + cycled, count: count,
+                                     title: FigureTitle("\(direction) and back: cycle consistency", n: plan.translated, seed: plan.seeds[0]),
+                                     imageWidth: shape.width, imageHeight: shape.height)
+                .stage(to: "\(folder)/figures/cycles_\(direction.stem).png", in: &outputs)
+        }
+        for c in plan.classes {
+            guard let losses = models[c]?.losses, losses.count >= 2 else { continue }
+            let evaluated = losses.filter { $0.heldOutLoss != nil && $0.trainingEvalLoss != nil }
+            var curves = [Curve(x: losses.map { Double($0.step) }, y: losses.map(\.loss), label: "batch loss")]
+            if evaluated.count >= 1 {
+                curves.append(Curve(x: evaluated.map { Double($0.step) }, y: evaluated.map { $0.heldOutLoss! }, label: "held-out test images (fixed t, ε)"))
+                curves.append(Curve(x: evaluated.map { Double($0.step) }, y: evaluated.map { $0.trainingEvalLoss! }, label: "training images (same t, ε)"))
+            }
+            try CurveFigure(curves, title: FigureTitle("\(FashionMNIST.classNames[c]): denoising loss", seed: plan.seeds[0]),
+                            xLabel: "step", yLabel: "mean squared ε error", logY: true)
+                .stage(to: "\(folder)/figures/loss_\(c).png", in: &outputs)
+        }
+        var manifest = RunManifest.begin(command: "monge reproduce ddib-images", seed: plan.seeds[0])
+        manifest.finish(outputs: outputs.paths, results: [
+            "directions": .integer(plan.directions.count), "rows": .integer(table.rows.count),
+            "seconds": .number(Date().timeIntervalSince(started)), "classifier_test_accuracy": .number(classifierAccuracy),
+            "domain_classifier_accuracy": .object(domainAccuracy.mapValues { .number($0) }),
+        ])
+        try outputs.commit(manifest: manifest, at: [folder + "/manifest.json"])
+        return Summary(results: table, files: outputs.paths + [folder + "/manifest.json"], metrics: metrics,
+                       classifierAccuracy: classifierAccuracy, domainAccuracy: domainAccuracy)
+    }
+
+    /// T(x) and T_BA(T_AB(x)) of one method.
+    func translate(_ context: PairContext, method: ImageMethod, seed: UInt64,
+                   models: [Int: NetworkDenoiser], domain: TimeConvClassifier<Float>?) throws -> (Matrix<Float>, Matrix<Float>) {
+        let (a, b) = (context.direction.source, context.direction.target)
+        let x = context.x
+        switch method {
+        case .ddibDDIM, .ddibHeun:
+            let bridge = try DDIBBridge(source: models[a]!, target: models[b]!, steps: plan.ddibSteps,
+                                        method: method == .ddibHeun ? .heun : .ddim(eta: 0))
+            let mapped = try bridge.translate(x).mapped
+            return (mapped, try bridge.reversed().translate(mapped).mapped)
+        case .sdedit:
+            let path = try EGSDE.timesteps(start: plan.editStart, steps: plan.editSteps)
+            let noise = RandomStream(seed: seed, stream: Self.editStream).substream(UInt64(a), UInt64(b))
+            let mapped = try Sampler.sdedit(models[b]!, x, timesteps: path, method: .ddpmFixedLarge, noise: noise.substream(1)).x
+            return (mapped, try Sampler.sdedit(models[a]!, mapped, timesteps: path, method: .ddpmFixedLarge, noise: noise.substream(2)).x)
+        case .egsde:
+            guard let domain else { throw MongeError.invalidArgument(name: "egsde", message: "no domain classifier for \(context.direction)") }
+            let lowPass = try LowPassFilter(image: plan.imageShape, factor: plan.lowPassFactor)
+            let noise = RandomStream(seed: seed, stream: Self.egsdeStream).substream(UInt64(a), UInt64(b))
+            func edit(_ images: Matrix<Float>, to model: NetworkDenoiser, _ stream: RandomStream) throws -> Matrix<Float> {
+                try EGSDE.translate(model, expert: domain, lowPass: lowPass, source: images, start: plan.editStart,
+                                    lambdaS: plan.lambdaS, lambdaI: plan.lambdaI, steps: plan.editSteps, noise: stream, variance: .beta).x
+            }
+            let mapped = try edit(x, to: models[b]!, noise.substream(1))
+            return (mapped, try edit(mapped, to: models[a]!, noise.substream(2)))
+        case .exactOT:
+            // y_σ(i); the inverse assignment maps it back to x_i exactly.
+            let mapped: Matrix<Float> = context.targets.rows(at: Array(context.exact.permutation.prefix(x.rows))).converted()
+            return (mapped, x)
+        }
+    }
+
+    /// Accuracy and Fréchet distance of T#A under the classifier, beside the two-sample floor.
+    func realismOf(_ mapped: Matrix<Float>, context: PairContext, judge: FashionJudge, cache: TargetFeatureCache,
+                   seed: UInt64) throws -> ImageMapMetrics.Realism {
+        let key = "\(context.direction.target)-\(seed)"
+        let reference = try cache.value(key) {
+            let targets = try judge.judge(context.targets.converted()).features
+            let second = try judge.judge(context.secondTargets).features
+            return (targets, try FrechetDistance.squared(features: second, targets))
+        }
+        let judged = try judge.judge(mapped)
+        let correct = judged.classes.filter { $0 == context.direction.target }.count
+        return .init(accuracy: Double(correct) / Double(mapped.rows),
+                     frechet: try FrechetDistance.squared(features: judged.features, reference.features), floor: reference.floor)
+    }
+
+    /// "SDEDIT": the stream of SDEdit's noise.
+    static let editStream: UInt64 = 0x5344_4544_4954
+    /// "EGSDE": the stream of EGSDE's noise.
+    static let egsdeStream: UInt64 = 0x45_4753_4445
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+}
+
+/// The 10-class classifier as the realism columns use it: predicted classes and penultimate features.
+struct FashionJudge {
+    let classifier: TrainedConvClassifier
+
+    func judge(_ images: Matrix<Float>) throws -> (classes: [Int], features: Matrix<Float>) {
+        let result = try classifier.classify(images)
+        return (result.labels, result.features)
+    }
+}
+
+extension ImageDirection {
+    /// The unordered pair's key ("7-9" for 7 → 9 and 9 → 7).
+    var pairKey: String { "\(min(source, target))-\(max(source, target))" }
+}
+
+/// The classifier features of each target sample and its Fréchet floor, computed once per (class, seed).
+final class TargetFeatureCache {
+    private var values: [String: (features: Matrix<Float>, floor: Double)] = [:]
+
+    func value(_ key: String, _ make: () throws -> (Matrix<Float>, Double)) throws -> (features: Matrix<Float>, floor: Double) {
+        if let v = values[key] { return v }
+        let v = try make()
+        values[key] = (v.0, v.1)
+        return (v.0, v.1)
+    }
+}
