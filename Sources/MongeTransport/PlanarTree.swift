@@ -183,33 +183,40 @@ final class PlanarTree: @unchecked Sendable {
     /// the smaller original index), into `selector`; `selector.next` is the (k+1)-th smallest value
     /// (+∞ if none) when `threshold` is +∞. The same selection as a scan of all points.
     func smallest(_ q0: Double, _ q1: Double, weights: UnsafePointer<Double>, threshold: Double = .infinity,
-                  into selector: inout PowerSelector, stack: inout [Int32]) {
+                  into selector: inout PowerSelector, stack _: inout [Int32]) {
         selector.reset()
-        stack.removeAll(keepingCapacity: true)
-        stack.append(0)
-        while let top = stack.popLast() {
-            let b = Int(top)
-            let bound = lowerCost(b, q0, q1) - maxWeight[b]
+        let stackNode = selector.stackNode, stackBound = selector.stackBound
+        var top = 0
+        stackNode[0] = 0
+        stackBound[0] = lowerCost(0, q0, q1) - maxWeight[0]
+        top = 1
+        while top > 0 {
+            top -= 1
+            let b = Int(stackNode[top]), bound = stackBound[top]
             // Skip when nothing in the node can be below the threshold or enter the selection
-            // (a tie with the worst kept value could still win on its index).
+            // (a tie with the worst kept value could still win on its index). A NaN bound is kept.
             if bound >= threshold || bound > selector.worst { continue }
             let node = nodes[b]
             if node.left < 0 {
                 for t in Int(node.start)..<Int(node.end) {
                     let c = cost(q0, q1, t)
-                    let p = Int(index[t])
-                    let v = c - weights[p]
-                    if v < threshold { selector.offer(v, Int32(p), c) }
+                    let p = index[t]
+                    let v = c - weights[Int(p)]
+                    if v < threshold { selector.offer(v, p, c) }
                 }
                 continue
             }
             let l = Int(node.left)
             let bl = lowerCost(l, q0, q1) - maxWeight[l], br = lowerCost(l + 1, q0, q1) - maxWeight[l + 1]
+            // The more promising child is popped first.
             if bl <= br {
-                stack.append(Int32(l + 1)); stack.append(Int32(l))
+                stackNode[top] = Int32(l + 1); stackBound[top] = br
+                stackNode[top + 1] = Int32(l); stackBound[top + 1] = bl
             } else {
-                stack.append(Int32(l)); stack.append(Int32(l + 1))
+                stackNode[top] = Int32(l); stackBound[top] = bl
+                stackNode[top + 1] = Int32(l + 1); stackBound[top + 1] = br
             }
+            top += 2
         }
         selector.finish()
     }
@@ -244,25 +251,34 @@ final class PlanarTree: @unchecked Sendable {
 }
 
 /// The k + 1 smallest (value, index) pairs offered, with each one's cost: a max-heap on
-/// (value, index) while offering, sorted ascending by `finish`.
-struct PowerSelector {
+/// (value, index) while offering, sorted ascending by `finish`. Also holds the search stack of
+/// `PlanarTree.smallest` (depth ≤ 64 levels: 2⁶⁴ points).
+final class PowerSelector {
     let k: Int
-    private(set) var values: [Double]
-    private(set) var indices: [Int32]
-    private(set) var costs: [Double]
+    let values: UnsafeMutablePointer<Double>
+    let indices: UnsafeMutablePointer<Int32>
+    let costs: UnsafeMutablePointer<Double>
     private(set) var count = 0
     /// The largest kept value once k + 1 are kept (+∞ before): anything above it cannot enter.
     private(set) var worst = Double.infinity
     private var worstIndex: Int32 = .max
+    let stackNode: UnsafeMutablePointer<Int32>
+    let stackBound: UnsafeMutablePointer<Double>
 
     init(k: Int) {
         self.k = max(k, 1)
-        values = [Double](repeating: 0, count: self.k + 1)
-        indices = [Int32](repeating: 0, count: self.k + 1)
-        costs = [Double](repeating: 0, count: self.k + 1)
+        values = .allocate(capacity: self.k + 1)
+        indices = .allocate(capacity: self.k + 1)
+        costs = .allocate(capacity: self.k + 1)
+        stackNode = .allocate(capacity: 160)
+        stackBound = .allocate(capacity: 160)
     }
 
-    mutating func reset() { count = 0; worst = .infinity; worstIndex = .max }
+    deinit {
+        values.deallocate(); indices.deallocate(); costs.deallocate(); stackNode.deallocate(); stackBound.deallocate()
+    }
+
+    func reset() { count = 0; worst = .infinity; worstIndex = .max }
 
     /// Number of selected pairs (at most k).
     var selected: Int { min(count, k) }
@@ -275,12 +291,14 @@ struct PowerSelector {
     }
 
     @inline(__always)
-    private mutating func swapAt(_ a: Int, _ b: Int) {
-        values.swapAt(a, b); indices.swapAt(a, b); costs.swapAt(a, b)
+    private func swapAt(_ a: Int, _ b: Int) {
+        let v = values[a]; values[a] = values[b]; values[b] = v
+        let j = indices[a]; indices[a] = indices[b]; indices[b] = j
+        let c = costs[a]; costs[a] = costs[b]; costs[b] = c
     }
 
     @inline(__always)
-    mutating func offer(_ v: Double, _ j: Int32, _ c: Double) {
+    func offer(_ v: Double, _ j: Int32, _ c: Double) {
         let keep = k + 1
         if count < keep {
             var s = count
@@ -308,7 +326,7 @@ struct PowerSelector {
     }
 
     /// Sorts the kept pairs ascending by (value, index).
-    mutating func finish() {
+    func finish() {
         guard count > 1 else { return }
         for a in 1..<count {
             let v = values[a], j = indices[a], c = costs[a]
