@@ -24,6 +24,20 @@ final class PlanarTree: @unchecked Sendable {
     private(set) var nodeCount = 0
     /// Largest weight of each node's points (as of `setWeights`).
     private let maxWeight: UnsafeMutablePointer<Double>
+    /// Per node an affine lower bound of h_p = ‖p‖² − w_p: h_p ≥ α + β₀p₀ + β₁p₁ on its points
+    /// (exactly, for the weights of `setWeights` or smaller), so that
+    /// C(q, p) − w_p = ‖q‖² − 2⟨q, p⟩ + h_p ≥ ‖q‖² + α + min over the box of ⟨β − 2q, p⟩.
+    /// Unlike the box bound (nearest corner − largest weight) it stays tight when the weights vary
+    /// across a node as much as optimal potentials do (linearly, with the transport's displacement).
+    private let alpha: UnsafeMutablePointer<Double>
+    private let beta0: UnsafeMutablePointer<Double>
+    private let beta1: UnsafeMutablePointer<Double>
+    /// Bounds every |α|, |β|·|p|, ‖p‖² and |w| that enters an affine bound (for its rounding margin).
+    private var magnitude = 0.0
+    /// max |p₀| + |p₁| over the points.
+    private var reach = 0.0
+    /// Whether the affine bounds may be used (all weights finite).
+    private var affine = false
 
     struct Node {
         var lo0: Double, hi0: Double, lo1: Double, hi1: Double
@@ -43,6 +57,9 @@ final class PlanarTree: @unchecked Sendable {
         let capacity = 4 * (n / PlanarTree.leafSize + 1)
         nodes = .allocate(capacity: capacity)
         maxWeight = .allocate(capacity: capacity)
+        alpha = .allocate(capacity: capacity)
+        beta0 = .allocate(capacity: capacity)
+        beta1 = .allocate(capacity: capacity)
         var order = Array(0..<n)
         let s = points.storage
         // Breadth-first: children are allocated in pairs after their parent.
@@ -75,12 +92,14 @@ final class PlanarTree: @unchecked Sendable {
         for t in 0..<n {
             let p = order[t]
             px[t] = s[2 * p]; py[t] = s[2 * p + 1]; index[t] = Int32(p)
+            reach = max(reach, abs(px[t]) + abs(py[t]))
         }
         maxWeight.initialize(repeating: .infinity, count: nodeCount)
     }
 
     deinit {
         px.deallocate(); py.deallocate(); index.deallocate(); nodes.deallocate(); maxWeight.deallocate()
+        alpha.deallocate(); beta0.deallocate(); beta1.deallocate()
     }
 
     /// Stores each node's largest weight (`weights` by original index). Children follow their
@@ -102,6 +121,98 @@ final class PlanarTree: @unchecked Sendable {
                 maxWeight[b] = l.isNaN || r.isNaN ? .nan : max(l, r)
             }
         }
+        setAffineBounds(weights)
+    }
+
+    /// Fits β per node by least squares of h_p on p (moments summed bottom-up), then α: the
+    /// minimum of h_p − ⟨β, p⟩ over a leaf's points, or over the children's bounds
+    /// (α_c + min over the child's box of ⟨β_c − β, p⟩) for an inner node. Rounding in α is
+    /// covered by the margin of `affineLower`, which scales with `magnitude`.
+    private func setAffineBounds(_ weights: UnsafePointer<Double>) {
+        affine = maxWeight[0].isFinite
+        guard affine else { return }
+        // Moments: count, Σp₀, Σp₁, Σp₀², Σp₀p₁, Σp₁², Σh, Σhp₀, Σhp₁.
+        var moments = [Double](repeating: 0, count: 9 * nodeCount)
+        var largest = 0.0
+        for b in stride(from: nodeCount - 1, through: 0, by: -1) {
+            let node = nodes[b]
+            let o = 9 * b
+            if node.left < 0 {
+                for t in Int(node.start)..<Int(node.end) {
+                    let x0 = px[t], x1 = py[t]
+                    let w = weights[Int(index[t])]
+                    let h = (x0 * x0 + x1 * x1) - w
+                    largest = max(largest, x0 * x0 + x1 * x1 + abs(w) + abs(h))
+                    moments[o] += 1; moments[o + 1] += x0; moments[o + 2] += x1
+                    moments[o + 3] += x0 * x0; moments[o + 4] += x0 * x1; moments[o + 5] += x1 * x1
+                    moments[o + 6] += h; moments[o + 7] += h * x0; moments[o + 8] += h * x1
+                }
+            } else {
+                let l = 9 * Int(node.left), r = l + 9
+                for k in 0..<9 { moments[o + k] = moments[l + k] + moments[r + k] }
+            }
+            // Centred normal equations for h ≈ c + β·p.
+            let n = moments[o]
+            let m0 = moments[o + 1] / n, m1 = moments[o + 2] / n, mh = moments[o + 6] / n
+            let s00 = moments[o + 3] / n - m0 * m0, s01 = moments[o + 4] / n - m0 * m1, s11 = moments[o + 5] / n - m1 * m1
+            let s0h = moments[o + 7] / n - m0 * mh, s1h = moments[o + 8] / n - m1 * mh
+            let det = s00 * s11 - s01 * s01
+            var b0 = 0.0, b1 = 0.0
+            if det > 1e-12 * (s00 * s11) && det > 0 {
+                b0 = (s11 * s0h - s01 * s1h) / det
+                b1 = (s00 * s1h - s01 * s0h) / det
+            }
+            if !(b0.isFinite && b1.isFinite) { b0 = 0; b1 = 0 }
+            beta0[b] = b0; beta1[b] = b1
+            var a = Double.infinity
+            if node.left < 0 {
+                for t in Int(node.start)..<Int(node.end) {
+                    let x0 = px[t], x1 = py[t]
+                    let h = (x0 * x0 + x1 * x1) - weights[Int(index[t])]
+                    a = min(a, h - b0 * x0 - b1 * x1)
+                }
+            } else {
+                for c in [Int(node.left), Int(node.left) + 1] {
+                    let child = nodes[c]
+                    let d0 = beta0[c] - b0, d1 = beta1[c] - b1
+                    let e0 = d0 >= 0 ? d0 * child.lo0 : d0 * child.hi0
+                    let e1 = d1 >= 0 ? d1 * child.lo1 : d1 * child.hi1
+                    a = min(a, alpha[c] + e0 + e1)
+                }
+            }
+            alpha[b] = a
+            largest = max(largest, abs(a) + (abs(b0) + abs(b1)) * reach)
+        }
+        magnitude = largest
+        affine = magnitude.isFinite
+    }
+
+    /// The rounding margin of `affineLower` for a query: a generous multiple (≈ 450 ulps) of every
+    /// magnitude in the bound and in the evaluated costs.
+    @inline(__always)
+    private func affineMargin(_ q0: Double, _ q1: Double) -> Double {
+        let r = abs(q0) + abs(q1)
+        return 1e-13 * (r * r + 2 * r * reach + reach * reach + 4 * magnitude) + 4 * Double.leastNormalMagnitude
+    }
+
+    /// A lower bound on fl(C(q, p) − w_p) over node b from its affine bound (−∞ when unavailable).
+    @inline(__always)
+    private func affineLower(_ b: Int, _ q0: Double, _ q1: Double, margin: Double) -> Double {
+        guard affine else { return -.infinity }
+        let node = nodes[b]
+        let c0 = beta0[b] - 2 * q0, c1 = beta1[b] - 2 * q1
+        let e0 = c0 >= 0 ? c0 * node.lo0 : c0 * node.hi0
+        let e1 = c1 >= 0 ? c1 * node.lo1 : c1 * node.hi1
+        return (q0 * q0 + q1 * q1) + alpha[b] + e0 + e1 - margin
+    }
+
+    /// A lower bound on fl(C(q, p) − w_p) over the points of node b: the better of the box and
+    /// affine bounds. NaN (never pruned) when a weight is NaN.
+    @inline(__always)
+    private func powerLower(_ b: Int, _ q0: Double, _ q1: Double, margin: Double) -> Double {
+        let box = lowerCost(b, q0, q1) - maxWeight[b]
+        let plane = affineLower(b, q0, q1, margin: margin)
+        return plane > box ? plane : box
     }
 
     /// The cost between a query and the point at tree position t, as `Geometry.costRow` computes it.
@@ -135,11 +246,14 @@ final class PlanarTree: @unchecked Sendable {
     /// bound is ≤ `best` are skipped (so the result is exact whenever it exceeds the starting `best`).
     func largestExcess(_ q0: Double, _ q1: Double, offset h: Double, weights: UnsafePointer<Double>,
                        best: inout Double, stack: inout [Int32]) {
+        let margin = affineMargin(q0, q1), excessMargin = 1e-13 * (abs(h) + magnitude)
         stack.removeAll(keepingCapacity: true)
         stack.append(0)
         while let top = stack.popLast() {
             let b = Int(top)
             if !((maxWeight[b] + h) - lowerCost(b, q0, q1) > best) && !maxWeight[b].isNaN { continue }
+            // fl(fl(w + h) − C) ≤ h − (C − w) + rounding: the affine bound on C − w prunes too.
+            if (h - affineLower(b, q0, q1, margin: margin)) + excessMargin <= best { continue }
             let node = nodes[b]
             if node.left < 0 {
                 for t in Int(node.start)..<Int(node.end) {
@@ -185,10 +299,11 @@ final class PlanarTree: @unchecked Sendable {
     func smallest(_ q0: Double, _ q1: Double, weights: UnsafePointer<Double>, threshold: Double = .infinity,
                   into selector: inout PowerSelector, stack _: inout [Int32]) {
         selector.reset()
+        let margin = affineMargin(q0, q1)
         let stackNode = selector.stackNode, stackBound = selector.stackBound
         var top = 0
         stackNode[0] = 0
-        stackBound[0] = lowerCost(0, q0, q1) - maxWeight[0]
+        stackBound[0] = powerLower(0, q0, q1, margin: margin)
         top = 1
         while top > 0 {
             top -= 1
@@ -207,7 +322,7 @@ final class PlanarTree: @unchecked Sendable {
                 continue
             }
             let l = Int(node.left)
-            let bl = lowerCost(l, q0, q1) - maxWeight[l], br = lowerCost(l + 1, q0, q1) - maxWeight[l + 1]
+            let bl = powerLower(l, q0, q1, margin: margin), br = powerLower(l + 1, q0, q1, margin: margin)
             // The more promising child is popped first.
             if bl <= br {
                 stackNode[top] = Int32(l + 1); stackBound[top] = br
@@ -226,12 +341,13 @@ final class PlanarTree: @unchecked Sendable {
     func atMost(_ q0: Double, _ q1: Double, weights: UnsafePointer<Double>, limit: Double,
                 into out: inout [(Int32, Double)], stack: inout [Int32]) -> Double {
         out.removeAll(keepingCapacity: true)
+        let margin = affineMargin(q0, q1)
         var next = Double.infinity
         stack.removeAll(keepingCapacity: true)
         stack.append(0)
         while let top = stack.popLast() {
             let b = Int(top)
-            let bound = lowerCost(b, q0, q1) - maxWeight[b]
+            let bound = powerLower(b, q0, q1, margin: margin)
             if bound > limit && bound >= next { continue }
             let node = nodes[b]
             if node.left < 0 {
