@@ -1,12 +1,14 @@
 import MongeCore
 
-/// Full scans of the cost matrix, row by row and in parallel, that never store it: the cheapest
-/// candidates of each row and the pairs that violate dual feasibility.
+/// Searches of the full cost matrix that never store it: the cheapest candidates of each row and
+/// the pairs that violate dual feasibility. Scans row by row in parallel, or, for 2-D points under
+/// the squared Euclidean cost, k-d tree queries with the same results (`PlanarSearch`).
 enum CandidateSearch {
     /// For each source i, the `perRow` targets with the smallest C_ij − g_j (g = 0 when nil), as
     /// (i, j, C_ij), ties broken by the smaller j; and per row the smallest C_ij − g_j over the
     /// other targets (+∞ if none), a lower bound on what the candidates leave out.
-    static func cheapest(_ geometry: Geometry, g: [Double]?, perRow: Int) -> (pairs: [(Int, Int, Double)], bounds: [Double]) {
+    static func cheapest(_ geometry: Geometry, g: [Double]?, perRow: Int, useTree: Bool = true) -> (pairs: [(Int, Int, Double)], bounds: [Double]) {
+        if useTree && PlanarSearch.applies(to: geometry) { return PlanarSearch.cheapest(geometry, g: g, perRow: perRow) }
         let m = geometry.targetCount
         let k = min(perRow, m)
         let shift = g ?? [Double](repeating: 0, count: m)
@@ -35,7 +37,10 @@ enum CandidateSearch {
     /// For each source i, up to `perRow` targets with C_ij − f_i − g_j < −tolerance, the most
     /// negative first, as (i, j, C_ij). Empty exactly when (f, g) is dual feasible within tolerance.
     static func violations(_ geometry: Geometry, f: [Double], g: [Double], tolerance: Double,
-                           perRow: Int) -> [(Int, Int, Double)] {
+                           perRow: Int, useTree: Bool = true) -> [(Int, Int, Double)] {
+        if useTree && PlanarSearch.applies(to: geometry) {
+            return PlanarSearch.violations(geometry, f: f, g: g, tolerance: tolerance, perRow: perRow)
+        }
         let m = geometry.targetCount
         let k = min(perRow, m)
         let chunks: [[(Int, Int, Double)]] = f.withUnsafeBufferPointer { fp in

@@ -129,7 +129,8 @@ public struct MultiscaleAssignment: Sendable {
 
 extension CandidateSearch {
     /// h_j = min_i (C_ji − potentials_i) for every source j of `geometry` (the c-transform).
-    static func cTransform(_ geometry: Geometry, potentials: [Double]) -> [Double] {
+    static func cTransform(_ geometry: Geometry, potentials: [Double], useTree: Bool = true) -> [Double] {
+        if useTree && PlanarSearch.applies(to: geometry) { return PlanarSearch.cTransform(geometry, potentials: potentials) }
         let m = geometry.targetCount
         let chunks: [[Double]] = potentials.withUnsafeBufferPointer { pp in
             nonisolated(unsafe) let p = pp.baseAddress!

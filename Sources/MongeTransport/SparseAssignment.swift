@@ -14,6 +14,11 @@ import MongeCore
 /// shortest paths on the full problem, f stays the exact c-transform where it matters, and when all
 /// rows are matched (σ, f, g) satisfies f_i + g_j ≤ C_ij for all pairs with equality on σ: optimal.
 /// The final full scan (`CandidateSearch.violations`) only confirms it.
+///
+/// For 2-D points under the squared Euclidean cost a refill is a k-nearest query in a k-d tree
+/// over the targets (`PlanarTree`, weights g) instead of a row of n costs: the same list and
+/// bound, found in about O(capacity · log n). The tree's per-node maxima of g stay valid bounds
+/// as g decreases; they are refreshed now and then to stay tight.
 final class SparseAssignmentEngine {
     let n: Int
     let geometry: Geometry
@@ -37,7 +42,17 @@ final class SparseAssignmentEngine {
     private var stamp: UInt32 = 0
     private var heap = MinHeap()
     private var finalized: [Int] = []
-    private let scratch: RowScratch
+    /// Full-row buffers (scans only; nil with a tree).
+    private let scratch: RowScratch?
+    /// Tree refills: the k-d tree over the targets, the sources' coordinates, query buffers.
+    private let tree: PlanarTree?
+    private let sourceCoordinates: [Double]
+    private var selector: PowerSelector
+    private var stack: [Int32] = []
+    private var tieColumns: [(Int32, Double)] = []
+    /// With a tree: the bound carried by row i's virtual entry in the current search.
+    private let virtualBound: UnsafeMutablePointer<Double>
+    private var refillsSinceRefresh = 0
     // Statistics.
     private(set) var augmentations = 0
     private(set) var refills = 0
@@ -63,7 +78,17 @@ final class SparseAssignmentEngine {
         predecessor = .allocate(capacity: n)
         seenStamp = .allocate(capacity: n)
         doneStamp = .allocate(capacity: n)
-        scratch = RowScratch(n)
+        virtualBound = .allocate(capacity: n)
+        selector = PowerSelector(k: self.capacity)
+        if PlanarSearch.applies(to: geometry) {
+            tree = PlanarTree(geometry.y!)
+            sourceCoordinates = geometry.x!.storage
+            scratch = nil
+        } else {
+            tree = nil
+            sourceCoordinates = []
+            scratch = RowScratch(n)
+        }
         g.withUnsafeBufferPointer { gStorage.update(from: $0.baseAddress!, count: n) }
         columnOf.initialize(repeating: -1, count: n)
         rowOf.initialize(repeating: -1, count: n)
@@ -71,9 +96,18 @@ final class SparseAssignmentEngine {
         doneStamp.initialize(repeating: 0, count: n)
         // Fill all rows in parallel (disjoint memory), then the greedy start.
         nonisolated(unsafe) let engine = self
-        _ = mapRowChunks(count: n, rowLength: n) { rows in
-            let local = RowScratch(engine.n)
-            for i in rows { engine.refill(i, local) }
+        if let tree {
+            tree.setWeights(gStorage)
+            _ = Parallel.mapChunks(count: n, minimumChunk: 4096) { rows in
+                var selector = PowerSelector(k: engine.capacity)
+                var stack: [Int32] = []
+                for i in rows { engine.refill(i, &selector, &stack) }
+            }
+        } else {
+            _ = mapRowChunks(count: n, rowLength: n) { rows in
+                let local = RowScratch(engine.n)
+                for i in rows { engine.refill(i, local) }
+            }
         }
         for i in 0..<n {
             let base = i * self.capacity
@@ -89,7 +123,7 @@ final class SparseAssignmentEngine {
         candidateColumn.deallocate(); candidateCost.deallocate(); candidateCount.deallocate()
         boundStorage.deallocate(); fStorage.deallocate(); gStorage.deallocate()
         columnOf.deallocate(); rowOf.deallocate(); distance.deallocate(); rowDistance.deallocate()
-        predecessor.deallocate(); seenStamp.deallocate(); doneStamp.deallocate()
+        predecessor.deallocate(); seenStamp.deallocate(); doneStamp.deallocate(); virtualBound.deallocate()
     }
 
     var f: [Double] { Array(UnsafeBufferPointer(start: fStorage, count: n)) }
@@ -119,10 +153,33 @@ final class SparseAssignmentEngine {
         boundStorage[i] = next
     }
 
+    /// Row i's list and bound from a tree query (the same as `refill(_:_:)` computes).
+    private func refill(_ i: Int, _ selector: inout PowerSelector, _ stack: inout [Int32]) {
+        let tree = tree!
+        sourceCoordinates.withUnsafeBufferPointer { xs in
+            tree.smallest(xs[2 * i], xs[2 * i + 1], weights: gStorage, into: &selector, stack: &stack)
+        }
+        let base = i * capacity
+        let count = selector.selected
+        for k in 0..<count {
+            candidateColumn[base + k] = selector.indices[k]
+            candidateCost[base + k] = selector.costs[k]
+        }
+        candidateCount[i] = Int32(count)
+        boundStorage[i] = capacity < n ? selector.next : .infinity
+    }
+
     /// Refill from the main thread (statistics counted).
     private func refill(_ i: Int) {
         refills += 1
-        refill(i, scratch)
+        if tree != nil {
+            refillsSinceRefresh += 1
+            // g has dropped since the node maxima were taken: retighten them (O(n)) now and then.
+            if refillsSinceRefresh > n / 4 { tree!.setWeights(gStorage); refillsSinceRefresh = 0 }
+            refill(i, &selector, &stack)
+        } else {
+            refill(i, scratch!)
+        }
     }
 
     // MARK: Auction
@@ -225,7 +282,10 @@ final class SparseAssignmentEngine {
                     heap.push(d, Int32(j))
                 }
             }
-            if boundStorage[i] < .infinity { heap.push(base + (boundStorage[i] - fi), Int32(-1 - i)) }
+            if boundStorage[i] < .infinity {
+                virtualBound[i] = boundStorage[i]
+                heap.push(base + (boundStorage[i] - fi), Int32(-1 - i))
+            }
         }
 
         var sink = -1
@@ -235,16 +295,35 @@ final class SparseAssignmentEngine {
             if entry < 0 {
                 // The row's unlisted columns might lie on a shortest path: refill and rescan it.
                 let i = Int(-1 - entry)
-                let previousBound = boundStorage[i]
+                let previousBound = tree != nil ? virtualBound[i] : boundStorage[i]
                 refill(i)
                 if boundStorage[i] > previousBound {
                     scan(i, rowDistance[i])
+                } else if let tree {
+                    // Ties at or beyond the list's end: relax every column up to the bound this
+                    // entry carried, and push the next larger value as the row's new bound.
+                    let base = rowDistance[i], fi = fStorage[i]
+                    let next = sourceCoordinates.withUnsafeBufferPointer { xs in
+                        tree.atMost(xs[2 * i], xs[2 * i + 1], weights: gStorage, limit: previousBound, into: &tieColumns, stack: &stack)
+                    }
+                    for (column, c) in tieColumns {
+                        let j = Int(column)
+                        if doneStamp[j] == stamp { continue }
+                        let d = base + (c - fi - gStorage[j])
+                        if seenStamp[j] != stamp || d < distance[j] {
+                            seenStamp[j] = stamp; distance[j] = d; predecessor[j] = Int32(i); heap.push(d, Int32(j))
+                        }
+                    }
+                    if next < .infinity {
+                        virtualBound[i] = next
+                        heap.push(base + (next - fi), Int32(-1 - i))
+                    }
                 } else {
                     // Ties at the list's end: no progress from refilling, so relax the whole row
                     // once (its costs are in the scratch row) and drop its virtual entry.
-                    let base = rowDistance[i], fi = fStorage[i]
+                    let base = rowDistance[i], fi = fStorage[i], cost = scratch!.cost
                     for j in 0..<n where doneStamp[j] != stamp {
-                        let d = base + (scratch.cost[j] - fi - gStorage[j])
+                        let d = base + (cost[j] - fi - gStorage[j])
                         if seenStamp[j] != stamp || d < distance[j] {
                             seenStamp[j] = stamp; distance[j] = d; predecessor[j] = Int32(i); heap.push(d, Int32(j))
                         }

@@ -28,6 +28,9 @@ struct BenchOT: ParsableCommand {
     @Option(help: "Skip a solver at n above this (the dense assignment and Sinkhorn are O(n²) per step).")
     var quadraticLimit: Int = 4096
     @Flag(help: "Print one JSON object per line instead of a table.") var json = false
+    @Flag(help: "Solver progress messages (levels, rounds) on stderr.") var verbose = false
+    @Option(help: "The multiscale solver's first auction ε relative to the largest cost (0: no auction).")
+    var auctionStart: Double = MultiscaleAssignment().auctionStart
 
     func validate() throws {
         try Check.range(reps, "--reps", 1...10_000)
@@ -73,7 +76,8 @@ struct BenchOT: ParsableCommand {
         for n in try sizes() {
             let (x, y, origin) = try points(n)
             let problem = try TransportProblem(x: x, y: y)
-            let maxCost = problem.geometry.denseCostMaximum()
+            // An n² scan: only Sinkhorn's ε needs it.
+            let maxCost = solverList.contains("sinkhorn") && n <= quadraticLimit ? problem.geometry.denseCostMaximum() : 0
             for solver in solverList {
                 if (solver == "dense-assignment" || solver == "sinkhorn") && n > quadraticLimit { continue }
                 var times: [Double] = []
@@ -112,6 +116,12 @@ struct BenchOT: ParsableCommand {
 
     static let widths = [7, 17, 9, 9, 20, 11, 10, 5, 8, 8]
 
+    /// Progress to stderr with --verbose, else nil.
+    var log: (@Sendable (String) -> Void)? {
+        guard verbose else { return nil }
+        return { FileHandle.standardError.write(Data("bench ot: \($0)\n".utf8)) }
+    }
+
     func solve(_ solver: String, _ problem: TransportProblem, maxCost: Double) throws
         -> (cost: Double, status: String, iterations: Int, holds: Bool?, extra: [String: Any]) {
         switch solver {
@@ -119,13 +129,13 @@ struct BenchOT: ParsableCommand {
             let r = NetworkSimplex().solve(problem)
             return (r.cost, r.status.rawValue, r.iterations, r.certificate.holds, ["solve_seconds": r.seconds])
         case "assignment":
-            let r = try Assignment.solve(problem)
+            let r = try Assignment.solve(problem, progress: log)
             return (r.cost, r.status.rawValue, r.iterations, r.certificate.holds, ["solve_seconds": r.seconds, "engine": r.solver])
         case "dense-assignment":
             let r = try DenseAssignment().solve(problem)
             return (r.cost, r.status.rawValue, r.iterations, r.certificate.holds, ["solve_seconds": r.seconds])
         case "multiscale":
-            let r = try MultiscaleAssignment().solve(problem)
+            let r = try MultiscaleAssignment(auctionStart: auctionStart, progress: log).solve(problem)
             return (r.cost, r.status.rawValue, r.iterations, r.certificate.holds, ["solve_seconds": r.seconds, "rounds": r.rounds])
         default:
             let r = try Sinkhorn(epsilon: sinkhornRelativeEpsilon * maxCost, tolerance: 1e-9).solve(problem)
