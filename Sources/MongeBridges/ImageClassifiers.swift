@@ -27,7 +27,7 @@ public enum ImageClassifiers {
                                      folder: String = FashionMNIST.defaultFolder) throws -> (images: Matrix<Float>, labels: [Int]) {
         let set = try FashionMNIST.load(split: split, folder: folder)
         let rows = try set.rows(ofClasses: Array(0...9), count: count, seed: seed)
-        let images = try set.images.rows(at: rows)
+        let images = set.images.rows(at: rows)
         let labels = rows.map { set.labels[$0] }
         guard factor != 1 else { return (images, labels) }
         let filter = try LowPassFilter(image: ImageShape(channels: 1, height: FashionMNIST.side, width: FashionMNIST.side), factor: factor)
@@ -36,13 +36,13 @@ public enum ImageClassifiers {
 
     /// The 10-class classifier of `folder` when it was trained with these settings, else one
     /// trained now on the training split (all of it, or `trainImages` of it) and written to
-    /// `folder` with its test-split accuracy in classifier.json.
+    /// `folder` with its test-split accuracy in classifier.json (`reuse` false: always train).
     ///
     /// The model's image must be 1×28×28 or 1×(28/f)×(28/f) for a pooling factor f; the images
     /// given to `classify` must be pooled the same way (`fashionImages(split:factor:)`).
     /// - Returns: the classifier, its config (with `heldOutAccuracy` on the whole test split) and whether it was trained now.
     public static func trainOrLoadFashion(folder: String, model: ConvClassifierConfig, training: ConvClassifierTrainingConfig,
-                                          trainImages: Int? = nil, progress: TrainingProgress? = nil,
+                                          trainImages: Int? = nil, reuse: Bool = true, progress: TrainingProgress? = nil,
                                           dataFolder: String = FashionMNIST.defaultFolder) throws
         -> (classifier: TrainedConvClassifier, config: ConvClassifierCheckpoint.Config, trained: Bool) {
         let side = FashionMNIST.side
@@ -55,7 +55,7 @@ public enum ImageClassifiers {
         let source = "fashion-mnist train" + (trainImages.map { " n=\($0) seed=\(training.seed)" } ?? "") + (factor > 1 ? " pooled ×\(factor)" : "")
         var config = ConvClassifierCheckpoint.Config(model: model, schedule: nil, training: training,
                                                      data: [.init(source: source, data: images)], classNames: FashionMNIST.classNames)
-        if ConvClassifierCheckpoint.holdsConvClassifier(folder),
+        if reuse, ConvClassifierCheckpoint.holdsConvClassifier(folder),
            let (stored, storedConfig) = try? ConvClassifierCheckpoint.read(from: folder), storedConfig.describesSameTraining(as: config) {
             progress?.note("classifier: reusing \(folder) (test accuracy \(storedConfig.heldOutAccuracy.map { String(format: "%.4f", $0) } ?? "?"))")
             return (stored, storedConfig, false)
@@ -72,11 +72,11 @@ public enum ImageClassifiers {
     /// The time-dependent domain classifier of `folder` when it was trained with these settings
     /// on these images, else one trained now on noisy A (label 0) and B (label 1) images under
     /// `schedule` (the target ε-model's) and written to `folder`. The held-out accuracy (when
-    /// `heldOutA`/`heldOutB` are given) is measured on clean images at t = 0.
+    /// `heldOutA`/`heldOutB` are given) is measured on clean images at t = 0 (`reuse` false: always train).
     public static func trainOrLoadDomain(folder: String, a: Matrix<Float>, sourceA: String, b: Matrix<Float>, sourceB: String,
                                          model: ConvClassifierConfig, schedule: NoiseSchedule, training: ConvClassifierTrainingConfig,
                                          heldOutA: Matrix<Float>? = nil, heldOutB: Matrix<Float>? = nil,
-                                         progress: TrainingProgress? = nil) throws
+                                         reuse: Bool = true, progress: TrainingProgress? = nil) throws
         -> (classifier: TimeConvClassifier<Float>, config: ConvClassifierCheckpoint.Config, trained: Bool) {
         guard model.classes == 2, model.isTimeDependent else {
             throw MongeError.invalidArgument(name: "model", message: "a domain classifier has 2 classes and a time embedding")
@@ -84,7 +84,7 @@ public enum ImageClassifiers {
         var config = ConvClassifierCheckpoint.Config(model: model, schedule: schedule, training: training,
                                                      data: [.init(source: sourceA, data: a), .init(source: sourceB, data: b)],
                                                      classNames: [sourceA, sourceB])
-        if ConvClassifierCheckpoint.holdsConvClassifier(folder),
+        if reuse, ConvClassifierCheckpoint.holdsConvClassifier(folder),
            let (stored, storedConfig) = try? ConvClassifierCheckpoint.read(from: folder), storedConfig.describesSameTraining(as: config) {
             progress?.note("classifier: reusing \(folder)")
             return (try stored.realismExpert(), storedConfig, false)
