@@ -6,7 +6,7 @@
 /// `classes` logits. With `timeEmbedding` the network is time-dependent (EGSDE's domain
 /// classifier on noisy images x_t): temb(t) feeds a projection added after every convolution.
 public struct ConvClassifierConfig: Codable, Equatable, Sendable {
-    /// The images, C×H×W with H and W divisible by 4.
+    /// The images, C×H×W with H, W ≥ 4 (a stride-2 convolution takes H to ⌈H/2⌉: 28 → 14 → 7, 14 → 7 → 4).
     public var image: ImageShape
     /// Channels at full resolution (doubled after the first down-sampling).
     public var width: Int
@@ -39,10 +39,7 @@ public struct ConvClassifierConfig: Codable, Equatable, Sendable {
     public func validate() throws {
         func fail(_ name: String, _ message: String) -> MongeError { .invalidArgument(name: name, message: message) }
         guard image.channels >= 1, image.height >= 4, image.width >= 4 else {
-            throw fail("image", "must have ≥ 1 channel and be at least 4×4, got \(image)")
-        }
-        guard image.height % 4 == 0, image.width % 4 == 0 else {
-            throw fail("image", "height and width must be divisible by 4 (two stride-2 down-samplings), got \(image)")
+            throw fail("image", "must have ≥ 1 channel and be at least 4×4 (two stride-2 down-samplings), got \(image)")
         }
         guard width >= 1 else { throw fail("width", "must be at least 1, got \(width)") }
         guard depth >= 1 else { throw fail("depth", "must be at least 1 block per resolution, got \(depth)") }

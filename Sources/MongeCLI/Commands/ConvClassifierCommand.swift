@@ -25,7 +25,6 @@ extension ClassifierCommand {
                 throw ValidationError("--arch conv trains on image sets (data:fashion:CLASSES, data:digits:CLASSES), got \(spec)")
             }
         }
-        guard arch == .conv || (fashion && arch == .mlp) else { return }
         if steps != nil { throw ValidationError("--steps applies to --arch mlp; a conv classifier trains for --epochs") }
         try Check.range(width, "--width", 1...Check.maximumWidth)
         try Check.range(groups, "--groups", 1...Check.maximumWidth)
@@ -42,8 +41,8 @@ extension ClassifierCommand {
         guard width % (groups ?? min(8, width)) == 0 else {
             throw ValidationError("--groups \(groups ?? min(8, width)) must divide --width \(width)")
         }
-        guard FashionMNIST.side % pool == 0, (FashionMNIST.side / pool) % 4 == 0 else {
-            throw ValidationError("--pool \(pool) must divide 28 and leave a side divisible by 4 (two stride-2 down-samplings): use 1 (28×28) or 2 (14×14)")
+        guard FashionMNIST.side % pool == 0, FashionMNIST.side / pool >= 4 else {
+            throw ValidationError("--pool \(pool) must divide 28 and leave images of at least 4×4: use 1 (28×28), 2 (14×14) or 4 (7×7)")
         }
     }
 
