@@ -10,7 +10,7 @@ import MongeNN
 /// - a time-dependent domain classifier of two image sets (EGSDE's realism expert).
 public enum ImageClassifiers {
     /// The default 10-class classifier of `image`-sized Fashion-MNIST images.
-    public static func fashionModel(image: ImageShape = ImageShape(channels: 1, height: 28, width: 28), width: Int = 32,
+    public static func fashionModel(image: ImageShape = ImageShape(channels: 1, height: 28, width: 28), width: Int = 16,
                                     features: Int = 128) -> ConvClassifierConfig {
         ConvClassifierConfig(image: image, width: width, depth: 1, groups: min(8, width), features: features, classes: 10)
     }

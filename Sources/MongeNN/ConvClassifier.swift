@@ -2,7 +2,7 @@
 /// (`Conv2D`, `ImageGroupNorm`, channels last inside):
 ///
 ///     h = Conv3×3(x)                                                   "stem"
-///     per resolution r = 0, 1, 2 (channels w, 2w, 2w; r > 0 begins with a stride-2 block):
+///     per resolution r = 0, 1, 2 (channels w, 2w, 4w; r > 0 begins with a stride-2 block):
 ///         depth × h = Conv3×3(SiLU(GN(h))) + Linear_t(e)               "block.k" (".norm", ".conv", ".time")
 ///     p = mean over pixels of SiLU(GN(h))                              "out.norm"
 ///     F = SiLU(Linear(p))                                              "features"   (penultimate features)
@@ -75,7 +75,7 @@ public struct ConvClassifier<S: NetworkScalar>: Sendable {
         }
         add("stem", inputs: config.image.channels, outputs: w, stride: 1, normed: false, &layout)
         var c = w, k = 0
-        for (r, co) in [w, 2 * w, 2 * w].enumerated() {
+        for (r, co) in [w, 2 * w, 4 * w].enumerated() {
             for d in 0..<config.depth {
                 add("block.\(k)", inputs: c, outputs: co, stride: r > 0 && d == 0 ? 2 : 1, normed: true, &layout)
                 c = co

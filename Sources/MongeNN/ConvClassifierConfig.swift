@@ -1,6 +1,6 @@
 /// The shape of a convolutional image classifier (`ConvClassifier`), saved as JSON beside its weights.
 ///
-/// Three resolutions: `width` channels at H×W, then 2·`width` at H/2 and H/4 (two stride-2
+/// Three resolutions: `width` channels at H×W, 2·`width` at H/2 and 4·`width` at H/4 (two stride-2
 /// convolutions), `depth` 3×3 blocks at each; global average pooling, a penultimate layer of
 /// `features` units (the feature map of the Fréchet distance and of EGSDE's realism energy) and
 /// `classes` logits. With `timeEmbedding` the network is time-dependent (EGSDE's domain
@@ -8,7 +8,7 @@
 public struct ConvClassifierConfig: Codable, Equatable, Sendable {
     /// The images, C×H×W with H, W ≥ 4 (a stride-2 convolution takes H to ⌈H/2⌉: 28 → 14 → 7, 14 → 7 → 4).
     public var image: ImageShape
-    /// Channels at full resolution (doubled after the first down-sampling).
+    /// Channels at full resolution (doubled at each down-sampling).
     public var width: Int
     /// 3×3 convolution blocks per resolution (≥ 1; the first convolution of the input comes on top).
     public var depth: Int

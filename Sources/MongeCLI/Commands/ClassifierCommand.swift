@@ -32,7 +32,7 @@ struct ClassifierCommand: ParsableCommand {
     @Argument(help: "Points of domain B (label 1): a .npy/.csv file or data:NAME (none with `fashion`).") var b: String?
     @Option(help: "Output folder.") var out: String
     @Option(help: "Architecture: mlp (points, or images as vectors) or conv (images).") var arch: ClassifierArchitecture = .mlp
-    @Option(help: "Hidden width (mlp; default 64), or channels at full resolution (conv; default 32 for fashion, 16 for domains).")
+    @Option(help: "Hidden width (mlp; default 64), or channels at full resolution (conv; default 16: 16, 32, 64 channels).")
     var width: Int?
     @Option(help: "Hidden layers (the last one gives the features).") var depth: Int = 3
     @Option(help: "Sinusoidal time-embedding dimension.") var timeEmbedding: Int = 32

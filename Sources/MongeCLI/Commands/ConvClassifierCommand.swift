@@ -37,7 +37,7 @@ extension ClassifierCommand {
         try Check.range(timesteps, "--T", 1...Check.maximumTimesteps)
         try Check.range(timeEmbedding, "--time-embedding", 2...Check.maximumFeatures)
         guard timeEmbedding % 2 == 0 else { throw ValidationError("--time-embedding must be even, got \(timeEmbedding)") }
-        let width = self.width ?? (fashion ? 32 : 16)
+        let width = self.width ?? 16
         guard width % (groups ?? min(8, width)) == 0 else {
             throw ValidationError("--groups \(groups ?? min(8, width)) must divide --width \(width)")
         }
@@ -58,7 +58,7 @@ extension ClassifierCommand {
 
     func runConv() throws {
         let fashion = a == "fashion"
-        let width = self.width ?? (fashion ? 32 : 16)
+        let width = self.width ?? 16
         let training = ConvClassifierTrainingConfig(epochs: epochs, batchSize: batch ?? 128, adam: AdamConfig(learningRate: lr ?? 2e-3),
                                                     cosineDecay: true, chunks: 2, flips: flips, seed: seed)
         var manifest = RunManifest.begin(command: "monge classifier", seed: seed,
