@@ -9,10 +9,13 @@ import MongeNN
 ///   accuracy and whose penultimate features give the Fréchet distance (an FID analogue);
 /// - a time-dependent domain classifier of two image sets (EGSDE's realism expert).
 public enum ImageClassifiers {
-    /// The default 10-class classifier of `image`-sized Fashion-MNIST images.
+    /// The default 10-class classifier of `image`-sized Fashion-MNIST images: the last map
+    /// flattened into the feature layer (global average pooling learns Fashion-MNIST far slower:
+    /// 73 % against 87 % test accuracy after 2 epochs of 12,000 images).
     public static func fashionModel(image: ImageShape = ImageShape(channels: 1, height: 28, width: 28), width: Int = 16,
                                     features: Int = 128) -> ConvClassifierConfig {
-        ConvClassifierConfig(image: image, width: width, depth: 1, groups: min(8, width), features: features, classes: 10)
+        ConvClassifierConfig(image: image, width: width, depth: 1, groups: min(8, width), features: features, classes: 10,
+                             globalPooling: false)
     }
 
     /// The default time-dependent domain classifier (2 classes: A = 0, B = 1) of `image`-sized images.

@@ -20,9 +20,12 @@ public struct ConvClassifierConfig: Codable, Equatable, Sendable {
     public var classes: Int
     /// Dimension of the sinusoidal time embedding (even); nil for a classifier of clean images.
     public var timeEmbedding: Int?
+    /// The feature layer's input: the global average over the pixels of the last map (true), or
+    /// the whole map flattened (false: keeps where things are; learns Fashion-MNIST faster).
+    public var globalPooling: Bool
 
     public init(image: ImageShape, width: Int = 32, depth: Int = 1, groups: Int = 8, features: Int = 128, classes: Int = 10,
-                timeEmbedding: Int? = nil) {
+                timeEmbedding: Int? = nil, globalPooling: Bool = true) {
         self.image = image
         self.width = width
         self.depth = depth
@@ -30,6 +33,22 @@ public struct ConvClassifierConfig: Codable, Equatable, Sendable {
         self.features = features
         self.classes = classes
         self.timeEmbedding = timeEmbedding
+        self.globalPooling = globalPooling
+    }
+
+    enum CodingKeys: String, CodingKey { case image, width, depth, groups, features, classes, timeEmbedding, globalPooling }
+
+    /// Decodes a config; `globalPooling` defaults to true when absent.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        image = try c.decode(ImageShape.self, forKey: .image)
+        width = try c.decode(Int.self, forKey: .width)
+        depth = try c.decode(Int.self, forKey: .depth)
+        groups = try c.decode(Int.self, forKey: .groups)
+        features = try c.decode(Int.self, forKey: .features)
+        classes = try c.decode(Int.self, forKey: .classes)
+        timeEmbedding = try c.decodeIfPresent(Int.self, forKey: .timeEmbedding)
+        globalPooling = try c.decodeIfPresent(Bool.self, forKey: .globalPooling) ?? true
     }
 
     /// Whether the network takes a timestep beside each image.

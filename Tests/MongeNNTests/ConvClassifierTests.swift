@@ -17,6 +17,9 @@ struct ConvClassifierTests {
     static let cases: [Case] = [
         Case(label: "10 classes, 2×8×8 images, width 4", config: ConvClassifierConfig(
             image: ImageShape(channels: 2, height: 8, width: 8), width: 4, depth: 1, groups: 2, features: 5, classes: 10), timesteps: 0),
+        Case(label: "flattened map instead of global pooling, 1×8×4", config: ConvClassifierConfig(
+            image: ImageShape(channels: 1, height: 8, width: 4), width: 4, depth: 1, groups: 2, features: 5, classes: 3, globalPooling: false),
+             timesteps: 0),
         Case(label: "time-dependent, 2 classes, 1×6×10 (odd sizes after down-sampling), depth 2", config: ConvClassifierConfig(
             image: ImageShape(channels: 1, height: 6, width: 10), width: 4, depth: 2, groups: 2, features: 6, classes: 2, timeEmbedding: 6),
              timesteps: 20),
@@ -105,7 +108,7 @@ struct ConvClassifierTests {
 
     @Test("The time projections matter: another timestep changes the logits and its gradient is checked above")
     func timeDependence() throws {
-        let c = Self.cases[1]
+        let c = Self.cases.first { $0.config.isTimeDependent }!
         let network = try ConvClassifier<Double>(config: c.config, timesteps: c.timesteps)
         let p = Self.randomParameters(network, seed: 1)
         let x: Matrix<Double> = RandomStream(seed: 2).normalMatrix(rows: 2, columns: network.dimension)

@@ -39,7 +39,7 @@ struct ClassifierCommand: ParsableCommand {
     @Option(help: "Activation: silu, relu, leaky_relu.") var activation: Activation = .silu
     @Option(help: "Training steps (mlp; default 2000).") var steps: Int?
     @Option(help: "Batch size (mlp: half per domain, default 256; conv: default 128).") var batch: Int?
-    @Option(help: "Adam learning rate (default 1e-3 for mlp, 2e-3 with a cosine decay for conv).") var lr: Double?
+    @Option(help: "Adam learning rate (default 1e-3 for mlp, 3e-3 with a cosine decay for conv).") var lr: Double?
     @Option(help: "Passes over the training images (conv).") var epochs: Int = 3
     @Option(help: "Units of the penultimate feature layer (conv).") var features: Int = 128
     @Option(help: "GroupNorm groups (conv; must divide --width; default min(8, width)).") var groups: Int?
@@ -47,6 +47,8 @@ struct ClassifierCommand: ParsableCommand {
     var n: Int?
     @Option(help: "Average-pool the images by this factor before training (conv; 2 gives 14×14 Fashion-MNIST).") var pool: Int = 1
     @Flag(help: "Mirror training images left–right at random (conv).") var flips = false
+    @Option(help: "The feature layer's input (conv): average (global average pooling of the last map) or flatten (the whole map; default for fashion, which it learns much faster).")
+    var pooling: ClassifierPooling?
     @Option(help: "Noise schedule: linear, cosine, scaled-linear (the target model's).") var schedule: TrainCommand.ScheduleName = .linear
     @Option(name: .customLong("T"), help: "Diffusion timesteps T (the target model's).") var timesteps: Int = 1000
     @Option(help: "Seed of the initial weights and of every batch.") var seed: UInt64 = 0
@@ -58,7 +60,7 @@ struct ClassifierCommand: ParsableCommand {
         if a == "fashion" || arch == .conv { return try validateConv() }
         guard b != nil else { throw ValidationError("give the points of domain B (or `monge classifier fashion` for the 10-class classifier)") }
         for (flag, given) in [("--epochs", epochs != 3), ("--features", features != 128), ("--groups", groups != nil), ("--n", n != nil),
-                              ("--pool", pool != 1), ("--flips", flips)] where given {
+                              ("--pool", pool != 1), ("--flips", flips), ("--pooling", pooling != nil)] where given {
             throw ValidationError("\(flag) applies to --arch conv only")
         }
         let width = self.width ?? 64, steps = self.steps ?? 2000, batch = self.batch ?? 256

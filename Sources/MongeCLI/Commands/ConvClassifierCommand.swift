@@ -12,6 +12,12 @@ enum ClassifierArchitecture: String, ExpressibleByArgument, CaseIterable {
     case conv
 }
 
+/// What a conv classifier's feature layer reads: the global average of the last map, or all of it.
+enum ClassifierPooling: String, ExpressibleByArgument, CaseIterable {
+    case average
+    case flatten
+}
+
 /// `monge classifier fashion` and `monge classifier A B --arch conv`: the conv classifiers of the image path.
 extension ClassifierCommand {
     func validateConv() throws {
@@ -59,7 +65,7 @@ extension ClassifierCommand {
     func runConv() throws {
         let fashion = a == "fashion"
         let width = self.width ?? 16
-        let training = ConvClassifierTrainingConfig(epochs: epochs, batchSize: batch ?? 128, adam: AdamConfig(learningRate: lr ?? 2e-3),
+        let training = ConvClassifierTrainingConfig(epochs: epochs, batchSize: batch ?? 128, adam: AdamConfig(learningRate: lr ?? 3e-3),
                                                     cosineDecay: true, chunks: 2, flips: flips, seed: seed)
         var manifest = RunManifest.begin(command: "monge classifier", seed: seed,
                                          parameters: ["a": .string(a), "b": b.map { .string($0) } ?? .null, "arch": .string("conv")])
@@ -73,7 +79,8 @@ extension ClassifierCommand {
         if fashion {
             let side = FashionMNIST.side / pool
             let model = ConvClassifierConfig(image: ImageShape(channels: 1, height: side, width: side), width: width, depth: 1,
-                                             groups: groups ?? min(8, width), features: features, classes: 10)
+                                             groups: groups ?? min(8, width), features: features, classes: 10,
+                                             globalPooling: (pooling ?? .flatten) == .average)
             let images = n ?? 60_000
             let progress = TrainingProgress(totalSteps: training.steps(images: images), quiet: quiet, label: "classifier")
             let result = try ImageClassifiers.trainOrLoadFashion(folder: out, model: model, training: training, trainImages: n, reuse: false,
@@ -85,7 +92,7 @@ extension ClassifierCommand {
             let (imagesB, shapeB, sourceB) = try convImages(b!)
             guard shape == shapeB else { throw MongeError.shapeMismatch("domain A holds \(shape) images, domain B \(shapeB)") }
             let model = ConvClassifierConfig(image: shape, width: width, depth: 1, groups: groups ?? min(8, width), features: features,
-                                             classes: 2, timeEmbedding: timeEmbedding)
+                                             classes: 2, timeEmbedding: timeEmbedding, globalPooling: (pooling ?? .average) == .average)
             let (heldA, heldB) = try (heldOut(a), heldOut(b!))
             let progress = TrainingProgress(totalSteps: training.steps(images: imagesA.rows + imagesB.rows), quiet: quiet, label: "classifier")
             let result = try ImageClassifiers.trainOrLoadDomain(folder: out, a: imagesA, sourceA: sourceA, b: imagesB, sourceB: sourceB,
