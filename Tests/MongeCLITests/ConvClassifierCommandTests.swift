@@ -35,7 +35,23 @@ struct ConvClassifierCommandTests {
         let config = try String(contentsOfFile: domain + "/classifier.json", encoding: .utf8)
         #expect(config.contains("\"timeEmbedding\" : 32") && config.contains("\"count\" : 100"), "\(config)")
 
+        // monge egsde with the conv classifier as realism expert and the low-pass faithfulness expert,
+        // on a (barely trained) image U-Net of the same images.
+        let unet = folder + "/unet9"
+        let train = try TestSupport.monge(["train", "data:fashion:9:n=64", "--out", unet, "--arch", "unet", "--width", "8", "--steps", "2",
+                                           "--batch", "8", "--T", "100", "--quiet"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let egsde = try TestSupport.monge(["egsde", unet, "data:fashion:7:split=test:n=4", "--classifier", domain, "--out", folder + "/e.npy",
+                                           "--steps", "3", "--low-pass", "7", "--quiet"])
+        #expect(egsde.status == 0, "\(egsde.stderr)")
+        let translated = try ArrayFile.readMatrix(folder + "/e.npy", as: Float.self)
+        #expect(translated.shape == [4, 784] && translated.storage.allSatisfy { $0.isFinite })
+        let manifest = try String(contentsOfFile: folder + "/e.npy.manifest.json", encoding: .utf8)
+        #expect(manifest.contains("\"low_pass\": 7") || manifest.contains("\"low_pass\" : 7"), "\(manifest)")
+
         for (arguments, message) in [
+            (["egsde", unet, "data:fashion:7:split=test:n=4", "--classifier", domain, "--out", folder + "/x.npy", "--low-pass", "3"],
+             "3 does not divide the image size 28×28"),
             (["classifier", "fashion", "data:fashion:9", "--out", folder + "/x"], "takes no second data set"),
             (["classifier", "data:moons", "data:circles", "--arch", "conv", "--out", folder + "/x"], "--arch conv trains on image sets"),
             (["classifier", "fashion", "--pool", "3", "--out", folder + "/x"], "--pool 3 must divide 28"),
