@@ -11,7 +11,9 @@ import MongeNN
 public enum ImageClassifiers {
     /// The default 10-class classifier of `image`-sized Fashion-MNIST images: the last map
     /// flattened into the feature layer (global average pooling learns Fashion-MNIST far slower:
-    /// 73 % against 87 % test accuracy after 2 epochs of 12,000 images).
+    /// 73 % against 87 % test accuracy after 2 epochs of 12,000 images). Measured with the default
+    /// training (3 epochs of the 60,000 training images, batch 128, Adam 3e-3 with cosine decay,
+    /// seed 0): 92.05 % on the 10,000 test images, 160 s of CPU time (2 threads, shared machine).
     public static func fashionModel(image: ImageShape = ImageShape(channels: 1, height: 28, width: 28), width: Int = 16,
                                     features: Int = 128) -> ConvClassifierConfig {
         ConvClassifierConfig(image: image, width: width, depth: 1, groups: min(8, width), features: features, classes: 10,
