@@ -30,8 +30,9 @@ public struct EGSDEEnergy<S: NetworkScalar>: Sendable {
                 throw MongeError.invalidArgument(name: name, message: "must be a finite number ≥ 0, got \(value)")
             }
         }
-        if let lowPass, lowPass.image.dimension != expert.dimension {
-            throw MongeError.shapeMismatch("the low-pass filter works on \(lowPass.image) images (\(lowPass.image.dimension) values), the classifier on \(expert.dimension)")
+        if let lowPass, lowPass.image.dimension != expert.dimension || (expert.imageShape.map { $0 != lowPass.image } ?? false) {
+            throw MongeError.shapeMismatch("the low-pass filter works on \(lowPass.image) images, the classifier on "
+                                           + (expert.imageShape.map { "\($0) images" } ?? "points of dimension \(expert.dimension)"))
         }
         self.expert = expert
         self.lowPass = lowPass

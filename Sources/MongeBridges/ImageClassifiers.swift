@@ -9,10 +9,15 @@ import MongeNN
 ///   accuracy and whose penultimate features give the Fréchet distance (an FID analogue);
 /// - a time-dependent domain classifier of two image sets (EGSDE's realism expert).
 public enum ImageClassifiers {
-    /// The default 10-class classifier of `image`-sized Fashion-MNIST images.
-    public static func fashionModel(image: ImageShape = ImageShape(channels: 1, height: 28, width: 28), width: Int = 32,
+    /// The default 10-class classifier of `image`-sized Fashion-MNIST images: the last map
+    /// flattened into the feature layer (global average pooling learns Fashion-MNIST far slower:
+    /// 73 % against 87 % test accuracy after 2 epochs of 12,000 images). Measured with the default
+    /// training (3 epochs of the 60,000 training images, batch 128, Adam 3e-3 with cosine decay,
+    /// seed 0): 92.05 % on the 10,000 test images, 160 s of CPU time (2 threads, shared machine).
+    public static func fashionModel(image: ImageShape = ImageShape(channels: 1, height: 28, width: 28), width: Int = 16,
                                     features: Int = 128) -> ConvClassifierConfig {
-        ConvClassifierConfig(image: image, width: width, depth: 1, groups: min(8, width), features: features, classes: 10)
+        ConvClassifierConfig(image: image, width: width, depth: 1, groups: min(8, width), features: features, classes: 10,
+                             globalPooling: false)
     }
 
     /// The default time-dependent domain classifier (2 classes: A = 0, B = 1) of `image`-sized images.
@@ -27,7 +32,7 @@ public enum ImageClassifiers {
                                      folder: String = FashionMNIST.defaultFolder) throws -> (images: Matrix<Float>, labels: [Int]) {
         let set = try FashionMNIST.load(split: split, folder: folder)
         let rows = try set.rows(ofClasses: Array(0...9), count: count, seed: seed)
-        let images = try set.images.rows(at: rows)
+        let images = set.images.rows(at: rows)
         let labels = rows.map { set.labels[$0] }
         guard factor != 1 else { return (images, labels) }
         let filter = try LowPassFilter(image: ImageShape(channels: 1, height: FashionMNIST.side, width: FashionMNIST.side), factor: factor)
@@ -36,13 +41,13 @@ public enum ImageClassifiers {
 
     /// The 10-class classifier of `folder` when it was trained with these settings, else one
     /// trained now on the training split (all of it, or `trainImages` of it) and written to
-    /// `folder` with its test-split accuracy in classifier.json.
+    /// `folder` with its test-split accuracy in classifier.json (`reuse` false: always train).
     ///
     /// The model's image must be 1×28×28 or 1×(28/f)×(28/f) for a pooling factor f; the images
     /// given to `classify` must be pooled the same way (`fashionImages(split:factor:)`).
     /// - Returns: the classifier, its config (with `heldOutAccuracy` on the whole test split) and whether it was trained now.
     public static func trainOrLoadFashion(folder: String, model: ConvClassifierConfig, training: ConvClassifierTrainingConfig,
-                                          trainImages: Int? = nil, progress: TrainingProgress? = nil,
+                                          trainImages: Int? = nil, reuse: Bool = true, progress: TrainingProgress? = nil,
                                           dataFolder: String = FashionMNIST.defaultFolder) throws
         -> (classifier: TrainedConvClassifier, config: ConvClassifierCheckpoint.Config, trained: Bool) {
         let side = FashionMNIST.side
@@ -55,7 +60,7 @@ public enum ImageClassifiers {
         let source = "fashion-mnist train" + (trainImages.map { " n=\($0) seed=\(training.seed)" } ?? "") + (factor > 1 ? " pooled ×\(factor)" : "")
         var config = ConvClassifierCheckpoint.Config(model: model, schedule: nil, training: training,
                                                      data: [.init(source: source, data: images)], classNames: FashionMNIST.classNames)
-        if ConvClassifierCheckpoint.holdsConvClassifier(folder),
+        if reuse, ConvClassifierCheckpoint.holdsConvClassifier(folder),
            let (stored, storedConfig) = try? ConvClassifierCheckpoint.read(from: folder), storedConfig.describesSameTraining(as: config) {
             progress?.note("classifier: reusing \(folder) (test accuracy \(storedConfig.heldOutAccuracy.map { String(format: "%.4f", $0) } ?? "?"))")
             return (stored, storedConfig, false)
@@ -72,11 +77,11 @@ public enum ImageClassifiers {
     /// The time-dependent domain classifier of `folder` when it was trained with these settings
     /// on these images, else one trained now on noisy A (label 0) and B (label 1) images under
     /// `schedule` (the target ε-model's) and written to `folder`. The held-out accuracy (when
-    /// `heldOutA`/`heldOutB` are given) is measured on clean images at t = 0.
+    /// `heldOutA`/`heldOutB` are given) is measured on clean images at t = 0 (`reuse` false: always train).
     public static func trainOrLoadDomain(folder: String, a: Matrix<Float>, sourceA: String, b: Matrix<Float>, sourceB: String,
                                          model: ConvClassifierConfig, schedule: NoiseSchedule, training: ConvClassifierTrainingConfig,
                                          heldOutA: Matrix<Float>? = nil, heldOutB: Matrix<Float>? = nil,
-                                         progress: TrainingProgress? = nil) throws
+                                         reuse: Bool = true, progress: TrainingProgress? = nil) throws
         -> (classifier: TimeConvClassifier<Float>, config: ConvClassifierCheckpoint.Config, trained: Bool) {
         guard model.classes == 2, model.isTimeDependent else {
             throw MongeError.invalidArgument(name: "model", message: "a domain classifier has 2 classes and a time embedding")
@@ -84,7 +89,7 @@ public enum ImageClassifiers {
         var config = ConvClassifierCheckpoint.Config(model: model, schedule: schedule, training: training,
                                                      data: [.init(source: sourceA, data: a), .init(source: sourceB, data: b)],
                                                      classNames: [sourceA, sourceB])
-        if ConvClassifierCheckpoint.holdsConvClassifier(folder),
+        if reuse, ConvClassifierCheckpoint.holdsConvClassifier(folder),
            let (stored, storedConfig) = try? ConvClassifierCheckpoint.read(from: folder), storedConfig.describesSameTraining(as: config) {
             progress?.note("classifier: reusing \(folder)")
             return (try stored.realismExpert(), storedConfig, false)

@@ -2,9 +2,9 @@
 /// (`Conv2D`, `ImageGroupNorm`, channels last inside):
 ///
 ///     h = Conv3×3(x)                                                   "stem"
-///     per resolution r = 0, 1, 2 (channels w, 2w, 2w; r > 0 begins with a stride-2 block):
+///     per resolution r = 0, 1, 2 (channels w, 2w, 4w; r > 0 begins with a stride-2 block):
 ///         depth × h = Conv3×3(SiLU(GN(h))) + Linear_t(e)               "block.k" (".norm", ".conv", ".time")
-///     p = mean over pixels of SiLU(GN(h))                              "out.norm"
+///     p = mean over pixels of SiLU(GN(h)), or the whole map flattened  "out.norm"  (`globalPooling`)
 ///     F = SiLU(Linear(p))                                              "features"   (penultimate features)
 ///     logits = Linear(F)                                               "head"
 ///
@@ -75,7 +75,7 @@ public struct ConvClassifier<S: NetworkScalar>: Sendable {
         }
         add("stem", inputs: config.image.channels, outputs: w, stride: 1, normed: false, &layout)
         var c = w, k = 0
-        for (r, co) in [w, 2 * w, 2 * w].enumerated() {
+        for (r, co) in [w, 2 * w, 4 * w].enumerated() {
             for d in 0..<config.depth {
                 add("block.\(k)", inputs: c, outputs: co, stride: r > 0 && d == 0 ? 2 : 1, normed: true, &layout)
                 c = co
@@ -84,7 +84,7 @@ public struct ConvClassifier<S: NetworkScalar>: Sendable {
         }
         self.blocks = blocks
         outNorm = ImageGroupNorm("out.norm", channels: c, groups: g, layout: &layout)
-        feature = Linear("features", inputs: c, outputs: config.features, layout: &layout)
+        feature = Linear("features", inputs: config.globalPooling ? c : c * blocks.last!.outputPixels, outputs: config.features, layout: &layout)
         head = Linear("head", inputs: config.features, outputs: config.classes, layout: &layout)
         self.layout = layout
     }
@@ -157,12 +157,15 @@ public struct ConvClassifier<S: NetworkScalar>: Sendable {
         let pixels = lastPixels, c = lastChannels
         outNorm.forward(images: n, pixels: pixels, m[s.values[blocks.count]], parameters: p, silu: true, mean: m[s.outMean],
                         rstd: m[s.outRstd], into: m[s.outNormed])
-        let pooled = m[s.pooled]
-        pooled.update(repeating: 0, count: n * c)
-        let scale = S(1 / Double(pixels))
-        for i in 0..<n {
-            S.addColumnSums(rows: pixels, columns: c, m[s.outNormed] + i * pixels * c, into: pooled + i * c)
-            for j in 0..<c { pooled[i * c + j] *= scale }
+        var pooled = m[s.outNormed]
+        if config.globalPooling {
+            pooled = m[s.pooled]
+            pooled.update(repeating: 0, count: n * c)
+            let scale = S(1 / Double(pixels))
+            for i in 0..<n {
+                S.addColumnSums(rows: pixels, columns: c, m[s.outNormed] + i * pixels * c, into: pooled + i * c)
+                for j in 0..<c { pooled[i * c + j] *= scale }
+            }
         }
         feature.dense(rows: n, pooled, packed: packed, bias: p + feature.bias, activation: .silu, into: m[s.features],
                       aux: m[s.featuresAux])
@@ -198,16 +201,22 @@ public struct ConvClassifier<S: NetworkScalar>: Sendable {
             }
         }
         Activation.silu.backward(rows: n, columns: f, dFeat, output: m[s.features], aux: m[s.featuresAux], slope: 0)
-        feature.accumulateGradient(rows: n, input: m[s.pooled], outputGradient: dFeat, gradient: g)
-        let dPooled = m[s.dPooled]
-        for i in 0..<n { feature.inputGradient(rows: 1, outputGradient: dFeat + i * f, parameters: p, into: dPooled + i * c) }
-        // The average over pixels spreads dp/P to every pixel.
         var dCurrent = m[s.gradientA], dOther = m[s.gradientB]
-        let scale = S(1 / Double(pixels))
-        for i in 0..<n {
-            for q in 0..<pixels {
-                for j in 0..<c { dOther[(i * pixels + q) * c + j] = dPooled[i * c + j] * scale }
+        if config.globalPooling {
+            feature.accumulateGradient(rows: n, input: m[s.pooled], outputGradient: dFeat, gradient: g)
+            let dPooled = m[s.dPooled]
+            for i in 0..<n { feature.inputGradient(rows: 1, outputGradient: dFeat + i * f, parameters: p, into: dPooled + i * c) }
+            // The average over pixels spreads dp/P to every pixel.
+            let scale = S(1 / Double(pixels))
+            for i in 0..<n {
+                for q in 0..<pixels {
+                    for j in 0..<c { dOther[(i * pixels + q) * c + j] = dPooled[i * c + j] * scale }
+                }
             }
+        } else {
+            let size = pixels * c
+            feature.accumulateGradient(rows: n, input: m[s.outNormed], outputGradient: dFeat, gradient: g)
+            for i in 0..<n { feature.inputGradient(rows: 1, outputGradient: dFeat + i * f, parameters: p, into: dOther + i * size) }
         }
         outNorm.backward(images: n, pixels: pixels, dOther, x: m[s.values[blocks.count]], mean: m[s.outMean], rstd: m[s.outRstd],
                          parameters: p, silu: true, accumulate: false, gradient: g, into: dCurrent)

@@ -17,8 +17,11 @@ struct ConvClassifierTests {
     static let cases: [Case] = [
         Case(label: "10 classes, 2×8×8 images, width 4", config: ConvClassifierConfig(
             image: ImageShape(channels: 2, height: 8, width: 8), width: 4, depth: 1, groups: 2, features: 5, classes: 10), timesteps: 0),
-        Case(label: "time-dependent, 2 classes, 1×4×8, depth 2", config: ConvClassifierConfig(
-            image: ImageShape(channels: 1, height: 4, width: 8), width: 4, depth: 2, groups: 2, features: 6, classes: 2, timeEmbedding: 6),
+        Case(label: "flattened map instead of global pooling, 1×8×4", config: ConvClassifierConfig(
+            image: ImageShape(channels: 1, height: 8, width: 4), width: 4, depth: 1, groups: 2, features: 5, classes: 3, globalPooling: false),
+             timesteps: 0),
+        Case(label: "time-dependent, 2 classes, 1×6×10 (odd sizes after down-sampling), depth 2", config: ConvClassifierConfig(
+            image: ImageShape(channels: 1, height: 6, width: 10), width: 4, depth: 2, groups: 2, features: 6, classes: 2, timeEmbedding: 6),
              timesteps: 20),
     ]
 
@@ -105,7 +108,7 @@ struct ConvClassifierTests {
 
     @Test("The time projections matter: another timestep changes the logits and its gradient is checked above")
     func timeDependence() throws {
-        let c = Self.cases[1]
+        let c = Self.cases.first { $0.config.isTimeDependent }!
         let network = try ConvClassifier<Double>(config: c.config, timesteps: c.timesteps)
         let p = Self.randomParameters(network, seed: 1)
         let x: Matrix<Double> = RandomStream(seed: 2).normalMatrix(rows: 2, columns: network.dimension)
@@ -153,15 +156,16 @@ struct ConvClassifierTests {
     @Test("Config errors name the field")
     func configErrors() {
         let image = ImageShape(channels: 1, height: 28, width: 28)
-        #expect(throws: MongeError.self) { try ConvClassifier<Float>(config: ConvClassifierConfig(image: ImageShape(channels: 1, height: 10, width: 12))) }
+        #expect(throws: MongeError.self) { try ConvClassifier<Float>(config: ConvClassifierConfig(image: ImageShape(channels: 1, height: 3, width: 12))) }
         #expect(throws: MongeError.self) { try ConvClassifier<Float>(config: ConvClassifierConfig(image: image, width: 12, groups: 8)) }
         #expect(throws: MongeError.self) { try ConvClassifier<Float>(config: ConvClassifierConfig(image: image, classes: 1)) }
         #expect(throws: MongeError.self) { try ConvClassifier<Float>(config: ConvClassifierConfig(image: image, timeEmbedding: 8)) }
         #expect(throws: MongeError.self) { try ConvClassifier<Float>(config: ConvClassifierConfig(image: image), timesteps: 10) }
         do {
-            _ = try ConvClassifier<Float>(config: ConvClassifierConfig(image: ImageShape(channels: 1, height: 10, width: 12)))
+            _ = try ConvClassifier<Float>(config: ConvClassifierConfig(image: ImageShape(channels: 1, height: 3, width: 12)))
+            Issue.record("3×12 images were accepted")
         } catch {
-            #expect("\(error)".contains("divisible by 4"))
+            #expect("\(error)".contains("at least 4×4"))
         }
     }
 }

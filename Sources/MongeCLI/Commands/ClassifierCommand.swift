@@ -6,7 +6,8 @@ import MongeDiffusion
 import MongeNN
 
 /// `monge classifier A B --out DIR`: train EGSDE's time-dependent domain classifier on noisy
-/// samples of two domains, for `monge egsde --classifier DIR`.
+/// samples of two domains, for `monge egsde --classifier DIR` (an MLP, or with `--arch conv` a conv
+/// net on images); `monge classifier fashion --out DIR`: the 10-class Fashion-MNIST conv classifier.
 struct ClassifierCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classifier",
@@ -18,18 +19,36 @@ struct ClassifierCommand: ParsableCommand {
         each batch from each domain; its last hidden layer is the feature map of EGSDE's energy. Use the \
         noise schedule and T of the target model that `monge egsde` will guide. The result depends on the \
         seed only, not on the number of threads.
+
+        With --arch conv and image sets (e.g. data:fashion:7 data:fashion:9) the classifier is a conv net \
+        (3×3 convolutions, GroupNorm, SiLU, two stride-2 down-samplings, global average pooling, a feature \
+        layer of --features units) with the time embedding added after every convolution, trained for \
+        --epochs with softmax cross-entropy; `monge classifier fashion --out DIR` trains the same network \
+        without time input as a 10-class Fashion-MNIST classifier on the training split (--n images, all by \
+        default) and prints its accuracy on the test split. --pool F average-pools the 28×28 images to 28/F.
         """)
 
-    @Argument(help: "Points of domain A (label 0): a .npy/.csv file or data:NAME.") var a: String
-    @Argument(help: "Points of domain B (label 1): a .npy/.csv file or data:NAME.") var b: String
+    @Argument(help: "Points of domain A (label 0): a .npy/.csv file or data:NAME; or `fashion` for the 10-class classifier.") var a: String
+    @Argument(help: "Points of domain B (label 1): a .npy/.csv file or data:NAME (none with `fashion`).") var b: String?
     @Option(help: "Output folder.") var out: String
-    @Option(help: "Hidden width.") var width: Int = 64
+    @Option(help: "Architecture: mlp (points, or images as vectors) or conv (images).") var arch: ClassifierArchitecture = .mlp
+    @Option(help: "Hidden width (mlp; default 64), or channels at full resolution (conv; default 16: 16, 32, 64 channels).")
+    var width: Int?
     @Option(help: "Hidden layers (the last one gives the features).") var depth: Int = 3
     @Option(help: "Sinusoidal time-embedding dimension.") var timeEmbedding: Int = 32
     @Option(help: "Activation: silu, relu, leaky_relu.") var activation: Activation = .silu
-    @Option(help: "Training steps.") var steps: Int = 2000
-    @Option(help: "Batch size (half per domain).") var batch: Int = 256
-    @Option(help: "Adam learning rate.") var lr: Double = 1e-3
+    @Option(help: "Training steps (mlp; default 2000).") var steps: Int?
+    @Option(help: "Batch size (mlp: half per domain, default 256; conv: default 128).") var batch: Int?
+    @Option(help: "Adam learning rate (default 1e-3 for mlp, 3e-3 with a cosine decay for conv).") var lr: Double?
+    @Option(help: "Passes over the training images (conv).") var epochs: Int = 3
+    @Option(help: "Units of the penultimate feature layer (conv).") var features: Int = 128
+    @Option(help: "GroupNorm groups (conv; must divide --width; default min(8, width)).") var groups: Int?
+    @Option(help: "Training images for `fashion` (a seeded subset; default all 60000).")
+    var n: Int?
+    @Option(help: "Average-pool the images by this factor before training (conv; 2 gives 14×14 Fashion-MNIST).") var pool: Int = 1
+    @Flag(help: "Mirror training images left–right at random (conv).") var flips = false
+    @Option(help: "The feature layer's input (conv): average (global average pooling of the last map) or flatten (the whole map; default for fashion, which it learns much faster).")
+    var pooling: ClassifierPooling?
     @Option(help: "Noise schedule: linear, cosine, scaled-linear (the target model's).") var schedule: TrainCommand.ScheduleName = .linear
     @Option(name: .customLong("T"), help: "Diffusion timesteps T (the target model's).") var timesteps: Int = 1000
     @Option(help: "Seed of the initial weights and of every batch.") var seed: UInt64 = 0
@@ -38,6 +57,13 @@ struct ClassifierCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.") var quiet = false
 
     func validate() throws {
+        if a == "fashion" || arch == .conv { return try validateConv() }
+        guard b != nil else { throw ValidationError("give the points of domain B (or `monge classifier fashion` for the 10-class classifier)") }
+        for (flag, given) in [("--epochs", epochs != 3), ("--features", features != 128), ("--groups", groups != nil), ("--n", n != nil),
+                              ("--pool", pool != 1), ("--flips", flips), ("--pooling", pooling != nil)] where given {
+            throw ValidationError("\(flag) applies to --arch conv only")
+        }
+        let width = self.width ?? 64, steps = self.steps ?? 2000, batch = self.batch ?? 256
         try Check.range(width, "--width", 1...Check.maximumWidth)
         try Check.range(depth, "--depth", 1...Check.maximumDepth)
         try Check.range(timeEmbedding, "--time-embedding", 2...Check.maximumFeatures)
@@ -47,17 +73,20 @@ struct ClassifierCommand: ParsableCommand {
         try Check.positive(lr, "--lr")
         try Check.range(timesteps, "--T", 1...Check.maximumTimesteps)
         try Check.range(dataPoints, "--data-points", 1...Check.maximumPoints)
-        let dimension = [a, b].map { Check.dimension(ofData: $0) ?? 1 }.max() ?? 1
-        let generated = [a, b].contains { $0.hasPrefix("data:") } ? dataPoints : 0
+        let specs = [a, b ?? ""]
+        let dimension = specs.map { Check.dimension(ofData: $0) ?? 1 }.max() ?? 1
+        let generated = specs.contains { $0.hasPrefix("data:") } ? dataPoints : 0
         try Check.memory(Footprint.classifier(dimension: dimension, width: width, depth: depth, timeEmbedding: timeEmbedding,
                                               timesteps: timesteps, batch: batch, steps: steps, dataPoints: generated))
     }
 
     func run() throws {
+        if a == "fashion" || arch == .conv { return try runConv() }
+        let steps = self.steps ?? 2000
         let (pointsA, sourceA) = try loadPoints(a, dataPoints: dataPoints, dataSeed: dataSeed)
-        let (pointsB, sourceB) = try loadPoints(b, dataPoints: dataPoints, dataSeed: dataSeed)
-        let model = ClassifierConfig(dimension: pointsA.columns, width: width, depth: depth, timeEmbedding: timeEmbedding, activation: activation)
-        let training = ClassifierTrainingConfig(steps: steps, batchSize: batch, adam: AdamConfig(learningRate: lr), seed: seed)
+        let (pointsB, sourceB) = try loadPoints(b!, dataPoints: dataPoints, dataSeed: dataSeed)
+        let model = ClassifierConfig(dimension: pointsA.columns, width: width ?? 64, depth: depth, timeEmbedding: timeEmbedding, activation: activation)
+        let training = ClassifierTrainingConfig(steps: steps, batchSize: batch ?? 256, adam: AdamConfig(learningRate: lr ?? 1e-3), seed: seed)
         let noise = try makeSchedule()
         var manifest = RunManifest.begin(command: "monge classifier", seed: seed,
                                          parameters: ["a": .string(sourceA), "b": .string(sourceB)])

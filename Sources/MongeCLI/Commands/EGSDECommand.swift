@@ -14,7 +14,9 @@ struct EGSDECommand: ParsableCommand {
         The input is noised to level M = m·T with noise e, then denoised by MODEL_B's ancestral DDPM steps \
         whose means are shifted by −(β/√α)∇_y E, E = λ_s·cos(F(y, t), F(x_t, t)) + λ_i·‖y − x_t‖², where x_t \
         is the input noised to the step's level with the same e and F the features of the classifier of \
-        `monge classifier` (trained with MODEL_B's schedule). MODEL_B is a checkpoint folder or an oracle \
+        `monge classifier` (trained with MODEL_B's schedule). On images (a conv classifier, `monge classifier A B \
+        --arch conv`) the faithfulness term is λ_i·‖LP(y) − LP(x_t)‖² with LP the low-pass filter of --low-pass \
+        (average-pool by F, up-sample back). MODEL_B is a checkpoint folder or an oracle \
         (see `monge sample --help`). Zhao et al. (NeurIPS 2022) use m = 0.5, λ_s = 500, λ_i = 2 on images and \
         the fixed-large variance σ_t² = β_t (--variance beta); in 2-D λ_i is the weight of the quadratic \
         transport cost. Results do not depend on the thread count.
@@ -30,11 +32,13 @@ struct EGSDECommand: ParsableCommand {
 
     @Argument(help: "The target domain's model.") var model: String
     @Argument(help: "Points of domain A (.npy or .csv), N × D, or image data such as data:fashion:7:split=test.") var input: String
-    @Option(help: "Folder written by `monge classifier`.") var classifier: String
+    @Option(help: "Folder written by `monge classifier` (the MLP classifier, or a conv one with --arch conv for images).") var classifier: String
+    @Option(name: .customLong("low-pass"), help: "Images: the faithfulness expert's low-pass factor F (average-pool by F, up-sample back; default 4; 1 = identity).")
+    var lowPass: Int?
     @Option(help: "Output file of translated points (.npy or .csv); with --seeds, an output folder.") var out: String
     @Option(help: "Start level as a fraction of T: M = round(m·T), at most T − 1.") var m: Double = 0.5
     @Option(name: .customLong("lambda-s"), help: "Weight λ_s of the realism expert (cosine of classifier features).") var lambdaS: Double = 500
-    @Option(name: .customLong("lambda-i"), help: "Weight λ_i of the faithfulness expert (‖y − x_t‖²).") var lambdaI: Double = 2
+    @Option(name: .customLong("lambda-i"), help: "Weight λ_i of the faithfulness expert (‖y − x_t‖², on images ‖LP(y) − LP(x_t)‖²).") var lambdaI: Double = 2
     @Option(help: "DDPM steps from M to 0, linspace-spaced (default: every level, M + 1 steps).") var steps: Int?
     @Option(help: "The steps' noise variance: beta-tilde (the posterior β̃) or beta (the paper's fixed-large β_t).")
     var variance: DDPM.Variance = .betaTilde
@@ -68,7 +72,8 @@ struct EGSDECommand: ParsableCommand {
     /// What every seed shares: the model, classifier, input, reference samples and modes.
     struct Setup {
         let target: AnyDenoiser<Float>
-        let guide: TimeClassifier<Float>
+        let guide: any RealismFeatures<Float>
+        let lowPass: LowPassFilter?
         let x: Matrix<Float>
         let start: Int
         let timesteps: [Int]
@@ -80,7 +85,20 @@ struct EGSDECommand: ParsableCommand {
     func setup() throws -> Setup {
         let spec = try ModelSpec(parsing: model)
         let denoiser = try spec.denoiser(as: Float.self)
-        let guide = try ClassifierCheckpoint.read(from: classifier)
+        let guide: any RealismFeatures<Float>
+        var filter: LowPassFilter?
+        if ConvClassifierCheckpoint.holdsConvClassifier(classifier) {
+            let expert = try ConvClassifierCheckpoint.read(from: classifier).classifier.realismExpert()
+            if let image = denoiser.imageShape, image != expert.image {
+                throw MongeError.shapeMismatch("the classifier \(classifier) takes \(expert.image) images, the model \(model) \(image) images")
+            }
+            let factor = lowPass ?? 4
+            filter = factor == 1 ? nil : try LowPassFilter(image: expert.image, factor: factor)
+            guide = expert
+        } else {
+            if lowPass != nil { throw ValidationError("--low-pass needs a conv classifier of images; \(classifier) holds the MLP classifier of points") }
+            guide = try ClassifierCheckpoint.read(from: classifier)
+        }
         let x = try readPoints(input, as: Float.self, model: denoiser)
         let count = denoiser.schedule.count
         let start = min(count - 1, Int((m * Double(count)).rounded()))
@@ -93,7 +111,7 @@ struct EGSDECommand: ParsableCommand {
             try r.checkFinite(path)
             return r
         }
-        return Setup(target: denoiser, guide: guide, x: x, start: start, timesteps: try EGSDE.timesteps(start: start, steps: steps),
+        return Setup(target: denoiser, guide: guide, lowPass: filter, x: x, start: start, timesteps: try EGSDE.timesteps(start: start, steps: steps),
                      reference: try reference(target, "--target"), secondReference: try reference(secondTarget, "--second-target"),
                      modes: try ModeRealism.Modes(model: spec))
     }
@@ -106,6 +124,7 @@ struct EGSDECommand: ParsableCommand {
             "steps": .integer(s.timesteps.count), "variance": .string(variance.rawValue),
         ]
         if let target { values["target"] = .string(target) }
+        if let filter = s.lowPass { values["low_pass"] = .integer(filter.factor) }
         if let secondTarget { values["second_target"] = .string(secondTarget) }
         return values
     }
@@ -139,7 +158,7 @@ struct EGSDECommand: ParsableCommand {
         var manifest = RunManifest.begin(command: "monge egsde", seed: seed, parameters: settings(s))
         let reporter = quiet ? nil : ProgressReporter(label: label)
         let progress: (@Sendable (SamplerProgress) -> Void)? = reporter.map { r in { r.report($0) } }
-        let output = try EGSDE.translate(s.target, classifier: s.guide, source: s.x, start: s.start, lambdaS: lambdaS,
+        let output = try EGSDE.translate(s.target, expert: s.guide, lowPass: s.lowPass, source: s.x, start: s.start, lambdaS: lambdaS,
                                          lambdaI: lambdaI, steps: s.timesteps.count, noise: RandomStream(seed: seed),
                                          variance: variance, options: SamplerOptions(progress: progress))
         let metrics = try Self.metrics(s, output.x)

@@ -67,10 +67,13 @@ public enum ClassifierCheckpoint {
         guard FileManager.default.fileExists(atPath: file) else {
             throw MongeError.invalidFile(path: file, location: nil, message: "missing: not a `monge classifier` output folder")
         }
+        if ConvClassifierCheckpoint.holdsConvClassifier(folder) {
+            throw MongeError.invalidFile(path: file, location: "format",
+                                         message: "expected \"\(format)\", got \"\(ConvClassifierCheckpoint.format)\" (a conv classifier of images, not the MLP classifier of points)")
+        }
         let config = try JSONFile.read(Config.self, from: file, what: "a classifier config")
         guard config.format == format else {
-            let what = config.format == ConvClassifierCheckpoint.format ? " (a conv classifier of images; load it with ConvClassifierCheckpoint)" : ""
-            throw MongeError.invalidFile(path: file, location: "format", message: "expected \"\(format)\", got \"\(config.format)\"\(what)")
+            throw MongeError.invalidFile(path: file, location: "format", message: "expected \"\(format)\", got \"\(config.format)\"")
         }
         do {
             try config.model.validate()

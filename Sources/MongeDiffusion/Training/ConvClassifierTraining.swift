@@ -17,7 +17,7 @@ public struct ConvClassifierTrainingConfig: Codable, Equatable, Sendable {
     public var flips: Bool
     public var seed: UInt64
 
-    public init(epochs: Int = 3, batchSize: Int = 128, adam: AdamConfig = AdamConfig(learningRate: 2e-3), cosineDecay: Bool = true,
+    public init(epochs: Int = 3, batchSize: Int = 128, adam: AdamConfig = AdamConfig(learningRate: 3e-3), cosineDecay: Bool = true,
                 chunks: Int = 2, flips: Bool = false, seed: UInt64 = 0) {
         self.epochs = epochs
         self.batchSize = batchSize

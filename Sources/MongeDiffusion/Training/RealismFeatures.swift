@@ -9,6 +9,8 @@ public protocol RealismFeatures<Scalar>: Sendable {
     var dimension: Int { get }
     /// The noise schedule of the noisy samples the classifier was trained on.
     var schedule: NoiseSchedule { get }
+    /// The image shape of the rows for a classifier of images (nil for points).
+    var imageShape: ImageShape? { get }
     /// F(y_i, t) for every row of `y`.
     func features(_ y: Matrix<Scalar>, timestep t: Int) -> Matrix<Scalar>
     /// Σ_i J_F(y_i)ᵀ ∂g_i/∂F: `featureGradient(i, F(y_i), dF)` writes ∂g_i/∂F into the zeroed
@@ -16,6 +18,10 @@ public protocol RealismFeatures<Scalar>: Sendable {
     func featurePullback(_ y: Matrix<Scalar>, timestep t: Int,
                          featureGradient: (_ row: Int, _ features: UnsafeBufferPointer<Scalar>, _ dF: UnsafeMutableBufferPointer<Scalar>) -> Void)
         -> Matrix<Scalar>
+}
+
+extension RealismFeatures {
+    public var imageShape: ImageShape? { nil }
 }
 
 extension TimeClassifier: RealismFeatures {
@@ -66,6 +72,7 @@ public struct TimeConvClassifier<S: NetworkScalar>: RealismFeatures {
 
     public var dimension: Int { network.dimension }
     public var image: ImageShape { network.config.image }
+    public var imageShape: ImageShape? { network.config.image }
 
     public func features(_ y: Matrix<S>, timestep t: Int) -> Matrix<S> {
         network.evaluate(y, timestep: t, parameters: parameters).features
