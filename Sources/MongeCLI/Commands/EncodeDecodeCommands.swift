@@ -5,8 +5,8 @@ import MongeDiffusion
 
 /// The deterministic solvers of encode/decode.
 enum ODESolverName: String, ExpressibleByArgument, CaseIterable {
-    case ddim, heun
-    var method: SamplerMethod { self == .ddim ? .ddim(eta: 0) : .heun }
+    case ddim, heun, euler
+    var method: SamplerMethod { self == .ddim ? .ddim(eta: 0) : self == .heun ? .heun : .euler }
 }
 
 /// `monge encode MODEL INPUT --steps K --out F`: data → latent x_T by the probability-flow ODE.
@@ -18,11 +18,14 @@ struct EncodeCommand: ParsableCommand {
 
     @Argument(help: "A checkpoint folder or oracle:….") var model: String
     @Argument(help: "Points to encode (.npy or .csv), N × D.") var input: String
-    @Option(help: "ddim (Euler, DDIB's choice) or heun (second order).") var sampler: ODESolverName = .ddim
+    @Option(help: "ddim (Euler, DDIB's choice), heun (second order) or euler (= ddim, k-diffusion's form).") var sampler: SamplerName = .ddim
     @Option(help: "Output file (.npy or .csv) of latents, N × D.") var out: String
     @OptionGroup var sampling: SamplingArguments
 
     func validate() throws {
+        guard SamplerName.invertible.contains(sampler) else {
+            throw ValidationError("--sampler \(sampler.rawValue) only denoises and cannot encode (run upwards); encode takes one of \(SamplerName.invertible.map(\.rawValue).joined(separator: ", "))")
+        }
         try sampling.validate(outputs: [("--out", out)])
         try Check.model(model)
     }
@@ -37,9 +40,10 @@ struct EncodeCommand: ParsableCommand {
         let denoiser = try spec.denoiser(as: S.self)
         let x = try readPoints(input, as: S.self, model: denoiser)
         let timesteps = try sampling.timesteps(for: denoiser.schedule)
-        var manifest = sampling.beginManifest(command: "encode", model: denoiser, method: sampler.method, timesteps: timesteps)
+        let method = sampler.method(eta: 0)
+        var manifest = sampling.beginManifest(command: "encode", model: denoiser, method: method, timesteps: timesteps)
         manifest.parameters["input"] = .string(input)
-        let output = try Sampler.encode(denoiser, x, timesteps: timesteps, method: sampler.method,
+        let output = try Sampler.encode(denoiser, x, timesteps: timesteps, method: method,
                                         options: sampling.options(rows: x.rows, label: "encode"))
         try sampling.finish(output, to: out, label: "encode", started: started, manifest: manifest)
     }
@@ -54,7 +58,7 @@ struct DecodeCommand: ParsableCommand {
 
     @Argument(help: "A checkpoint folder or oracle:….") var model: String
     @Argument(help: "Latents to decode (.npy or .csv), N × D.") var latent: String
-    @Option(help: "ddim (η = --eta), heun or ddpm.") var sampler: SamplerName = .ddim
+    @Option(help: "ddim (η = --eta), heun, ddpm, euler, euler-ancestral or dpmpp-2m.") var sampler: SamplerName = .ddim
     @Option(help: "DDIM's η in [0, 1] (0: deterministic, the inverse of encode).") var eta: Double = 0
     @Option(help: "Output file (.npy or .csv), N × D.") var out: String
     @OptionGroup var sampling: SamplingArguments
@@ -75,7 +79,7 @@ struct DecodeCommand: ParsableCommand {
         let started = Date()
         let denoiser = try spec.denoiser(as: S.self)
         let x = try readPoints(latent, as: S.self, model: denoiser)
-        let method: SamplerMethod = sampler == .ddim ? .ddim(eta: eta) : sampler == .heun ? .heun : .ddpm
+        let method = sampler.method(eta: eta)
         let timesteps = try sampling.timesteps(for: denoiser.schedule)
         var manifest = sampling.beginManifest(command: "decode", model: denoiser, method: method, timesteps: timesteps)
         manifest.parameters["latent"] = .string(latent)

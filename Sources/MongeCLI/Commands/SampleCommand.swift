@@ -6,7 +6,7 @@ import MongeDiffusion
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Draw N samples from a model: x_T ~ N(0, I) denoised by DDIM (η), DDPM or Heun.",
+        abstract: "Draw N samples from a model: x_T ~ N(0, I) denoised by DDIM (η), DDPM, Heun, Euler, ancestral Euler or DPM-Solver++(2M).",
         discussion: """
         MODEL is a checkpoint folder or an oracle with an exact ε: oracle:gaussians25, oracle:gaussians8, \
         oracle:gaussian:mean=0,0:std=1 (or :cov=…), oracle:empirical:FILE; oracles also take \
@@ -16,7 +16,7 @@ struct SampleCommand: ParsableCommand {
 
     @Argument(help: "A checkpoint folder or oracle:… (see below).") var model: String
     @Option(name: .customLong("n"), help: "Number of samples.") var count: Int
-    @Option(help: "ddim (η = --eta), ddpm (ancestral) or heun (2nd-order ODE).") var sampler: SamplerName = .ddim
+    @Option(help: "ddim (η = --eta), ddpm (ancestral), heun (2nd-order ODE), euler, euler-ancestral or dpmpp-2m (DPM-Solver++(2M)).") var sampler: SamplerName = .ddim
     @Option(help: "DDIM's η in [0, 1] (0: deterministic).") var eta: Double = 0
     @Option(help: "Output file (.npy or .csv), N × D.") var out: String
     @OptionGroup var sampling: SamplingArguments
@@ -32,13 +32,7 @@ struct SampleCommand: ParsableCommand {
                                             steps: sampling.steps, trajectoryRows: sampling.trajectory == nil ? nil : sampling.trajectoryRows))
     }
 
-    var method: SamplerMethod {
-        switch sampler {
-        case .ddim: return .ddim(eta: eta)
-        case .ddpm: return .ddpm
-        case .heun: return .heun
-        }
-    }
+    var method: SamplerMethod { sampler.method(eta: eta) }
 
     func run() throws {
         let spec = try ModelSpec(parsing: model)

@@ -4,9 +4,34 @@ import MongeDiffusion
 
 extension TimestepSpacing: ExpressibleByArgument {}
 
-/// The sampler names the command line accepts.
+/// The sampler names the command line accepts (k-diffusion's names for its samplers).
 enum SamplerName: String, ExpressibleByArgument, CaseIterable {
-    case ddim, ddpm, heun
+    case ddim, ddpm, heun, euler
+    case eulerAncestral = "euler-ancestral"
+    case dpmpp2m = "dpmpp-2m"
+
+    /// The library's method; η applies to ddim only (the commands refuse it otherwise).
+    func method(eta: Double) -> SamplerMethod {
+        switch self {
+        case .ddim: return .ddim(eta: eta)
+        case .ddpm: return .ddpm
+        case .heun: return .heun
+        case .euler: return .euler
+        case .eulerAncestral: return .eulerAncestral
+        case .dpmpp2m: return .dpmSolverPlusPlus2M
+        }
+    }
+
+    /// The names whose method also runs upwards (encode, inversion).
+    static var invertible: [SamplerName] { allCases.filter { !$0.method(eta: 0).onlyDenoises } }
+}
+
+/// The step placements the command line accepts: the library's uniform-in-t spacings and
+/// Karras et al.'s σ spacing (`Timesteps.karras`, ρ = 7).
+enum SpacingName: String, ExpressibleByArgument, CaseIterable {
+    case linspace, leading, trailing, karras
+
+    static let standard = SpacingName(rawValue: TimestepSpacing.standard.rawValue)!
 }
 
 /// Options shared by `sample`, `encode` and `decode`: the steps, their spacing, the solver, the seed.
@@ -14,8 +39,8 @@ struct SamplingArguments: ParsableArguments {
     @Option(help: "Sampling steps K (1 … T), placed among the model's T timesteps by --spacing.")
     var steps: Int
 
-    @Option(help: "How the K steps are placed: linspace (T − 1 down to 0, as translate and DDIBBridge), trailing or leading.")
-    var spacing: TimestepSpacing = .standard
+    @Option(help: "How the K steps are placed: linspace (T − 1 down to 0, as translate and DDIBBridge), trailing, leading, or karras (Karras et al.'s σ's, ρ = 7, rounded to levels).")
+    var spacing: SpacingName = .standard
 
     @Option(help: "Seed of every random number (initial noise, DDPM/η noise).")
     var seed: UInt64 = 0
@@ -44,7 +69,10 @@ struct SamplingArguments: ParsableArguments {
     }
 
     func timesteps(for schedule: NoiseSchedule) throws -> [Int] {
-        try Timesteps.respaced(count: schedule.count, steps: steps, spacing: spacing)
+        if let uniform = TimestepSpacing(rawValue: spacing.rawValue) {
+            return try Timesteps.respaced(count: schedule.count, steps: steps, spacing: uniform)
+        }
+        return try Timesteps.karras(schedule: schedule, steps: steps)
     }
 
     func options(rows: Int, label: String) -> SamplerOptions {

@@ -18,7 +18,7 @@ struct TranslateCommand: ParsableCommand {
     @Option(name: .customLong("to"), help: "The target domain's model (decoder).") var target: String
     @Argument(help: "Points of domain A (.npy or .csv), N × D, or image data such as data:fashion:7:split=test.") var input: String
     @Option(help: "ODE steps of each half (1 … T).") var steps: Int
-    @Option(help: "ddim (Euler, DDIB's choice) or heun (second order), as for encode and decode.") var sampler: ODESolverName?
+    @Option(help: "ddim (Euler, DDIB's choice), heun (second order) or euler (k-diffusion's form of ddim), as for encode.") var sampler: ODESolverName?
     @Option(help: .hidden) var solver: ODESolverName?
     @Option(help: "How the steps are placed among each model's T timesteps (as for encode and decode).")
     var spacing: TimestepSpacing = .standard
