@@ -24,6 +24,8 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
     public var tolerance: Double
     /// DDIM steps of each half of the oracle DDIB row (NFE = 2 × steps).
     public var ddibSteps: Int = 100
+    /// Training steps of each ε-model of the trained DDIB row (batch 1024).
+    public var ddibTrainingSteps: Int = 10_000
 
     /// TorchCFM's 2-D setting at a reduced budget: 20 000 steps of batch 256 (Tong et al.), 5 seeds.
     public static func full(seeds: [UInt64]? = nil) -> BridgesPlan {
@@ -44,6 +46,7 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
         plan.evaluationPoints = 500
         plan.tolerance = 1e-4
         plan.ddibSteps = 50
+        plan.ddibTrainingSteps = 3_000
         return plan
     }
 
@@ -56,8 +59,8 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
         guard trainingPoints >= 2, evaluationPoints >= 2 else {
             throw MongeError.invalidArgument(name: "points", message: "training and evaluation sets need at least 2 points")
         }
-        guard steps >= 1, reflowSteps >= 0, batchSize >= 2, ddibSteps >= 1 else {
-            throw MongeError.invalidArgument(name: "steps", message: "steps ≥ 1, reflow steps ≥ 0, batch ≥ 2 and DDIB steps ≥ 1 are required")
+        guard steps >= 1, reflowSteps >= 0, batchSize >= 2, ddibSteps >= 1, ddibTrainingSteps >= 1 else {
+            throw MongeError.invalidArgument(name: "steps", message: "steps ≥ 1, reflow steps ≥ 0, batch ≥ 2, DDIB steps ≥ 1 and DDIB training steps ≥ 1 are required")
         }
         guard tolerance > 0, tolerance.isFinite else { throw MongeError.invalidArgument(name: "tolerance", message: "must be positive") }
         try model.validate()
@@ -87,7 +90,7 @@ public struct BridgesReproduction {
     }
 
     /// The rows' methods, in table order.
-    public static let methods = ["1-RF", "2-RF", "I-CFM", "OT-CFM", "SB-CFM", BridgesDDIB.method, "exact OT"]
+    public static let methods = ["1-RF", "2-RF", "I-CFM", "OT-CFM", "SB-CFM", BridgesDDIB.method, TrainedDDIB.method, "exact OT"]
 
     public static let columns = ["pair", "method", "sigma", "nfe", "path_energy", "npe", "transport_cost", "exact_w2_squared",
                                  "transport_gap", "optimality_gap", "monge_deviation_mean", "realism_w2", "sampling_floor_w2",
@@ -253,6 +256,16 @@ public struct BridgesReproduction {
                 let translation = try ddib.translate(source)
                 return (translation.mapped, translation.evaluations, .nan)
             }
+        }
+        // DDIB with ε-models trained on the flows' training points; seeds apart from the flows'.
+        let trainStart = Date()
+        let epsSource = try TrainedDDIB.model(folder: "\(pairFolder)/eps_\(pair[0])", data: trainSource, name: pair[0],
+                                             steps: plan.ddibTrainingSteps, seed: base &+ 30, quiet: !showProgress)
+        let epsTarget = try TrainedDDIB.model(folder: "\(pairFolder)/eps_\(pair[1])", data: trainTarget, name: pair[1],
+                                             steps: plan.ddibTrainingSteps, seed: base &+ 31, quiet: !showProgress)
+        try measure(TrainedDDIB.method, sigma: 0, trainer: nil, trainSeconds: Date().timeIntervalSince(trainStart)) {
+            let (mapped, nfe) = try TrainedDDIB.translate(source, from: epsSource, to: epsTarget, steps: plan.ddibSteps)
+            return (mapped, nfe, .nan)
         }
         try measure("exact OT", sigma: 0, trainer: nil, trainSeconds: 0)
         return (rows, maps)

@@ -2,6 +2,7 @@ import Foundation
 import MongeBridges
 import MongeCore
 import MongeFlows
+import MongeNN
 import TestSupport
 import Testing
 
@@ -17,6 +18,7 @@ struct BridgesDDIBTests {
         plan.evaluationPoints = 12
         plan.tolerance = 1e-2
         plan.ddibSteps = 7
+        plan.ddibTrainingSteps = 20
         return plan
     }
 
@@ -66,6 +68,36 @@ struct BridgesDDIBTests {
         }
         let compactMethods = summary.compact.rows.map { $0[1] }
         #expect(compactMethods.filter { $0 == .text("DDIB (oracle)") }.count == 1)
+
+        // The trained row: for every seed and pair, a direct DDIBBridge (DDIM η = 0) between the
+        // EMA weights saved in the row's checkpoints gives the row's map and cost bit for bit.
+        for (seed, table) in zip(plan.seeds, summary.perSeed) {
+            for (p, pair) in plan.pairs.enumerated() {
+                let rows = table.rows.filter {
+                    Self.cell(table, row: $0, "method") == .text("DDIB (trained)") && Self.cell(table, row: $0, "pair") == .text("\(pair[0]) → \(pair[1])")
+                }
+                #expect(rows.count == 1, "seed \(seed) \(pair): one trained DDIB row")
+                guard let row = rows.first else { continue }
+                #expect(Self.cell(table, row: row, "nfe") == .integer(2 * plan.ddibSteps))
+                let pairFolder = "\(folder)/seed_\(seed)/\(pair[0])__\(pair[1])"
+                func load(_ name: String) throws -> NetworkDenoiser {
+                    let saved = try TrainingCheckpoint.read(from: "\(pairFolder)/eps_\(name)")
+                    #expect(saved.state.step == plan.ddibTrainingSteps)
+                    #expect(saved.config.data.rows == plan.trainingPoints)
+                    return try NetworkDenoiser(network: saved.network, parameters: saved.state.ema, schedule: saved.config.schedule)
+                }
+                let bridge = try DDIBBridge(source: try load(pair[0]), target: try load(pair[1]), steps: plan.ddibSteps, method: .ddim(eta: 0))
+                let base = seed &* 1_000_003 &+ UInt64(p) &* 101
+                let a = try TorchCFMData(spec: pair[0]), b = try TorchCFMData(spec: pair[1])
+                let source = try a.sample(n: plan.evaluationPoints, seed: base &+ 3)
+                let mapped: Matrix<Double> = try bridge.translate(source.converted(to: Float.self)).mapped.converted()
+                let c = try BridgeComparison.measure(source: source, mapped: mapped, target: try b.sample(n: plan.evaluationPoints, seed: base &+ 4),
+                                                     secondTarget: try b.sample(n: plan.evaluationPoints, seed: base &+ 5))
+                #expect(Self.cell(table, row: row, "transport_cost") == .number(c.transportCost))
+                let saved: Matrix<Double> = try NpyFile.readMatrix("\(pairFolder)/DDIB_trained/mapped.npy")
+                #expect(saved.storage == mapped.storage)
+            }
+        }
     }
 
     /// The one-component mixture used for N(0, I) gives the Gaussian oracle's ε (closed form
