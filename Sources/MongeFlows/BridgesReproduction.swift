@@ -68,7 +68,8 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
 }
 
 /// `monge reproduce bridges-2d`: the flow-matching bridges (1-RF, 2-RF, I-CFM, OT-CFM, SB-CFM),
-/// DDIB with exact ε oracles where both ends have one (`BridgesDDIB`, N(0, I) → 8-Gaussians) and
+/// DDIB with exact ε oracles where both ends have one (`BridgesDDIB`, N(0, I) → 8-Gaussians), DDIB
+/// with ε-MLPs trained per seed on every pair (`TrainedDDIB`) and
 /// the exact OT map on TorchCFM's pairs, each map measured with `BridgeComparison` on the same
 /// points, plus NFE (dopri5) and the normalised path energy NPE = |PE − W2²|/W2² (Tong et al. 2024),
 /// W2² the certified exact OT cost between the source points and an independent target sample.

@@ -6,7 +6,7 @@ import MongeNN
 import TestSupport
 import Testing
 
-@Suite("bridges-2d: the oracle DDIB row")
+@Suite("bridges-2d: the DDIB rows")
 struct BridgesDDIBTests {
     /// A tiny plan: two seeds, both TorchCFM pairs, a few training steps (the flows are not judged here).
     static func tinyPlan() -> BridgesPlan {
