@@ -22,6 +22,10 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
     public var timeScale: Double
     /// dopri5 tolerance (rtol = atol) for the maps, NFE and path energies.
     public var tolerance: Double
+    /// DDIM steps of each half of the oracle DDIB row (NFE = 2 × steps).
+    public var ddibSteps: Int = 100
+    /// Training steps of each ε-model of the trained DDIB row (batch 1024).
+    public var ddibTrainingSteps: Int = 10_000
 
     /// TorchCFM's 2-D setting at a reduced budget: 20 000 steps of batch 256 (Tong et al.), 5 seeds.
     public static func full(seeds: [UInt64]? = nil) -> BridgesPlan {
@@ -41,6 +45,8 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
         plan.batchSize = 128
         plan.evaluationPoints = 500
         plan.tolerance = 1e-4
+        plan.ddibSteps = 50
+        plan.ddibTrainingSteps = 3_000
         return plan
     }
 
@@ -53,15 +59,17 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
         guard trainingPoints >= 2, evaluationPoints >= 2 else {
             throw MongeError.invalidArgument(name: "points", message: "training and evaluation sets need at least 2 points")
         }
-        guard steps >= 1, reflowSteps >= 0, batchSize >= 2 else {
-            throw MongeError.invalidArgument(name: "steps", message: "steps ≥ 1, reflow steps ≥ 0 and batch ≥ 2 are required")
+        guard steps >= 1, reflowSteps >= 0, batchSize >= 2, ddibSteps >= 1, ddibTrainingSteps >= 1 else {
+            throw MongeError.invalidArgument(name: "steps", message: "steps ≥ 1, reflow steps ≥ 0, batch ≥ 2, DDIB steps ≥ 1 and DDIB training steps ≥ 1 are required")
         }
         guard tolerance > 0, tolerance.isFinite else { throw MongeError.invalidArgument(name: "tolerance", message: "must be positive") }
         try model.validate()
     }
 }
 
-/// `monge reproduce bridges-2d`: the flow-matching bridges (1-RF, 2-RF, I-CFM, OT-CFM, SB-CFM) and
+/// `monge reproduce bridges-2d`: the flow-matching bridges (1-RF, 2-RF, I-CFM, OT-CFM, SB-CFM),
+/// DDIB with exact ε oracles where both ends have one (`BridgesDDIB`, N(0, I) → 8-Gaussians), DDIB
+/// with ε-MLPs trained per seed on every pair (`TrainedDDIB`) and
 /// the exact OT map on TorchCFM's pairs, each map measured with `BridgeComparison` on the same
 /// points, plus NFE (dopri5) and the normalised path energy NPE = |PE − W2²|/W2² (Tong et al. 2024),
 /// W2² the certified exact OT cost between the source points and an independent target sample.
@@ -83,7 +91,7 @@ public struct BridgesReproduction {
     }
 
     /// The rows' methods, in table order.
-    public static let methods = ["1-RF", "2-RF", "I-CFM", "OT-CFM", "SB-CFM", "exact OT"]
+    public static let methods = ["1-RF", "2-RF", "I-CFM", "OT-CFM", "SB-CFM", BridgesDDIB.method, TrainedDDIB.method, "exact OT"]
 
     public static let columns = ["pair", "method", "sigma", "nfe", "path_energy", "npe", "transport_cost", "exact_w2_squared",
                                  "transport_gap", "optimality_gap", "monge_deviation_mean", "realism_w2", "sampling_floor_w2",
@@ -144,6 +152,11 @@ public struct BridgesReproduction {
         return table
     }
 
+    /// A method's folder under seed_<s>/<pair>/: spaces to underscores, no parentheses ("DDIB_oracle").
+    public static func folderName(_ method: String) -> String {
+        String(method.replacingOccurrences(of: " ", with: "_").filter { $0 != "(" && $0 != ")" })
+    }
+
     func pairName(_ pair: [String]) -> String { "\(pair[0]) → \(pair[1])" }
 
     /// Trains every flow of one pair and seed, maps the evaluation points, measures every map.
@@ -183,10 +196,14 @@ public struct BridgesReproduction {
             return (trainer, seconds)
         }
 
-        func measure(_ name: String, sigma: Double, trainer: FlowTrainer?, trainSeconds: Double) throws {
+        /// `given`: a map computed elsewhere (DDIB) with its NFE and path energy (NaN: none defined).
+        func measure(_ name: String, sigma: Double, trainer: FlowTrainer?, trainSeconds: Double,
+                     given: (() throws -> (Matrix<Double>, Int, Double))? = nil) throws {
             let start = Date()
             let mapped: Matrix<Double>, nfe: Int, energy: Double
-            if let trainer {
+            if let given {
+                (mapped, nfe, energy) = try given()
+            } else if let trainer {
                 let result = try integrator.integrate(try FlowField(model: model, parameters: trainer.average), from: source)
                 (mapped, nfe, energy) = (result.mapped, result.evaluations, result.pathEnergy)
             } else {
@@ -207,7 +224,7 @@ public struct BridgesReproduction {
                 "certified_plans": .integer(trainer?.certifiedPlans ?? 0), "train_s": .number(trainSeconds), "map_s": .number(mapSeconds),
             ])
             maps.append((name, source, mapped, target))
-            try ArrayFile.write(mapped, to: "\(pairFolder)/\(name.replacingOccurrences(of: " ", with: "_"))/mapped.npy")
+            try ArrayFile.write(mapped, to: "\(pairFolder)/\(Self.folderName(name))/mapped.npy")
             log(String(format: "[%@ seed %llu] %@: NPE %.4f, NFE %d, c(T) %.4f, W2² %.4f, optimality gap %.4f, realism W2 %.4f (train %.1f s, map %.1f s)",
                        pairName(pair), seed, name, npe, nfe, c.transportCost, c.exactW2Squared, c.optimalityGap, c.realismW2, trainSeconds, mapSeconds))
         }
@@ -233,6 +250,24 @@ public struct BridgesReproduction {
         }
         try ArrayFile.write(source, to: "\(pairFolder)/source.npy")
         try ArrayFile.write(target, to: "\(pairFolder)/target.npy")
+        if let ddib = try BridgesDDIB.bridge(source: a, target: b, steps: plan.ddibSteps) {
+            // DDIB's path runs through the latent x_T ≈ noise, not from x to T(x) over t ∈ [0, 1]:
+            // no path energy is defined for it, so PE and NPE are NaN (README).
+            try measure(BridgesDDIB.method, sigma: 0, trainer: nil, trainSeconds: 0) {
+                let translation = try ddib.translate(source)
+                return (translation.mapped, translation.evaluations, .nan)
+            }
+        }
+        // DDIB with ε-models trained on the flows' training points; seeds apart from the flows'.
+        let trainStart = Date()
+        let epsSource = try TrainedDDIB.model(folder: "\(pairFolder)/eps_\(pair[0])", data: trainSource, name: pair[0],
+                                             steps: plan.ddibTrainingSteps, seed: base &+ 30, quiet: !showProgress)
+        let epsTarget = try TrainedDDIB.model(folder: "\(pairFolder)/eps_\(pair[1])", data: trainTarget, name: pair[1],
+                                             steps: plan.ddibTrainingSteps, seed: base &+ 31, quiet: !showProgress)
+        try measure(TrainedDDIB.method, sigma: 0, trainer: nil, trainSeconds: Date().timeIntervalSince(trainStart)) {
+            let (mapped, nfe) = try TrainedDDIB.translate(source, from: epsSource, to: epsTarget, steps: plan.ddibSteps)
+            return (mapped, nfe, .nan)
+        }
         try measure("exact OT", sigma: 0, trainer: nil, trainSeconds: 0)
         return (rows, maps)
     }

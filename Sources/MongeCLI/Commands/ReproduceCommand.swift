@@ -25,7 +25,8 @@ struct ReproduceCommand: ParsableCommand {
         Writes results.{csv,md,json} and image grids (source → DDIB → exact OT → cycled) under \
         figures/. A few minutes on two cores.
 
-        bridges-2d: flow-matching bridges (1-RF, 2-RF, I-CFM, OT-CFM, SB-CFM) next to the exact OT map on \
+        bridges-2d: flow-matching bridges (1-RF, 2-RF, I-CFM, OT-CFM, SB-CFM) and DDIB (exact-ε oracles on \
+        N(0, I) → 8-Gaussians; ε-MLPs trained per seed on every pair; DDIM) next to the exact OT map on \
         TorchCFM's pairs N(0, I) → 8-Gaussians and moons → 8-Gaussians, over seeds (--seeds, default 0-4, \
         quick 0-2): the `monge compare` metrics plus NFE (dopri5) and the normalised path energy \
         NPE = |PE − W2²|/W2², as mean and 95 % t-interval; a figure with every method's map of the same points.
