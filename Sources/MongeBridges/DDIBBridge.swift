@@ -107,6 +107,16 @@ public struct Translation<Scalar: MatrixScalar>: Sendable {
     public let decoding: Trajectory<Scalar>?
     /// Model evaluations per point (both halves).
     public let evaluations: Int
+
+    public init(source: Matrix<Scalar>, latent: Matrix<Scalar>, mapped: Matrix<Scalar>,
+                encoding: Trajectory<Scalar>?, decoding: Trajectory<Scalar>?, evaluations: Int) {
+        self.source = source
+        self.latent = latent
+        self.mapped = mapped
+        self.encoding = encoding
+        self.decoding = decoding
+        self.evaluations = evaluations
+    }
 }
 
 /// A → B → A round trip with its per-point errors ‖x − T_BA(T_AB(x))‖.
@@ -124,19 +134,4 @@ public struct Cycle<Scalar: MatrixScalar>: Sendable {
 
     public var meanError: Double { errors.isEmpty ? 0 : errors.reduce(0, +) / Double(errors.count) }
     public var maxError: Double { errors.max() ?? 0 }
-}
-
-/// Row-by-row Euclidean distances between two same-shaped point sets.
-public enum PointDistances {
-    public static func rowwise<S: MatrixScalar>(_ a: Matrix<S>, _ b: Matrix<S>) -> [Double] {
-        precondition(a.rows == b.rows && a.columns == b.columns, "distances between \(a.shape) and \(b.shape)")
-        return (0..<a.rows).map { i in
-            var s = 0.0
-            for j in 0..<a.columns {
-                let d = Double(a[i, j]) - Double(b[i, j])
-                s += d * d
-            }
-            return s.squareRoot()
-        }
-    }
 }

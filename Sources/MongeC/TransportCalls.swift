@@ -1,6 +1,7 @@
 import Foundation
 import MongeBridges
 import MongeCore
+import MongeEvaluation
 import MongeData
 import MongeDiffusion
 import MongeTransport

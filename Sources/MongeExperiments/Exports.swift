@@ -1,1 +1,2 @@
 @_exported import MongeBridges
+@_exported import MongeEvaluation

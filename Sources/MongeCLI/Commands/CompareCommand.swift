@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MongeBridges
+import MongeExperiments
 import MongeDiffusion
 
 /// `monge compare SOURCE MAPPED TARGET`: how close a map is to exact optimal transport.

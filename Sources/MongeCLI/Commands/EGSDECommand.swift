@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MongeBridges
+import MongeExperiments
 import MongeDiffusion
 import MongeNN
 

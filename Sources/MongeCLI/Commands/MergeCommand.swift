@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MongeBridges
+import MongeExperiments
 
 /// `monge merge OUT SHARD_DIR…`: the tables, figures and manifests of a sharded reproduction.
 struct MergeCommand: ParsableCommand {

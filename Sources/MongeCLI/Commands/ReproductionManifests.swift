@@ -1,5 +1,5 @@
 import Foundation
-import MongeBridges
+import MongeExperiments
 
 /// The manifests of a ddib-2d grid — one per seed folder, and one over the seeds — written the
 /// same way by `monge reproduce` and by `monge merge` of its shards.

@@ -1,5 +1,5 @@
 import Foundation
-import MongeBridges
+import MongeEvaluation
 import MongeData
 import MongeDiffusion
 import Testing

@@ -1,4 +1,4 @@
-import MongeBridges
+import MongeExperiments
 import MongeCore
 import Testing
 

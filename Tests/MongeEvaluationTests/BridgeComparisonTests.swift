@@ -1,5 +1,5 @@
 import Foundation
-import MongeBridges
+import MongeEvaluation
 import Testing
 
 @Suite("Bridge comparison metrics on cases with known answers")

@@ -1,5 +1,5 @@
 import Foundation
-import MongeDiffusion
+import MongeCore
 
 /// Realism of points against a Gaussian-mixture target with known modes, split in two (issue 12):
 /// realism W2 mixes landing on a mode with landing on the right number of points per mode.
@@ -26,20 +26,6 @@ public struct ModeRealism: Equatable, Sendable {
         public init(centres: Matrix<Double>, std: Double) {
             self.centres = centres
             self.std = std
-        }
-
-        /// The modes of an oracle model with them (oracle:gaussians8, oracle:gaussians25), read
-        /// from the oracle's own mixture; nil for any other model.
-        public init?(model spec: ModelSpec) throws {
-            guard let schedule = spec.schedule else { return nil }
-            switch spec.source {
-            case let .gaussians8(radius, std):
-                self.init(centres: try Oracles.gaussians8(radius: radius, std: std, schedule: schedule, as: Double.self).means, std: std)
-            case let .gaussians25(std, spacing):
-                self.init(centres: try Oracles.gaussians25(std: std, spacing: spacing, schedule: schedule, as: Double.self).means, std: std)
-            default:
-                return nil
-            }
         }
     }
 

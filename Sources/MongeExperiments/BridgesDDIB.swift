@@ -1,5 +1,6 @@
 import Foundation
 import MongeBridges
+import MongeFlows
 import MongeNN
 
 /// bridges-2d's DDIB row: DDIB (Su et al. 2023) with exact ε oracles of both distributions, so the

@@ -1,5 +1,5 @@
 import Foundation
-import MongeBridges
+import MongeExperiments
 import Testing
 
 @Suite("Oracle experiments")

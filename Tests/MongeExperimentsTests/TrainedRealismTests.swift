@@ -1,5 +1,5 @@
 import Foundation
-import MongeBridges
+import MongeExperiments
 import MongeData
 import MongeNN
 import Testing

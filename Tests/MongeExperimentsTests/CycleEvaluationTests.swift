@@ -1,5 +1,5 @@
 import Foundation
-import MongeBridges
+import MongeExperiments
 import Testing
 
 /// DDIB's own 2-D metric: the max L2 error of A → B → A on the paper's cycle pairs.
