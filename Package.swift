@@ -26,6 +26,7 @@ let package = Package(
         // The C ABI (libMongeC.so / .dylib) that the Python package `monge` loads through ctypes.
         .library(name: "MongeC", type: .dynamic, targets: ["MongeC"]),
         .library(name: "MongeExperiments", targets: ["MongeExperiments"]),
+        .library(name: "MongeBench", targets: ["MongeBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -94,12 +95,14 @@ let package = Package(
             dependencies: ["MongeCore", "MongeData", "MongeTransport", "MongeNN", "MongeDiffusion", "MongeBridges",
                            "MongeEvaluation", "MongeFlows", "MongePlot"]
         ),
+        // The benchmark harnesses' shared parts: clocks, medians, process memory, the PyTorch peer, tables.
+        .target(name: "MongeBench", dependencies: ["MongeCore"]),
         .executableTarget(
             name: "MongeCLI",
             dependencies: [
                 "MongeCore", "MongeData", "MongePlot", "MongeTransport", "MongeNN",
                 "MongeDiffusion", "MongeBridges", "MongeFlows", "MongeConformance", "MongeEvaluation", "MongeExperiments",
-                "EigenKernels",
+                "MongeBench", "EigenKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,7 +1,7 @@
 import ArgumentParser
 import EigenKernels
 import Foundation
-import MongeCore
+import MongeBench
 
 /// `monge bench …`: throughput of Monge's kernels and solvers on this machine.
 struct BenchCommand: ParsableCommand {
@@ -30,7 +30,6 @@ struct BenchGemm: ParsableCommand {
         use --clock cpu: the time the calling thread ran, not the time others held the core.
         """)
 
-    enum Clock: String, ExpressibleByArgument, CaseIterable { case wall, cpu }
 
     /// One benchmarked product: op(A) is m×k, op(B) is k×n.
     struct Shape {
@@ -77,7 +76,7 @@ struct BenchGemm: ParsableCommand {
     var rounds: Int = 1
 
     @Option(help: "wall: elapsed time; cpu: the calling thread's CPU time (steadier on a loaded machine).")
-    var clock: Clock = .wall
+    var clock: BenchClock = .wall
 
     @Option(help: "Python with numpy and threadpoolctl: also time OpenBLAS on the same shapes, alternating.")
     var python: String?
@@ -125,15 +124,15 @@ struct BenchGemm: ParsableCommand {
         }
         var results: [[String: Any]] = []
         for (index, shape) in shapes.enumerated() {
-            let seconds = Self.median(monge[index])
+            let seconds = BenchStatistics.median(monge[index])
             let gflops = shape.flops / seconds * 1e-9
             var row: [String: Any] = [
                 "op": shape.label.trimmingCharacters(in: .whitespaces), "m": shape.m, "k": shape.k, "n": shape.n,
                 "trans_a": shape.transposeA, "trans_b": shape.transposeB, "seconds": seconds, "gflops": gflops,
-                "eigen_gflops": shape.flops / Self.median(eigen[index]) * 1e-9, "fraction_of_peak": gflops / peak,
+                "eigen_gflops": shape.flops / BenchStatistics.median(eigen[index]) * 1e-9, "fraction_of_peak": gflops / peak,
             ]
             if !openblas[index].isEmpty {
-                let peerGflops = shape.flops / Self.median(openblas[index]) * 1e-9
+                let peerGflops = shape.flops / BenchStatistics.median(openblas[index]) * 1e-9
                 row["openblas_gflops"] = peerGflops
                 row["ratio_to_openblas"] = gflops / peerGflops
             }
@@ -183,26 +182,20 @@ struct BenchGemm: ParsableCommand {
                 }
             }
         }
-        return (Self.median(mongeTimes), Self.median(eigenTimes))
+        return (BenchStatistics.median(mongeTimes), BenchStatistics.median(eigenTimes))
     }
 
     /// Seconds on the selected clock.
-    private func now() -> Double { Self.seconds(clock) }
-
-    private static func seconds(_ clock: Clock) -> Double {
-        var spec = timespec()
-        clock_gettime(clock == .cpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
-    }
+    private func now() -> Double { clock.now }
 
     /// The single-core FMA peak on the selected clock, best of three short runs (the ceiling,
     /// not the load). `ek_fma_peak_gflops` divides by elapsed time; for the CPU clock its rate is
     /// rescaled by elapsed / CPU time of the same call.
     private func fmaPeak() -> Double {
         (0..<3).map { _ in
-            let (wall0, cpu0) = (Self.seconds(.wall), Self.seconds(.cpu))
+            let (wall0, cpu0) = (BenchClock.wall.now, BenchClock.cpu.now)
             let rate = ek_fma_peak_gflops(0.3)
-            let (wall, cpu) = (Self.seconds(.wall) - wall0, Self.seconds(.cpu) - cpu0)
+            let (wall, cpu) = (BenchClock.wall.now - wall0, BenchClock.cpu.now - cpu0)
             return clock == .cpu && cpu > 0 ? rate * wall / cpu : rate
         }.max()!
     }
@@ -277,10 +270,6 @@ struct BenchGemm: ParsableCommand {
     }
 
     private func format(_ value: Double) -> String { String(format: "%.1f", value) }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
 }
+
+extension BenchClock: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MongeBench
 import MongeCore
 import MongeData
 import MongeTransport
@@ -84,12 +85,12 @@ struct BenchOT: ParsableCommand {
                 var outcome: (cost: Double, status: String, iterations: Int, holds: Bool?, extra: [String: Any]) = (0, "", 0, nil, [:])
                 var peak = 0, before = 0
                 for _ in 0..<reps {
-                    before = Memory.residentBytes()
-                    Memory.resetPeak()
+                    before = ProcessMemory.residentBytes()
+                    ProcessMemory.resetPeak()
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     outcome = try solve(solver, problem, maxCost: maxCost)
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
-                    peak = max(peak, Memory.peakBytes())
+                    peak = max(peak, ProcessMemory.peakBytes())
                 }
                 times.sort()
                 let median = times[times.count / 2]
@@ -142,29 +143,6 @@ struct BenchOT: ParsableCommand {
             return (r.linearCost, r.status.rawValue, r.iterations, nil,
                     ["epsilon": r.epsilon, "marginal_error": r.marginalError, "entropic_cost": r.entropicCost])
         }
-    }
-}
-
-/// Resident memory of this process from /proc/self/status (Linux; 0 elsewhere).
-enum Memory {
-    /// Resets the peak (VmHWM) to the current resident size.
-    static func resetPeak() {
-        if let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
-            handle.write(Data("5".utf8))
-            try? handle.close()
-        }
-    }
-
-    static func peakBytes() -> Int { field("VmHWM:") }
-    static func residentBytes() -> Int { field("VmRSS:") }
-
-    private static func field(_ name: String) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix(name) {
-            let digits = line.dropFirst(name.count).trimmingCharacters(in: .whitespaces).split(separator: " ").first
-            return (digits.flatMap { Int($0) } ?? 0) * 1024
-        }
-        return 0
     }
 }
 

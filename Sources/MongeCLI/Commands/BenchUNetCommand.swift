@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MongeCore
+import MongeBench
 import MongeDiffusion
 import MongeNN
 
@@ -63,9 +63,9 @@ struct BenchUNet: ParsableCommand {
         let schedule = try NoiseSchedule.linear(count: 1000)
         let rng = RandomStream(seed: 0, stream: 0x554E_4554)  // "UNET"
         let data = try Matrix<Float>(rows: batch, columns: 784, storage: (0..<(batch * 784)).map { Float(2 * rng.uniform(UInt64($0)) - 1) })
-        let peer = try python.map { try BenchMLP.Peer(python: $0, script: peerPath, anchors: "") }
+        let peer = try python.map { try PythonPeer(python: $0, script: peerPath, arguments: ["--anchors", "", "--threads", "\(Parallel.threadCount)"]) }
         defer { peer?.close() }
-        var results: [BenchMLP.Measurement] = []
+        var results: [ThroughputMeasurement] = []
         for width in widths {
             let network = try EpsilonNetwork<Float>(config: .anchorUNet(width: width), timesteps: 1000)
             let forwardFlops = BenchUNet.forwardFlops(width: width)
@@ -74,14 +74,11 @@ struct BenchUNet: ParsableCommand {
                                         chunks: 2)
             let trainer = try DiffusionTrainer(network: network, schedule: schedule, data: data, config: config)
             for _ in 0..<3 { trainer.step() }
-            var train = BenchMLP.Measurement(name: "width \(width) train batch \(batch)", work: Double(trainSteps * batch),
-                                             unit: "images/s", flops: 3 * forwardFlops * Double(trainSteps * batch))
-            for _ in 0..<reps {
-                let t0 = DispatchTime.now().uptimeNanoseconds, c0 = BenchMLP.cpuSeconds()
+            let train = try ThroughputMeasurement.alternating(
+                ThroughputMeasurement(name: "width \(width) train batch \(batch)", work: Double(trainSteps * batch),
+                                      unit: "images/s", flops: 3 * forwardFlops * Double(trainSteps * batch)),
+                reps: reps, peer: peer, command: "train \(width) \(batch) \(trainSteps)") {
                 for _ in 0..<trainSteps { trainer.step() }
-                train.monge.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
-                train.mongeCPU.append(BenchMLP.cpuSeconds() - c0)
-                if let peer { train.torch.append(try peer.ask("train \(width) \(batch) \(trainSteps)")) }
             }
             log(train)
             results.append(train)
@@ -89,25 +86,20 @@ struct BenchUNet: ParsableCommand {
             let denoiser = try NetworkDenoiser(network: network, parameters: trainer.state.ema, schedule: schedule)
             let timesteps = try Timesteps.respaced(count: 1000, steps: ddimSteps, spacing: .linspace)  // 999, 888, …, 0
             let start: Matrix<Float> = RandomStream(seed: 1).normalMatrix(rows: sampleBatch, columns: 784)
-            var ddim = BenchMLP.Measurement(name: "width \(width) DDIM \(sampleBatch) images", work: Double(sampleBatch * ddimSteps),
-                                            unit: "image-steps/s", flops: forwardFlops * Double(sampleBatch * ddimSteps))
-            func once() throws -> Double {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                _ = try Sampler.decode(denoiser, start, timesteps: timesteps)
-                return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-            }
-            _ = try once()
-            if let peer { _ = try peer.ask("ddim \(width) \(sampleBatch) \(ddimSteps)") }
-            for _ in 0..<reps {
-                let c0 = BenchMLP.cpuSeconds()
-                ddim.monge.append(try once())
-                ddim.mongeCPU.append(BenchMLP.cpuSeconds() - c0)
-                if let peer { ddim.torch.append(try peer.ask("ddim \(width) \(sampleBatch) \(ddimSteps)")) }
-            }
+            let command = "ddim \(width) \(sampleBatch) \(ddimSteps)"
+            func once() throws { _ = try Sampler.decode(denoiser, start, timesteps: timesteps) }
+            try once()
+            if let peer { _ = try peer.ask(command) }
+            let ddim = try ThroughputMeasurement.alternating(
+                ThroughputMeasurement(name: "width \(width) DDIM \(sampleBatch) images", work: Double(sampleBatch * ddimSteps),
+                                      unit: "image-steps/s", flops: forwardFlops * Double(sampleBatch * ddimSteps)),
+                reps: reps, peer: peer, command: command, body: once)
             log(ddim)
             results.append(ddim)
         }
-        report(results, peerVersion: peer?.version)
+        let report = ThroughputReport(benchmark: "unet", title: "bench_unet.py's U-Net (1×28×28)", threads: Parallel.threadCount,
+                                      peerVersion: peer?.version, measurements: results)
+        print(json ? try report.jsonText() : report.table)
     }
 
     /// FLOPs (2 per multiply–add) of one image's forward pass through the convolutions: each
@@ -135,50 +127,7 @@ struct BenchUNet: ParsableCommand {
         }
     }
 
-    private func log(_ m: BenchMLP.Measurement) {
-        var line = "bench unet: \(m.name): " + String(format: "%.1f %@", m.work / BenchMLP.median(m.monge), m.unit)
-        if !m.torch.isEmpty {
-            line += String(format: " vs PyTorch %.1f (%.2f×)", m.work / BenchMLP.median(m.torch), BenchMLP.median(m.torch) / BenchMLP.median(m.monge))
-        }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-
-    private func report(_ results: [BenchMLP.Measurement], peerVersion: String?) {
-        if json {
-            let rows: [[String: Any]] = results.map { m in
-                var row: [String: Any] = ["name": m.name, "unit": m.unit, "monge_seconds": m.monge, "monge_cpu_seconds": m.mongeCPU,
-                                          "monge_rate": m.work / BenchMLP.median(m.monge),
-                                          "monge_GFLOPs": m.flops / BenchMLP.median(m.monge) * 1e-9]
-                if !m.torch.isEmpty {
-                    row["torch_seconds"] = m.torch
-                    row["torch_rate"] = m.work / BenchMLP.median(m.torch)
-                    row["ratio"] = BenchMLP.median(m.torch) / BenchMLP.median(m.monge)
-                }
-                return row
-            }
-            var object: [String: Any] = ["benchmark": "unet", "threads": Parallel.threadCount, "rows": rows]
-            if let peerVersion { object["peer"] = peerVersion }
-            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
-                print(String(decoding: data, as: UTF8.self))
-            }
-            return
-        }
-        print("bench_unet.py's U-Net (1×28×28), \(Parallel.threadCount) threads"
-              + (peerVersion.map { "; peer: \($0), alternating rep by rep" } ?? ""))
-        func left(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
-        func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-        print(left("measurement", 34) + right("Monge", 9) + "  " + left("unit", 14) + right("GFLOP/s", 8) + right("per CPU-s", 11)
-              + (peerVersion == nil ? "" : right("PyTorch", 10) + "  ratio"))
-        for m in results {
-            let time = BenchMLP.median(m.monge)
-            var line = left(m.name, 34) + right(String(format: "%.1f", m.work / time), 9) + "  " + left(m.unit, 14)
-                + right(String(format: "%.1f", m.flops / time * 1e-9), 8)
-                + right(String(format: "%.1f", m.flops / BenchMLP.median(m.mongeCPU) * 1e-9), 11)
-            if !m.torch.isEmpty {
-                let torchTime = BenchMLP.median(m.torch)
-                line += right(String(format: "%.1f", m.work / torchTime), 10) + "  " + String(format: "%.2f×", torchTime / time)
-            }
-            print(line)
-        }
+    private func log(_ m: ThroughputMeasurement) {
+        FileHandle.standardError.write(Data((m.progressLine(benchmark: "unet") + "\n").utf8))
     }
 }
