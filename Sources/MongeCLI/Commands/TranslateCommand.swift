@@ -87,14 +87,13 @@ struct TranslateCommand: ParsableCommand {
         var results: [String: JSONValue] = ["points": .integer(x.rows), "evaluations_per_point": .integer(translation.evaluations)]
         var cycleLine: String?
         if cycle {
-            let back = try bridge.reversed().translate(translation.mapped, progress: progress)
-            let errors = PointDistances.rowwise(x, back.mapped)
-            let mean = errors.reduce(0, +) / Double(max(errors.count, 1)), max = errors.max() ?? 0
-            results["cycle_error_mean"] = .number(mean)
-            results["cycle_error_max"] = .number(max)
-            if let cycled { try outputs.add(back.mapped, to: cycled) }
+            // The round trip of DDIBBridge.cycle, reusing the forward half already computed.
+            let round = Cycle(forward: translation, returned: try bridge.reversed().translate(translation.mapped, progress: progress).mapped)
+            results["cycle_error_mean"] = .number(round.meanError)
+            results["cycle_error_max"] = .number(round.maxError)
+            if let cycled { try outputs.add(round.returned, to: cycled) }
             cycleLine = String(format: "cycle error ‖x − T_BA(T_AB(x))‖: mean %.6g, max %.6g (%d points, %d steps, %@)",
-                               mean, max, x.rows, steps, method.rawValue)
+                               round.meanError, round.maxError, x.rows, steps, method.rawValue)
         }
         manifest.finish(outputs: outputs.paths, results: results)
         try outputs.commit(manifest: manifest, beside: [out])
