@@ -69,10 +69,7 @@ struct DataCommand: ParsableCommand {
         try Check.memory([MemoryBudget.Need("\(n) points × 2 coordinates × 8 bytes × 2 (sample, file)", options: "--n \(n)",
                                             factors: [n, 2, 8, 2])])
         guard let out else { throw ValidationError("give the output file with --out (.npy or .csv)") }
-        let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
-        guard ext == "npy" || ext == "csv" else {
-            throw ValidationError("--out \(out): expected a .npy or .csv file")
-        }
+        try Check.arrayFile(out, "--out")
     }
 
     func run() throws {

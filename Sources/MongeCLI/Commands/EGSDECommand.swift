@@ -61,10 +61,9 @@ struct EGSDECommand: ParsableCommand {
         try Check.model(model)
         if seed != nil && seeds != nil { throw ValidationError("give --seed or --seeds, not both") }
         if secondTarget != nil && target == nil { throw ValidationError("--second-target needs --target") }
-        let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         if seeds == nil {
-            guard ArrayFile.acceptedExtensions.contains(ext) else { throw ValidationError("\(out): outputs must end in .npy or .csv") }
-        } else if ArrayFile.acceptedExtensions.contains(ext) {
+            try Check.arrayFile(out, "--out")
+        } else if ArrayFile.acceptedExtensions.contains(URL(fileURLWithPath: out).pathExtension.lowercased()) {
             throw ValidationError("with --seeds, --out names a folder (one seed_<s>.npy per seed), got the file name \(out)")
         }
     }
