@@ -109,6 +109,7 @@ let package = Package(
 
         // Seeded fixtures and helpers shared by the test targets.
         .target(name: "TestSupport", dependencies: ["MongeCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "MongeBenchTests", dependencies: ["MongeBench"]),
         .testTarget(name: "MongeCoreTests", dependencies: ["MongeCore", "TestSupport"]),
         .testTarget(name: "MongeDataTests", dependencies: ["MongeData", "CZlib", "TestSupport"]),
         .testTarget(name: "MongePlotTests", dependencies: ["MongePlot", "TestSupport"]),

@@ -106,7 +106,7 @@ public struct ThroughputReport: Sendable {
     /// The JSON object as one line of text, keys sorted.
     public func jsonText() throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(json), as: UTF8.self)
     }
 
