@@ -14,6 +14,13 @@ convergence, with the conventions and tolerances stated in cases.json — the sa
     report = conformance.check("KIT", step=ddim, methods=["ddim_eta0", "inversion"], trajectory_method="ddim")
     print(report.summary()); assert report.passed
 
+A scheduler object with diffusers' interface (`set_timesteps(K)`, `timesteps`, `step(model_output,
+timestep, sample).prev_sample`) runs through every trajectory case with `check_scheduler`:
+
+    report = conformance.check_scheduler("KIT", lambda case, kit: make_my_scheduler(kit.betas(case["schedule"]),
+                                                                                    spacing=case["spacing"]),
+                                         trajectory_method="ddim")
+
 Pure numpy: it needs no libMongeC, so Benchmarks/conformance (diffusers in its own venv) imports
 `Kit` and `write_output` from here.
 """
@@ -281,14 +288,15 @@ def _run_trajectory(kit: Kit, case: dict, step, trajectory) -> np.ndarray:
     start = kit.array(case["x_start"]).copy()
     def epsilon(x, t):
         return kit.epsilon(oracle, x, kit.alpha_bar(schedule, max(int(t), 0)))
-    context = dict(alphas_cumprod=kit.alphas_cumprod(schedule), schedule=schedule, oracle=oracle)
+    context = dict(alphas_cumprod=kit.alphas_cumprod(schedule), schedule=schedule, oracle=oracle, case=case)
     if trajectory is not None:
         return np.asarray(trajectory(start, list(levels), epsilon, **context))
     states = [start]
     for k, (t, s) in enumerate(zip(levels, levels[1:])):
         x = states[-1]
         states.append(np.asarray(step(x, epsilon(x, t), t, s, alpha_bar=kit.alpha_bar(schedule, t),
-                                      alpha_bar_next=kit.alpha_bar(schedule, s), method="trajectory", step_index=k, **context)))
+                                      alpha_bar_next=kit.alpha_bar(schedule, s), method="trajectory", step_index=k,
+                                      **{key: v for key, v in context.items() if key != "case"})))
     return np.stack(states)
 
 
@@ -325,3 +333,65 @@ def _check_trajectories(kit, report, step, trajectory, method, expected_order, o
                                          None if expected_order is None else tolerance, passed, note))
         if verbose:
             print(f"{method} {family}: order {measured:.3f}: {note or ('pass' if passed else 'FAIL')}")
+
+
+def scheduler_trajectory(kit: Kit, make: Callable[[dict, Kit], object], *, sigma_parameterized: bool = False,
+                         to_model=np.asarray, from_model=np.asarray) -> Callable[..., np.ndarray]:
+    """A trajectory function (for `check`) that runs a scheduler object through a case.
+
+    `make(case, kit)` builds a fresh scheduler for the case (its schedule: `kit.betas(case["schedule"])`,
+    its spacing: `case["spacing"]`). The scheduler needs diffusers' interface: `set_timesteps(K)`,
+    `timesteps`, and `step(model_output, timestep, sample)` returning `.prev_sample` (or the array).
+    Its timesteps must be the case's levels (ValueError naming both otherwise: configure the spacing,
+    `steps_offset` and the like to the case's conventions). The model is the oracle's exact ε at the
+    scheduler's own timestep; with `sigma_parameterized` (Euler, Heun, … in diffusers: the state is
+    y = x·√(σ² + 1) and ε is evaluated at the scheduler's σ, ᾱ = 1 / (1 + σ²)) the states are mapped
+    back to x for the comparison. A scheduler exposing `state_in_first_order` (Heun) records a state
+    only after a completed step. `to_model`/`from_model` convert arrays to and from the scheduler's
+    own type (e.g. torch tensors)."""
+    def run(x_start, levels, epsilon, *, case, **context):
+        scheduler = make(case, kit)
+        scheduler.set_timesteps(case["steps"])
+        timesteps = [float(from_model(t)) for t in scheduler.timesteps]
+        distinct = [t for i, t in enumerate(timesteps) if i == 0 or t != timesteps[i - 1]]
+        expected = [float(t) for t in levels if t >= 0]
+        if distinct != expected[:len(distinct)] or len(distinct) != len(expected):
+            raise ValueError(f"check_scheduler: case {case['id']}: the scheduler's timesteps {distinct} are not the case's "
+                             f"levels {expected} (spacing {case['spacing']!r}); configure it to the case's conventions")
+        abar = kit.alphas_cumprod(case["schedule"])
+        sigmas = np.asarray(from_model(scheduler.sigmas), dtype=np.float64) if sigma_parameterized else None
+        def sigma_now():
+            return sigmas[getattr(scheduler, "step_index", None) or 0]
+        x = np.asarray(x_start, dtype=np.float64)
+        state = to_model(x * np.sqrt(sigmas[0] ** 2 + 1)) if sigma_parameterized else to_model(x)
+        states = [x]
+        count = len(scheduler.timesteps)
+        for i, t in enumerate(scheduler.timesteps):
+            current = np.asarray(from_model(state), dtype=np.float64)
+            if sigma_parameterized:
+                sigma = sigma_now()
+                a, model_input = 1 / (1 + sigma ** 2), current / np.sqrt(sigma ** 2 + 1)
+            else:
+                a, model_input = abar[int(float(from_model(t)))], current
+            eps = kit.epsilon(case["oracle"], model_input, a)
+            result = scheduler.step(to_model(eps), t, state)
+            state = getattr(result, "prev_sample", result)
+            if not getattr(scheduler, "state_in_first_order", True) and i < count - 1:
+                continue  # the predictor of a two-stage step: not a level of the path
+            value = np.asarray(from_model(state), dtype=np.float64)
+            states.append(value / np.sqrt(sigma_now() ** 2 + 1) if sigma_parameterized else value)
+        return np.stack(states)
+    return run
+
+
+def check_scheduler(kit, make: Callable[[dict, Kit], object], *, trajectory_method: str,
+                    sigma_parameterized: bool = False, expected_order: Optional[float] = None,
+                    to_model=np.asarray, from_model=np.asarray, outputs=None, verbose: bool = False) -> Report:
+    """Runs a scheduler object (diffusers' interface; see `scheduler_trajectory`) through every
+    trajectory case of the kit and judges its order against `trajectory_method`'s expected order
+    (e.g. "ddim": 1, "dpmpp_2m": 2) or `expected_order`."""
+    kit = kit if isinstance(kit, Kit) else Kit(kit)
+    trajectory = scheduler_trajectory(kit, make, sigma_parameterized=sigma_parameterized,
+                                      to_model=to_model, from_model=from_model)
+    return check(kit, trajectory=trajectory, trajectory_method=trajectory_method, expected_order=expected_order,
+                 outputs=outputs, verbose=verbose)

@@ -117,3 +117,54 @@ def test_a_numpy_dpm_solver_shows_order_two_on_every_family(kit):
     report = conformance.check(kit, trajectory=dpmpp_2m, trajectory_method="dpmpp_2m")
     assert report.passed, report.summary()
     assert all(o.passed and abs(o.measured_order - 2) <= 0.25 for o in report.orders)
+
+
+class NumpyDDIM:
+    """A scheduler object with diffusers' interface (set_timesteps, timesteps, step(...).prev_sample),
+    DDIM η = 0 written from the paper's eq. 12; the last step goes to clean data (ᾱ = 1).
+    `levels(case)` chooses its timesteps; `scale` multiplies the ε coefficient (1: exact)."""
+
+    class Output:
+        def __init__(self, prev_sample):
+            self.prev_sample = prev_sample
+
+    def __init__(self, alphas_cumprod, levels, scale=1.0):
+        self.alphas_cumprod, self.levels, self.scale = alphas_cumprod, levels, scale
+
+    def set_timesteps(self, count):
+        self.timesteps = np.array(self.levels[:count], dtype=np.int64)
+
+    def step(self, model_output, timestep, sample):
+        i = list(self.timesteps).index(timestep)
+        a = self.alphas_cumprod[timestep]
+        a_next = self.alphas_cumprod[self.timesteps[i + 1]] if i + 1 < len(self.timesteps) else 1.0
+        x0 = (sample - np.sqrt(1 - a) * model_output) / np.sqrt(a)
+        return self.Output(np.sqrt(a_next) * x0 + self.scale * np.sqrt(1 - a_next) * model_output)
+
+
+def numpy_ddim(scale=1.0, shift=0):
+    def make(case, kit):
+        levels = [t + shift if t + shift < len(kit.alphas_cumprod(case["schedule"])) else t for t in case["levels"] if t >= 0]
+        return NumpyDDIM(kit.alphas_cumprod(case["schedule"]), levels, scale)
+    return make
+
+
+def test_a_scheduler_object_runs_every_trajectory_case_with_order_one(kit):
+    report = conformance.check_scheduler(kit, numpy_ddim(), trajectory_method="ddim")
+    assert report.passed, report.summary()
+    assert len(report.orders) == 18 and all(abs(o.measured_order - 1) <= 0.25 for o in report.orders)
+    # The same states as the step function iterated along the levels (check's own trajectory runner).
+    stepped = conformance.check(kit, ddim(), methods=[], trajectory_method="ddim")
+    ours = {c.case: c.max_error for c in stepped.cases}
+    for c in report.cases:
+        assert c.max_error == pytest.approx(ours[c.case], rel=1e-9, abs=1e-15)
+
+
+def test_a_scheduler_with_one_coefficient_off_by_one_percent_fails(kit):
+    report = conformance.check_scheduler(kit, numpy_ddim(scale=1.01), trajectory_method="ddim")
+    assert not report.passed
+
+
+def test_a_scheduler_on_other_timesteps_is_refused_by_name(kit):
+    with pytest.raises(ValueError, match="are not the case's levels"):
+        conformance.check_scheduler(kit, numpy_ddim(shift=1), trajectory_method="ddim")
