@@ -20,34 +20,31 @@ func samplerProgress(_ callback: MongeProgress?, _ context: UnsafeMutableRawPoin
 /// The shared sampling options: steps (required), spacing, sampler, eta, seed, block_size.
 struct SamplingOptions {
     var steps: Int
-    var spacing: TimestepSpacing
-    var sampler: String
+    var spacing: SpacingName
+    var sampler: SamplerName
     var eta: Double
     var seed: UInt64
     var blockSize: Int
 
-    init(_ options: inout Options, samplers: [String], defaultSampler: String = "ddim") throws {
+    init(_ options: inout Options, samplers: [SamplerName], defaultSampler: SamplerName = .ddim,
+         spacings: [SpacingName] = SpacingName.allCases) throws {
         guard let steps = try options.integer("steps", in: 1...ModelSpec.maximumTimesteps) else {
             throw MongeError.invalidArgument(name: "\(options.call) option steps", message: "required (1 … T)")
         }
         self.steps = steps
-        let spacingName = try options.choice("spacing", TimestepSpacing.allCases.map(\.rawValue)) ?? TimestepSpacing.standard.rawValue
-        spacing = TimestepSpacing(rawValue: spacingName)!
-        sampler = try options.choice("sampler", samplers) ?? defaultSampler
+        spacing = try options.choice("spacing", spacings.map(\.rawValue)).flatMap { SpacingName(rawValue: $0) } ?? .standard
+        sampler = try options.choice("sampler", samplers.map(\.rawValue)).flatMap { SamplerName(rawValue: $0) } ?? defaultSampler
         eta = try options.number("eta") ?? 0
         guard (0...1).contains(eta) else { throw MongeError.invalidArgument(name: "eta", message: "must be in [0, 1], got \(eta)") }
-        guard eta == 0 || sampler == "ddim" else { throw MongeError.invalidArgument(name: "eta", message: "applies to the ddim sampler only") }
+        guard eta == 0 || sampler == .ddim else { throw MongeError.invalidArgument(name: "eta", message: "applies to the ddim sampler only") }
         seed = try options.seed("seed") ?? 0
         blockSize = try options.integer("block_size", in: 1...maximumElements) ?? 1024
     }
 
-    var method: SamplerMethod {
-        switch sampler {
-        case "ddpm": return .ddpm
-        case "heun": return .heun
-        default: return .ddim(eta: eta)
-        }
-    }
+    var method: SamplerMethod { sampler.method(eta: eta) }
+
+    /// The K timesteps of `schedule` placed by the spacing.
+    func timesteps(for schedule: NoiseSchedule) throws -> [Int] { try spacing.timesteps(for: schedule, steps: steps) }
 }
 
 /// Runs `body` with the model as a denoiser in its precision: Double for oracles, Float for networks.
@@ -67,8 +64,8 @@ func readPoints<S: MatrixScalar>(_ data: UnsafePointer<Double>?, _ shape: Unsafe
     return x
 }
 
-/// `monge_sample`: n samples of `model`, as `monge sample`. Options: steps, spacing, sampler
-/// (ddim, ddpm, heun), eta, seed, block_size. Result array: points [n, D].
+/// `monge_sample`: n samples of `model`, as `monge sample`. Options: steps, spacing (linspace,
+/// leading, trailing, karras), sampler (any `SamplerName`), eta, seed, block_size. Result array: points [n, D].
 @_cdecl("monge_sample")
 public func monge_sample(_ modelText: UnsafePointer<CChar>?, _ n: Int64, _ optionsText: UnsafePointer<CChar>?,
                          _ progress: MongeProgress?, _ context: UnsafeMutableRawPointer?,
@@ -77,12 +74,12 @@ public func monge_sample(_ modelText: UnsafePointer<CChar>?, _ n: Int64, _ optio
     guarded(error, errorCapacity) {
         let spec = try ModelSpec(parsing: try readString(modelText, name: "model"))
         var options = try Options(optionsText, call: "sample")
-        let sampling = try SamplingOptions(&options, samplers: ["ddim", "ddpm", "heun"])
+        let sampling = try SamplingOptions(&options, samplers: SamplerName.allCases)
         try options.finish()
         guard n >= 1, n <= Int64(maximumElements) else { throw MongeError.invalidArgument(name: "n", message: "must be positive, got \(n)") }
         let box = ResultBox()
         func run<S: MatrixScalar>(_ model: AnyDenoiser<S>) throws {
-            let timesteps = try Timesteps.respaced(count: model.schedule.count, steps: sampling.steps, spacing: sampling.spacing)
+            let timesteps = try sampling.timesteps(for: model.schedule)
             let output = try Sampler.sample(model, count: Int(n), timesteps: timesteps, method: sampling.method,
                                             noise: RandomStream(seed: sampling.seed),
                                             options: SamplerOptions(blockSize: sampling.blockSize, progress: samplerProgress(progress, context)))
@@ -96,7 +93,7 @@ public func monge_sample(_ modelText: UnsafePointer<CChar>?, _ n: Int64, _ optio
 }
 
 /// `monge_encode`: points → latents x_T by the probability-flow ODE, as `monge encode`. Options:
-/// steps, spacing, sampler (ddim, heun), block_size. Result array: latent.
+/// steps, spacing, sampler (`SamplerName.invertible`: ddim, heun, euler), block_size. Result array: latent.
 @_cdecl("monge_encode")
 public func monge_encode(_ modelText: UnsafePointer<CChar>?, _ x: UnsafePointer<Double>?, _ xShape: UnsafePointer<Int64>?,
                          _ optionsText: UnsafePointer<CChar>?, _ progress: MongeProgress?, _ context: UnsafeMutableRawPointer?,
@@ -105,12 +102,12 @@ public func monge_encode(_ modelText: UnsafePointer<CChar>?, _ x: UnsafePointer<
     guarded(error, errorCapacity) {
         let spec = try ModelSpec(parsing: try readString(modelText, name: "model"))
         var options = try Options(optionsText, call: "encode")
-        let sampling = try SamplingOptions(&options, samplers: ["ddim", "heun"])
+        let sampling = try SamplingOptions(&options, samplers: SamplerName.invertible)
         try options.finish()
         let box = ResultBox()
         func run<S: MatrixScalar>(_ model: AnyDenoiser<S>) throws {
             let points = try readPoints(x, xShape, name: "x", model: model)
-            let timesteps = try Timesteps.respaced(count: model.schedule.count, steps: sampling.steps, spacing: sampling.spacing)
+            let timesteps = try sampling.timesteps(for: model.schedule)
             let output = try Sampler.encode(model, points, timesteps: timesteps, method: sampling.method,
                                             options: SamplerOptions(blockSize: sampling.blockSize, progress: samplerProgress(progress, context)))
             box.set("latent", generic: output.x)
@@ -122,8 +119,8 @@ public func monge_encode(_ modelText: UnsafePointer<CChar>?, _ x: UnsafePointer<
     }
 }
 
-/// `monge_decode`: latents → points, as `monge decode`. Options: steps, spacing, sampler (ddim,
-/// ddpm, heun), eta, seed, block_size. Result array: points.
+/// `monge_decode`: latents → points, as `monge decode`. Options: steps, spacing, sampler (any
+/// `SamplerName`), eta, seed, block_size. Result array: points.
 @_cdecl("monge_decode")
 public func monge_decode(_ modelText: UnsafePointer<CChar>?, _ z: UnsafePointer<Double>?, _ zShape: UnsafePointer<Int64>?,
                          _ optionsText: UnsafePointer<CChar>?, _ progress: MongeProgress?, _ context: UnsafeMutableRawPointer?,
@@ -132,12 +129,12 @@ public func monge_decode(_ modelText: UnsafePointer<CChar>?, _ z: UnsafePointer<
     guarded(error, errorCapacity) {
         let spec = try ModelSpec(parsing: try readString(modelText, name: "model"))
         var options = try Options(optionsText, call: "decode")
-        let sampling = try SamplingOptions(&options, samplers: ["ddim", "ddpm", "heun"])
+        let sampling = try SamplingOptions(&options, samplers: SamplerName.allCases)
         try options.finish()
         let box = ResultBox()
         func run<S: MatrixScalar>(_ model: AnyDenoiser<S>) throws {
             let latent = try readPoints(z, zShape, name: "latent", model: model)
-            let timesteps = try Timesteps.respaced(count: model.schedule.count, steps: sampling.steps, spacing: sampling.spacing)
+            let timesteps = try sampling.timesteps(for: model.schedule)
             let output = try Sampler.decode(model, latent, timesteps: timesteps, method: sampling.method, noise: RandomStream(seed: sampling.seed),
                                             options: SamplerOptions(blockSize: sampling.blockSize, progress: samplerProgress(progress, context)))
             box.set("points", generic: output.x)
@@ -150,7 +147,7 @@ public func monge_decode(_ modelText: UnsafePointer<CChar>?, _ z: UnsafePointer<
 }
 
 /// `monge_translate`: DDIB, decode_B(encode_A(x)), as `monge translate`. Options: steps, spacing,
-/// sampler (ddim, heun), cycle (also map back and report the cycle error). Two oracles compute in
+/// (linspace, leading, trailing), sampler (ddim, heun, euler), cycle (also map back and report the cycle error). Two oracles compute in
 /// Float64, anything else in Float32. Result arrays: mapped, latent (and cycled).
 @_cdecl("monge_translate")
 public func monge_translate(_ fromText: UnsafePointer<CChar>?, _ toText: UnsafePointer<CChar>?,
@@ -162,7 +159,7 @@ public func monge_translate(_ fromText: UnsafePointer<CChar>?, _ toText: UnsafeP
         let a = try ModelSpec(parsing: try readString(fromText, name: "model (from)"))
         let b = try ModelSpec(parsing: try readString(toText, name: "model (to)"))
         var options = try Options(optionsText, call: "translate")
-        let sampling = try SamplingOptions(&options, samplers: ["ddim", "heun"])
+        let sampling = try SamplingOptions(&options, samplers: SamplerName.invertible, spacings: SpacingName.allCases.filter { $0.uniform != nil })
         let cycle = try options.bool("cycle") ?? false
         try options.finish()
         try a.checkFiles()
@@ -171,7 +168,7 @@ public func monge_translate(_ fromText: UnsafePointer<CChar>?, _ toText: UnsafeP
         func run<S: MatrixScalar>(_: S.Type) throws {
             let modelA = try a.denoiser(as: S.self), modelB = try b.denoiser(as: S.self)
             let points = try readPoints(x, xShape, name: "x", model: modelA)
-            let bridge = try DDIBBridge(source: modelA, target: modelB, steps: sampling.steps, spacing: sampling.spacing, method: sampling.method)
+            let bridge = try DDIBBridge(source: modelA, target: modelB, steps: sampling.steps, spacing: sampling.spacing.uniform!, method: sampling.method)
             let report = samplerProgress(progress, context)
             let translation = try bridge.translate(points, progress: report)
             box.set("mapped", generic: translation.mapped)

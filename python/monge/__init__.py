@@ -16,6 +16,7 @@ Every call releases the GIL while Monge computes; `set_threads` chooses Monge's 
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
@@ -143,7 +144,8 @@ def _sampling(steps, spacing, sampler, eta, seed, block_size):
 def sample(model: Model, n: int, *, steps: int, sampler: str = "ddim", eta: float = 0.0, spacing: str = "linspace",
            seed: int = 0, block_size: int = 1024, progress: Optional[Callable] = None) -> np.ndarray:
     """n samples of `model` (a checkpoint folder or an oracle spec), as `monge sample`: sampler
-    ddim (η = eta), ddpm or heun; float32 for networks, float64 for oracles. `progress(done,
+    ddim (η = eta), ddpm, heun, euler, euler-ancestral or dpmpp-2m; spacing linspace, leading,
+    trailing or karras; float32 for networks, float64 for oracles. `progress(done,
     total, nan)` hears the row-steps done (from Monge's worker threads)."""
     callback = _lib.Progress(progress)
     with _lib.call("monge_sample", _lib.text(model, "model"), int(n),
@@ -155,7 +157,7 @@ def sample(model: Model, n: int, *, steps: int, sampler: str = "ddim", eta: floa
 
 def encode(model: Model, x, *, steps: int, sampler: str = "ddim", spacing: str = "linspace", block_size: int = 1024,
            progress: Optional[Callable] = None) -> np.ndarray:
-    """Latents x_T of the points x by the probability-flow ODE (ddim or heun), as `monge encode`."""
+    """Latents x_T of the points x by the probability-flow ODE (sampler ddim, heun or euler), as `monge encode`."""
     callback = _lib.Progress(progress)
     m = _lib.Matrix("x", x)
     with _lib.call("monge_encode", _lib.text(model, "model"), *m.arguments,
@@ -167,7 +169,7 @@ def encode(model: Model, x, *, steps: int, sampler: str = "ddim", spacing: str =
 
 def decode(model: Model, latent, *, steps: int, sampler: str = "ddim", eta: float = 0.0, spacing: str = "linspace",
            seed: int = 0, block_size: int = 1024, progress: Optional[Callable] = None) -> np.ndarray:
-    """Points from latents x_T (ddim with η, heun, or ddpm), as `monge decode`; the inverse of
+    """Points from latents x_T (any sampler of `sample`), as `monge decode`; the inverse of
     `encode` with the same steps (ddim η = 0 or heun), up to discretisation."""
     callback = _lib.Progress(progress)
     m = _lib.Matrix("latent", latent)
@@ -188,18 +190,23 @@ class Translation:
     info: Dict[str, Any] = field(repr=False)
 
 
-def translate(model: Union[Tuple[Model, Model], Sequence[Model]], x, *, steps: int, method: str = "ddim",
-              spacing: str = "linspace", cycle: bool = False, progress: Optional[Callable] = None) -> Translation:
+def translate(model: Union[Tuple[Model, Model], Sequence[Model]], x, *, steps: int, sampler: str = "ddim",
+              spacing: str = "linspace", cycle: bool = False, progress: Optional[Callable] = None,
+              method: Optional[str] = None) -> Translation:
     """DDIB from domain A to domain B, as `monge translate --from A --to B`: `model` is the pair
-    (A, B) of checkpoint folders or oracle specs; method ddim (Euler) or heun. Two oracles run in
-    float64, anything else in float32. With cycle=True also maps back and reports the cycle error
-    in `info` (cycle_error_mean, cycle_error_max)."""
+    (A, B) of checkpoint folders or oracle specs; sampler ddim (Euler), heun or euler (as
+    `encode`). Two oracles run in float64, anything else in float32. With cycle=True also maps back
+    and reports the cycle error in `info` (cycle_error_mean, cycle_error_max). `method` is the
+    earlier name of `sampler` (accepted with a DeprecationWarning)."""
+    if method is not None:
+        warnings.warn("translate(method=...) is now sampler=...", DeprecationWarning, stacklevel=2)
+        sampler = method
     if isinstance(model, (str, os.PathLike)) or len(model) != 2:
         raise TypeError("translate: model must be the pair (source model, target model)")
     callback = _lib.Progress(progress)
     m = _lib.Matrix("x", x)
     with _lib.call("monge_translate", _lib.text(model[0], "model A"), _lib.text(model[1], "model B"), *m.arguments,
-                   _lib.options(steps=steps, sampler=method, spacing=spacing, cycle=cycle),
+                   _lib.options(steps=steps, sampler=sampler, spacing=spacing, cycle=cycle),
                    callback.pointer, None, progress=callback) as r:
         callback.reraise()
         return Translation(mapped=r.array("mapped"), latent=r.array("latent"), cycled=r.array("cycled"), info=r.info)

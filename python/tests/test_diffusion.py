@@ -62,9 +62,40 @@ def test_oracle_sampling_and_translation_equal_the_cli(cli, tmp_path):
     np.save(tmp_path / "x.npy", x)
     out = cli("translate", "--from", "oracle:gaussians25", "--to", "oracle:gaussians8", tmp_path / "x.npy", "--steps", 15,
               "--sampler", "heun", "--out", tmp_path / "t.npy", "--latent", tmp_path / "z.npy", "--cycle", "--quiet")
-    t = monge.translate(("oracle:gaussians25", "oracle:gaussians8"), x, steps=15, method="heun", cycle=True)
+    t = monge.translate(("oracle:gaussians25", "oracle:gaussians8"), x, steps=15, sampler="heun", cycle=True)
     assert same_bits(t.mapped, np.load(tmp_path / "t.npy")) and same_bits(t.latent, np.load(tmp_path / "z.npy"))
     assert f"mean {t.info['cycle_error_mean']:.6g}, max {t.info['cycle_error_max']:.6g}" in out
+
+
+@pytest.mark.parametrize("sampler,spacing", [("euler", "karras"), ("euler-ancestral", "trailing"), ("dpmpp-2m", "karras")])
+def test_every_cli_sampler_runs_in_process_bit_for_bit(cli, tmp_path, sampler, spacing):
+    """The samplers and spacings of k-diffusion's vocabulary reach the C ABI through the same names."""
+    cli("sample", "oracle:gaussians8", "--n", 60, "--steps", 12, "--sampler", sampler, "--spacing", spacing, "--seed", 5,
+        "--out", tmp_path / "s.npy", "--quiet")
+    s = monge.sample("oracle:gaussians8", 60, steps=12, sampler=sampler, spacing=spacing, seed=5)
+    assert same_bits(s, np.load(tmp_path / "s.npy"))
+    cli("decode", "oracle:gaussians8", tmp_path / "s.npy", "--steps", 12, "--sampler", sampler, "--spacing", spacing,
+        "--seed", 6, "--out", tmp_path / "d.npy", "--quiet")
+    assert same_bits(monge.decode("oracle:gaussians8", s, steps=12, sampler=sampler, spacing=spacing, seed=6),
+                     np.load(tmp_path / "d.npy"))
+
+
+def test_encode_and_translate_take_euler_and_refuse_denoise_only_samplers(cli, tmp_path):
+    x = monge.data("gaussians25", 40, seed=2)
+    np.save(tmp_path / "x.npy", x)
+    cli("encode", "oracle:gaussians25", tmp_path / "x.npy", "--steps", 10, "--sampler", "euler", "--out", tmp_path / "z.npy", "--quiet")
+    assert same_bits(monge.encode("oracle:gaussians25", x, steps=10, sampler="euler"), np.load(tmp_path / "z.npy"))
+    t = monge.translate(("oracle:gaussians25", "oracle:gaussians8"), x, steps=10, sampler="euler")
+    # Euler on the probability-flow ODE is DDIM η = 0 in another arithmetic order: equal to rounding.
+    ddim = monge.translate(("oracle:gaussians25", "oracle:gaussians8"), x, steps=10, sampler="ddim").mapped
+    assert np.abs(t.mapped - ddim).max() < 1e-12
+    with pytest.raises(monge.MongeError, match="sampler"):
+        monge.encode("oracle:gaussians25", x, steps=10, sampler="dpmpp-2m")
+    with pytest.raises(monge.MongeError, match="spacing"):
+        monge.translate(("oracle:gaussians25", "oracle:gaussians8"), x, steps=10, spacing="karras")
+    with pytest.warns(DeprecationWarning):
+        old = monge.translate(("oracle:gaussians25", "oracle:gaussians8"), x, steps=10, method="heun")
+    assert same_bits(old.mapped, monge.translate(("oracle:gaussians25", "oracle:gaussians8"), x, steps=10, sampler="heun").mapped)
 
 
 def test_translation_with_checkpoints_equals_the_cli(trained, cli, tmp_path):

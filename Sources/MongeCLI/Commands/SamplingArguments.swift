@@ -4,35 +4,8 @@ import MongeDiffusion
 
 extension TimestepSpacing: ExpressibleByArgument {}
 
-/// The sampler names the command line accepts (k-diffusion's names for its samplers).
-enum SamplerName: String, ExpressibleByArgument, CaseIterable {
-    case ddim, ddpm, heun, euler
-    case eulerAncestral = "euler-ancestral"
-    case dpmpp2m = "dpmpp-2m"
-
-    /// The library's method; η applies to ddim only (the commands refuse it otherwise).
-    func method(eta: Double) -> SamplerMethod {
-        switch self {
-        case .ddim: return .ddim(eta: eta)
-        case .ddpm: return .ddpm
-        case .heun: return .heun
-        case .euler: return .euler
-        case .eulerAncestral: return .eulerAncestral
-        case .dpmpp2m: return .dpmSolverPlusPlus2M
-        }
-    }
-
-    /// The names whose method also runs upwards (encode, inversion).
-    static var invertible: [SamplerName] { allCases.filter { !$0.method(eta: 0).onlyDenoises } }
-}
-
-/// The step placements the command line accepts: the library's uniform-in-t spacings and
-/// Karras et al.'s σ spacing (`Timesteps.karras`, ρ = 7).
-enum SpacingName: String, ExpressibleByArgument, CaseIterable {
-    case linspace, leading, trailing, karras
-
-    static let standard = SpacingName(rawValue: TimestepSpacing.standard.rawValue)!
-}
+extension SamplerName: ExpressibleByArgument {}
+extension SpacingName: ExpressibleByArgument {}
 
 /// Options shared by `sample`, `encode` and `decode`: the steps, their spacing, the solver, the seed.
 struct SamplingArguments: ParsableArguments {
@@ -68,12 +41,7 @@ struct SamplingArguments: ParsableArguments {
         try Check.distinctOutputs(all)
     }
 
-    func timesteps(for schedule: NoiseSchedule) throws -> [Int] {
-        if let uniform = TimestepSpacing(rawValue: spacing.rawValue) {
-            return try Timesteps.respaced(count: schedule.count, steps: steps, spacing: uniform)
-        }
-        return try Timesteps.karras(schedule: schedule, steps: steps)
-    }
+    func timesteps(for schedule: NoiseSchedule) throws -> [Int] { try spacing.timesteps(for: schedule, steps: steps) }
 
     func options(rows: Int, label: String) -> SamplerOptions {
         var progress: (@Sendable (SamplerProgress) -> Void)?
