@@ -42,7 +42,8 @@ public enum BridgesDDIB {
 public enum TrainedDDIB {
     public static let method = "DDIB (trained)"
 
-    /// The ε-model training of one distribution; `seed` seeds its weights and batches.
+    /// The ε-model training of one distribution (`name`: its spec, e.g. torchcfm:moons); `seed`
+    /// seeds its weights and batches.
     public static func config(data: Matrix<Float>, name: String, steps: Int, seed: UInt64) throws -> TrainingCheckpoint.Config {
         var training = TrainingConfig(steps: steps, batchSize: 1024, seed: seed)
         training.optimizer.learningRate = 2e-3
@@ -50,7 +51,7 @@ public enum TrainedDDIB {
         training.logEvery = max(1, min(50, steps))
         return TrainingCheckpoint.Config(model: ModelConfig(architecture: .mlp, width: 128, depth: 3, timeEmbedding: 128),
                                          schedule: try BridgesDDIB.schedule(), training: training,
-                                         data: .init(source: "torchcfm:\(name) n=\(data.rows)", data: data))
+                                         data: .init(source: "\(name) n=\(data.rows)", data: data))
     }
 
     /// Trains (or reuses the finished checkpoint in `folder`) the ε-model of `data`.
