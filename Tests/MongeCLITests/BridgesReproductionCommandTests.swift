@@ -1,4 +1,5 @@
 import Foundation
+import MongeCLI
 import MongeCore
 import Testing
 import TestSupport
@@ -96,5 +97,18 @@ struct BridgesReproductionCommandTests {
         }
         // The compact table on stdout has a line per row.
         for row in Self.expectedRows() { #expect(first.stdout.contains("| \(row[0]) | \(row[1]) | 2 |"), "stdout: \(row)") }
+    }
+
+    /// Sizes out of range and ddib-2d's options are refused before anything trains.
+    @Test func badSizesAreRefused() {
+        func refusal(_ arguments: [String]) -> String? {
+            do { try Monge.parseAndValidate(["reproduce", "bridges-2d", "--quick"] + arguments); return nil } catch { return Monge.message(for: error) }
+        }
+        for (arguments, fragment) in [(["--training-points", "1"], "--training-points"), (["--training-steps", "0"], "--training-steps"),
+                                      (["--n", "1"], "--n"), (["--pairs", "moons:checkerboard"], "bridges-2d takes")] {
+            let message = refusal(arguments)
+            #expect(message?.contains(fragment) == true, "\(arguments): \(message ?? "accepted")")
+        }
+        #expect(refusal(["--training-points", "16", "--training-steps", "4"]) == nil)
     }
 }

@@ -6,7 +6,7 @@ import MongeNN
 import TestSupport
 import Testing
 
-@Suite("bridges-2d: the DDIB rows")
+@Suite("bridges-2d: the DDIB, SDEdit and EGSDE rows")
 struct BridgesDDIBTests {
     /// A tiny plan: two seeds, the quick pairs (TorchCFM's two and DDIB's moons → checkerboard), a
     /// few training steps (the flows are not judged here).
