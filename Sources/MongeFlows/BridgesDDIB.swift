@@ -6,8 +6,8 @@ import MongeNN
 /// row shows the bridge's own distance from the Monge map with no learning error.
 ///
 /// Only N(0, I) → 8-Gaussians has oracles for both ends (a Gaussian oracle and the 8-component
-/// mixture at TorchCFM's radius 5 and std 0.1^¼); moons has no closed-form ε, and training ε-models
-/// per seed is not in this table, so other pairs get no DDIB row.
+/// mixture at TorchCFM's radius 5 and std 0.1^¼); moons and DDIB's datasets have no closed-form ε,
+/// so other pairs get only the trained row (`TrainedDDIB`).
 public enum BridgesDDIB {
     /// The row's method name.
     public static let method = "DDIB (oracle)"

@@ -83,8 +83,8 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
 
 /// `monge reproduce bridges-2d`: the flow-matching bridges (1-RF, 2-RF, I-CFM, OT-CFM, SB-CFM),
 /// DDIB with exact ε oracles where both ends have one (`BridgesDDIB`, N(0, I) → 8-Gaussians), DDIB
-/// with ε-MLPs trained per seed on every pair (`TrainedDDIB`) and
-/// the exact OT map on TorchCFM's pairs, each map measured with `BridgeComparison` on the same
+/// with ε-MLPs trained per seed on every pair (`TrainedDDIB`), SDEdit and EGSDE through the trained
+/// target ε-MLP (`BridgesEditing`) and the exact OT map on TorchCFM's and DDIB's pairs, each map measured with `BridgeComparison` on the same
 /// points, plus NFE (dopri5) and the normalised path energy NPE = |PE − W2²|/W2² (Tong et al. 2024),
 /// W2² the certified exact OT cost between the source points and an independent target sample.
 ///
@@ -317,7 +317,7 @@ public struct BridgesReproduction {
         let panels = try maps.map { name, source, mapped, target in
             try TransportMapFigure(source: source, target: target, mapped: mapped, title: FigureTitle(name), maxArrows: 150, arrowSeed: 7).panel
         }
-        let figure = SideBySideFigure(panels: panels, title: FigureTitle("\(pairName(pair)): flow maps and the exact OT map", n: plan.evaluationPoints, seed: plan.seeds[0]),
+        let figure = SideBySideFigure(panels: panels, title: FigureTitle("\(pairName(pair)): every method's map and the exact OT map", n: plan.evaluationPoints, seed: plan.seeds[0]),
                                       panelWidth: 440, height: 500)
         return [try figure.render(to: "\(folder)/figures/maps_\(Self.pairFolderName(pair)).png").figure]
     }
