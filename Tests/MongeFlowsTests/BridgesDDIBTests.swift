@@ -163,7 +163,31 @@ struct BridgesDDIBTests {
         #expect(BridgesData.ddibPairs.count == 11)
         #expect(BridgesData.ddibPairs.first == ["ddib:moons", "ddib:checkerboard"])
         #expect(BridgesPlan.full().pairs.count == 13)
+        try BridgesPlan.full().validate()
+        try BridgesPlan.quick().validate()
         #expect(BridgesPlan.quick().pairs == [["normal", "8gaussians"], ["moons", "8gaussians"], ["ddib:moons", "ddib:checkerboard"]])
+    }
+
+    /// Out-of-range SDEdit/EGSDE settings are refused, naming the field; the quick plan starts at
+    /// M = 500 of T = 1000 with 100 DDPM steps, the full plan at every level (501 steps).
+    @Test func editingSettingsAreChecked() throws {
+        let schedule = try BridgesDDIB.schedule()
+        func field(_ change: (inout BridgesEditing.Settings) -> Void) -> String? {
+            var settings = BridgesEditing.Settings()
+            change(&settings)
+            do { try settings.validate(); return nil } catch let MongeError.invalidArgument(name, _) { return name } catch { return "\(error)" }
+        }
+        #expect(field { $0.m = 0 } == "m")
+        #expect(field { $0.m = .nan } == "m")
+        #expect(field { $0.lambdaS = -1 } == "lambda-s")
+        #expect(field { $0.lambdaI = .infinity } == "lambda-i")
+        #expect(field { $0.classifierSteps = 0 } == "classifier steps")
+        #expect(field { $0.steps = 0 } == "steps")
+        #expect(field { $0.steps = 502 } == "steps")
+        #expect(field { _ in } == nil)
+        #expect(BridgesPlan.quick().editing.start(schedule: schedule) == 500)
+        #expect(try BridgesPlan.quick().editing.timesteps(schedule: schedule).count == 100)
+        #expect(try BridgesPlan.full().editing.timesteps(schedule: schedule) == Array((0...500).reversed()))
     }
 
     /// The one-component mixture used for N(0, I) gives the Gaussian oracle's ε (closed form
