@@ -7,8 +7,8 @@ import MongeNN
 /// row shows the bridge's own distance from the Monge map with no learning error.
 ///
 /// Only N(0, I) → 8-Gaussians has oracles for both ends (a Gaussian oracle and the 8-component
-/// mixture at TorchCFM's radius 5 and std 0.1^¼); moons has no closed-form ε, and training ε-models
-/// per seed is not in this table, so other pairs get no DDIB row.
+/// mixture at TorchCFM's radius 5 and std 0.1^¼); moons and DDIB's datasets have no closed-form ε,
+/// so other pairs get only the trained row (`TrainedDDIB`).
 public enum BridgesDDIB {
     /// The row's method name.
     public static let method = "DDIB (oracle)"
@@ -43,7 +43,8 @@ public enum BridgesDDIB {
 public enum TrainedDDIB {
     public static let method = "DDIB (trained)"
 
-    /// The ε-model training of one distribution; `seed` seeds its weights and batches.
+    /// The ε-model training of one distribution (`name`: its spec, e.g. torchcfm:moons); `seed`
+    /// seeds its weights and batches.
     public static func config(data: Matrix<Float>, name: String, steps: Int, seed: UInt64) throws -> TrainingCheckpoint.Config {
         var training = TrainingConfig(steps: steps, batchSize: 1024, seed: seed)
         training.optimizer.learningRate = 2e-3
@@ -51,7 +52,7 @@ public enum TrainedDDIB {
         training.logEvery = max(1, min(50, steps))
         return TrainingCheckpoint.Config(model: ModelConfig(architecture: .mlp, width: 128, depth: 3, timeEmbedding: 128),
                                          schedule: try BridgesDDIB.schedule(), training: training,
-                                         data: .init(source: "torchcfm:\(name) n=\(data.rows)", data: data))
+                                         data: .init(source: "\(name) n=\(data.rows)", data: data))
     }
 
     /// Trains (or reuses the finished checkpoint in `folder`) the ε-model of `data`.

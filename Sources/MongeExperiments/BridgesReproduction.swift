@@ -7,7 +7,7 @@ import MongePlot
 
 /// The settings of `monge reproduce bridges-2d`.
 public struct BridgesPlan: Codable, Equatable, Sendable {
-    /// (source, target) TorchCFM distributions.
+    /// (source, target) distributions (`BridgesData` specs): TorchCFM's and DDIB's.
     public var pairs: [[String]]
     public var seeds: [UInt64]
     /// Points drawn from each distribution for training (batches are drawn from them).
@@ -27,19 +27,31 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
     public var ddibSteps: Int = 100
     /// Training steps of each ε-model of the trained DDIB row (batch 1024).
     public var ddibTrainingSteps: Int = 10_000
+    /// SDEdit and EGSDE: M, DDPM steps, λ_s, λ_i and the classifier's training steps.
+    public var editing = BridgesEditing.Settings()
 
-    /// TorchCFM's 2-D setting at a reduced budget: 20 000 steps of batch 256 (Tong et al.), 5 seeds.
+    /// TorchCFM's pairs.
+    public static let torchCFMPairs = [["normal", "8gaussians"], ["moons", "8gaussians"]]
+    /// The DDIB pairs of the quick run: DDIB's first translation pair and first cycle pair,
+    /// moons → checkerboard.
+    public static let quickDDIBPairs = [["ddib:moons", "ddib:checkerboard"]]
+
+    /// TorchCFM's 2-D setting at a reduced budget: 20 000 steps of batch 256 (Tong et al.), 5 seeds;
+    /// TorchCFM's pairs and all of DDIB's translation pairs; SDEdit and EGSDE on every level from M.
     public static func full(seeds: [UInt64]? = nil) -> BridgesPlan {
-        BridgesPlan(pairs: [["normal", "8gaussians"], ["moons", "8gaussians"]], seeds: seeds ?? [0, 1, 2, 3, 4],
-                    trainingPoints: 50_000, steps: 20_000, reflowSteps: 10_000, batchSize: 256, learningRate: 1e-3,
-                    evaluationPoints: 2_000, model: VelocityNetwork.defaultConfig(), timeScale: VelocityNetwork.defaultTimeScale,
-                    tolerance: 1e-5)
+        var plan = BridgesPlan(pairs: torchCFMPairs + BridgesData.ddibPairs, seeds: seeds ?? [0, 1, 2, 3, 4],
+                               trainingPoints: 50_000, steps: 20_000, reflowSteps: 10_000, batchSize: 256, learningRate: 1e-3,
+                               evaluationPoints: 2_000, model: VelocityNetwork.defaultConfig(), timeScale: VelocityNetwork.defaultTimeScale,
+                               tolerance: 1e-5)
+        plan.editing.steps = nil
+        return plan
     }
 
     /// Minutes on two cores: 1 000 steps of batch 128 (SB-CFM's Sinkhorn and OT-CFM's assignment per
     /// step dominate), 500 evaluation points, 3 seeds.
     public static func quick(seeds: [UInt64]? = nil) -> BridgesPlan {
         var plan = full(seeds: seeds ?? [0, 1, 2])
+        plan.pairs = torchCFMPairs + quickDDIBPairs
         plan.trainingPoints = 10_000
         plan.steps = 1_000
         plan.reflowSteps = 500
@@ -48,6 +60,7 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
         plan.tolerance = 1e-4
         plan.ddibSteps = 50
         plan.ddibTrainingSteps = 3_000
+        plan.editing.steps = 100
         return plan
     }
 
@@ -55,7 +68,7 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
         guard !pairs.isEmpty, pairs.allSatisfy({ $0.count == 2 }) else {
             throw MongeError.invalidArgument(name: "pairs", message: "expected at least one SOURCE:TARGET pair")
         }
-        for name in pairs.flatMap({ $0 }) { _ = try TorchCFMData(spec: name) }
+        for name in pairs.flatMap({ $0 }) { _ = try BridgesData(spec: name) }
         guard !seeds.isEmpty else { throw MongeError.invalidArgument(name: "seeds", message: "at least one seed") }
         guard trainingPoints >= 2, evaluationPoints >= 2 else {
             throw MongeError.invalidArgument(name: "points", message: "training and evaluation sets need at least 2 points")
@@ -65,13 +78,14 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
         }
         guard tolerance > 0, tolerance.isFinite else { throw MongeError.invalidArgument(name: "tolerance", message: "must be positive") }
         try model.validate()
+        try editing.validate()
     }
 }
 
 /// `monge reproduce bridges-2d`: the flow-matching bridges (1-RF, 2-RF, I-CFM, OT-CFM, SB-CFM),
 /// DDIB with exact ε oracles where both ends have one (`BridgesDDIB`, N(0, I) → 8-Gaussians), DDIB
-/// with ε-MLPs trained per seed on every pair (`TrainedDDIB`) and
-/// the exact OT map on TorchCFM's pairs, each map measured with `BridgeComparison` on the same
+/// with ε-MLPs trained per seed on every pair (`TrainedDDIB`), SDEdit and EGSDE through the trained
+/// target ε-MLP (`BridgesEditing`) and the exact OT map on TorchCFM's and DDIB's pairs, each map measured with `BridgeComparison` on the same
 /// points, plus NFE (dopri5) and the normalised path energy NPE = |PE − W2²|/W2² (Tong et al. 2024),
 /// W2² the certified exact OT cost between the source points and an independent target sample.
 ///
@@ -92,7 +106,8 @@ public struct BridgesReproduction {
     }
 
     /// The rows' methods, in table order.
-    public static let methods = ["1-RF", "2-RF", "I-CFM", "OT-CFM", "SB-CFM", BridgesDDIB.method, TrainedDDIB.method, "exact OT"]
+    public static let methods = ["1-RF", "2-RF", "I-CFM", "OT-CFM", "SB-CFM", BridgesDDIB.method, TrainedDDIB.method,
+                                 BridgesEditing.sdedit, BridgesEditing.egsde, "exact OT"]
 
     public static let columns = ["pair", "method", "sigma", "nfe", "path_energy", "npe", "transport_cost", "exact_w2_squared",
                                  "transport_gap", "optimality_gap", "monge_deviation_mean", "realism_w2", "sampling_floor_w2",
@@ -158,11 +173,16 @@ public struct BridgesReproduction {
         String(method.replacingOccurrences(of: " ", with: "_").filter { $0 != "(" && $0 != ")" })
     }
 
+    /// A pair's folder under seed_<s>/: "moons__8gaussians", "ddib-moons__ddib-checkerboard".
+    public static func pairFolderName(_ pair: [String]) -> String {
+        pair.map { $0.replacingOccurrences(of: ":", with: "-") }.joined(separator: "__")
+    }
+
     func pairName(_ pair: [String]) -> String { "\(pair[0]) → \(pair[1])" }
 
     /// Trains every flow of one pair and seed, maps the evaluation points, measures every map.
     func runPair(_ pair: [String], index p: Int, seed: UInt64) throws -> (rows: [[String: ResultsTable.Cell]], maps: [(String, Matrix<Double>, Matrix<Double>, Matrix<Double>)]) {
-        let a = try TorchCFMData(spec: pair[0]), b = try TorchCFMData(spec: pair[1])
+        let a = try BridgesData(spec: pair[0]), b = try BridgesData(spec: pair[1])
         let base = seed &* 1_000_003 &+ UInt64(p) &* 101
         let trainSource = try a.sample(n: plan.trainingPoints, seed: base &+ 1)
         let trainTarget = try b.sample(n: plan.trainingPoints, seed: base &+ 2)
@@ -170,7 +190,7 @@ public struct BridgesReproduction {
         let target = try b.sample(n: plan.evaluationPoints, seed: base &+ 4)
         let secondTarget = try b.sample(n: plan.evaluationPoints, seed: base &+ 5)
         let reflowSource = try a.sample(n: plan.trainingPoints, seed: base &+ 6)
-        let pairFolder = "\(folder)/seed_\(seed)/\(pair[0])__\(pair[1])"
+        let pairFolder = "\(folder)/seed_\(seed)/\(Self.pairFolderName(pair))"
         let model = try VelocityNetwork(config: plan.model, timeScale: plan.timeScale)
         let integrator = Integrator.dopri5(rtol: plan.tolerance, atol: plan.tolerance)
         var rows: [[String: ResultsTable.Cell]] = []
@@ -190,8 +210,8 @@ public struct BridgesReproduction {
             }
             let seconds = Date().timeIntervalSince(start)
             try FlowCheckpoint.write(config: .init(model: plan.model, timeScale: plan.timeScale, training: config,
-                                                   source: "torchcfm:\(pair[0]) n=\(plan.trainingPoints)",
-                                                   target: name == "2-RF" ? "1-RF's ODE images" : "torchcfm:\(pair[1]) n=\(plan.trainingPoints)",
+                                                   source: "\(a.spec) n=\(plan.trainingPoints)",
+                                                   target: name == "2-RF" ? "1-RF's ODE images" : "\(b.spec) n=\(plan.trainingPoints)",
                                                    reflowOf: name == "2-RF" ? "\(pairFolder)/1-RF" : nil),
                                      weights: trainer.average, raw: trainer.parameters, to: "\(pairFolder)/\(name)")
             return (trainer, seconds)
@@ -251,7 +271,8 @@ public struct BridgesReproduction {
         }
         try ArrayFile.write(source, to: "\(pairFolder)/source.npy")
         try ArrayFile.write(target, to: "\(pairFolder)/target.npy")
-        if let ddib = try BridgesDDIB.bridge(source: a, target: b, steps: plan.ddibSteps) {
+        if case let .torchCFM(oracleA) = a, case let .torchCFM(oracleB) = b,
+           let ddib = try BridgesDDIB.bridge(source: oracleA, target: oracleB, steps: plan.ddibSteps) {
             // DDIB's path runs through the latent x_T ≈ noise, not from x to T(x) over t ∈ [0, 1]:
             // no path energy is defined for it, so PE and NPE are NaN (README).
             try measure(BridgesDDIB.method, sigma: 0, trainer: nil, trainSeconds: 0) {
@@ -261,12 +282,31 @@ public struct BridgesReproduction {
         }
         // DDIB with ε-models trained on the flows' training points; seeds apart from the flows'.
         let trainStart = Date()
-        let epsSource = try TrainedDDIB.model(folder: "\(pairFolder)/eps_\(pair[0])", data: trainSource, name: pair[0],
+        let epsSource = try TrainedDDIB.model(folder: "\(pairFolder)/eps_\(Self.pairFolderName([pair[0]]))", data: trainSource, name: a.spec,
                                              steps: plan.ddibTrainingSteps, seed: base &+ 30, quiet: !showProgress)
-        let epsTarget = try TrainedDDIB.model(folder: "\(pairFolder)/eps_\(pair[1])", data: trainTarget, name: pair[1],
+        let sourceSeconds = Date().timeIntervalSince(trainStart)
+        let epsTarget = try TrainedDDIB.model(folder: "\(pairFolder)/eps_\(Self.pairFolderName([pair[1]]))", data: trainTarget, name: b.spec,
                                              steps: plan.ddibTrainingSteps, seed: base &+ 31, quiet: !showProgress)
-        try measure(TrainedDDIB.method, sigma: 0, trainer: nil, trainSeconds: Date().timeIntervalSince(trainStart)) {
+        let targetSeconds = Date().timeIntervalSince(trainStart) - sourceSeconds
+        try measure(TrainedDDIB.method, sigma: 0, trainer: nil, trainSeconds: sourceSeconds + targetSeconds) {
             let (mapped, nfe) = try TrainedDDIB.translate(source, from: epsSource, to: epsTarget, steps: plan.ddibSteps)
+            return (mapped, nfe, .nan)
+        }
+        // SDEdit and EGSDE through the target's ε-model just trained, with one noise stream for both
+        // (paired); EGSDE's realism expert is a domain classifier trained here. Like DDIB's, their
+        // paths run through noise, so PE and NPE are NaN; NFE counts the ε-model's evaluations.
+        let editNoise = RandomStream(seed: base &+ 40, stream: 0x4544_4954)  // "EDIT"
+        try measure(BridgesEditing.sdedit, sigma: 0, trainer: nil, trainSeconds: targetSeconds) {
+            let (mapped, nfe) = try BridgesEditing.sdedit(source, target: epsTarget, settings: plan.editing, noise: editNoise)
+            return (mapped, nfe, .nan)
+        }
+        let classifierStart = Date()
+        let classifier = try BridgesEditing.classifier(a: trainSource, b: trainTarget, names: (a.spec, b.spec), schedule: epsTarget.schedule,
+                                                       steps: plan.editing.classifierSteps, seed: base &+ 32,
+                                                       folder: "\(pairFolder)/classifier", quiet: !showProgress)
+        let classifierSeconds = Date().timeIntervalSince(classifierStart)
+        try measure(BridgesEditing.egsde, sigma: 0, trainer: nil, trainSeconds: targetSeconds + classifierSeconds) {
+            let (mapped, nfe) = try BridgesEditing.egsde(source, target: epsTarget, classifier: classifier, settings: plan.editing, noise: editNoise)
             return (mapped, nfe, .nan)
         }
         try measure("exact OT", sigma: 0, trainer: nil, trainSeconds: 0)
@@ -278,8 +318,8 @@ public struct BridgesReproduction {
         let panels = try maps.map { name, source, mapped, target in
             try TransportMapFigure(source: source, target: target, mapped: mapped, title: FigureTitle(name), maxArrows: 150, arrowSeed: 7).panel
         }
-        let figure = SideBySideFigure(panels: panels, title: FigureTitle("\(pairName(pair)): flow maps and the exact OT map", n: plan.evaluationPoints, seed: plan.seeds[0]),
+        let figure = SideBySideFigure(panels: panels, title: FigureTitle("\(pairName(pair)): every method's map and the exact OT map", n: plan.evaluationPoints, seed: plan.seeds[0]),
                                       panelWidth: 440, height: 500)
-        return [try figure.render(to: "\(folder)/figures/maps_\(pair[0])__\(pair[1]).png").figure]
+        return [try figure.render(to: "\(folder)/figures/maps_\(Self.pairFolderName(pair)).png").figure]
     }
 }

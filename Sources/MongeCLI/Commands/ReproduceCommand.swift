@@ -25,11 +25,14 @@ struct ReproduceCommand: ParsableCommand {
         Writes results.{csv,md,json} and image grids (source → DDIB → exact OT → cycled) under \
         figures/. A few minutes on two cores.
 
-        bridges-2d: flow-matching bridges (1-RF, 2-RF, I-CFM, OT-CFM, SB-CFM) and DDIB (exact-ε oracles on \
-        N(0, I) → 8-Gaussians; ε-MLPs trained per seed on every pair; DDIM) next to the exact OT map on \
-        TorchCFM's pairs N(0, I) → 8-Gaussians and moons → 8-Gaussians, over seeds (--seeds, default 0-4, \
-        quick 0-2): the `monge compare` metrics plus NFE (dopri5) and the normalised path energy \
-        NPE = |PE − W2²|/W2², as mean and 95 % t-interval; a figure with every method's map of the same points.
+        bridges-2d: flow-matching bridges (1-RF, 2-RF, I-CFM, OT-CFM, SB-CFM), DDIB (exact-ε oracles on \
+        N(0, I) → 8-Gaussians; ε-MLPs trained per seed on every pair; DDIM), SDEdit and EGSDE (the trained \
+        target ε-MLP from M = 0.5·T; EGSDE with a domain classifier trained per seed) next to the exact OT map on \
+        TorchCFM's pairs N(0, I) → 8-Gaussians and moons → 8-Gaussians and DDIB's pairs (quick: \
+        moons → checkerboard; full: all eleven), over seeds (--seeds, default 0-4, quick 0-2): the \
+        `monge compare` metrics plus NFE and the normalised path energy NPE = |PE − W2²|/W2² (NaN for the \
+        DDIB, SDEdit and EGSDE rows, whose paths run through noise), as mean and 95 % t-interval; a figure \
+        with every method's map of the same points. --training-steps sets the steps of every trained model.
 
         ddib-images: the image path on Fashion-MNIST. One conv U-Net per class (trained on the train \
         split, or reused when OUT holds a sealed checkpoint of the same config; the held-out loss is \
@@ -77,11 +80,12 @@ struct ReproduceCommand: ParsableCommand {
         if experiment == "bridges-2d" {
             if seed != nil { throw ValidationError("bridges-2d runs over --seeds (e.g. --seeds 0-4), not --seed") }
             if shard != nil { throw ValidationError("--shard is for ddib-2d") }
-            if trainingPoints != nil || oracleCells != nil || cells != nil || pairs != nil || medium {
-                throw ValidationError("bridges-2d takes --quick, --seeds, --n, --training-steps and --out")
+            if oracleCells != nil || cells != nil || pairs != nil || medium {
+                throw ValidationError("bridges-2d takes --quick, --seeds, --n, --training-steps, --training-points and --out")
             }
             try Check.range(n, "--n", 2...Check.maximumPoints)
             try Check.range(trainingSteps, "--training-steps", 1...Int.max)
+            try Check.range(trainingPoints, "--training-points", 2...Check.maximumPoints)
             try Check.validation { try makeBridgesPlan().validate() }
             return
         }
@@ -188,11 +192,18 @@ struct ReproduceCommand: ParsableCommand {
         FileHandle.standardError.write(Data("reproduce: wrote \(out)/results.{csv,md,json}, figures/ and manifest.json in \(String(format: "%.0f", Date().timeIntervalSince(start))) s\n".utf8))
     }
 
-    /// The bridges-2d plan: quick or full, with --seeds, --n and --training-steps.
+    /// The bridges-2d plan: quick or full, with --seeds, --n, --training-points and --training-steps
+    /// (the steps of every trained model: the flows, the ε-models and EGSDE's classifier; the reflow half).
     func makeBridgesPlan() throws -> BridgesPlan {
         var plan = quick ? BridgesPlan.quick(seeds: seeds?.seeds) : BridgesPlan.full(seeds: seeds?.seeds)
         if let n { plan.evaluationPoints = n }
-        if let trainingSteps { plan.steps = trainingSteps; plan.reflowSteps = max(1, trainingSteps / 2) }
+        if let trainingPoints { plan.trainingPoints = trainingPoints }
+        if let trainingSteps {
+            plan.steps = trainingSteps
+            plan.reflowSteps = max(1, trainingSteps / 2)
+            plan.ddibTrainingSteps = trainingSteps
+            plan.editing.classifierSteps = trainingSteps
+        }
         return plan
     }
 
