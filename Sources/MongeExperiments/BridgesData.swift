@@ -1,5 +1,6 @@
 import Foundation
 import MongeBridges
+import MongeFlows
 import MongeCore
 import MongeData
 

@@ -1,5 +1,6 @@
 import Foundation
 import MongeBridges
+import MongeFlows
 import MongeNN
 
 /// bridges-2d's SDEdit and EGSDE rows: the source noised to level M and denoised by the target's
