@@ -257,9 +257,8 @@ public struct DigitsReproduction: GridExperiment {
         return model.denoiser
     }
 
-    /// Renders `figure` to `output/figures/<name>.png`; returns the path relative to `output`.
+    /// Renders `figure` to `output/figures/<name>.png`; returns its files relative to `output`.
     func render(_ figure: some Figure, _ name: String, in output: String) throws -> [String] {
-        try figure.render(to: "\(output)/figures/\(name).png")
-        return ["figures/\(name).png"]
+        try renderUnitFigure(figure, "figures/\(name).png", in: output)
     }
 }

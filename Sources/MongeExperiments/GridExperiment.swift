@@ -1,4 +1,5 @@
 import Foundation
+import MongePlot
 
 /// An experiment as `ExperimentGrid` runs it, whole or in shards: a plan, a fixed list of named
 /// units (a pair × cell × seed, a model to train and draw, …), a way to run one unit into a folder,
@@ -92,4 +93,11 @@ public struct GridUnitOutput<Unit: Hashable & Codable & Sendable>: Codable, Send
         self.row = row
         self.files = files
     }
+}
+
+/// Renders `figure` to `output/path` (a unit's figure); returns the files written — the figure,
+/// its gnuplot script and data — relative to `output`, so that a merge copies all three.
+func renderUnitFigure(_ figure: some Figure, _ path: String, in output: String) throws -> [String] {
+    try figure.render(to: output + "/" + path)
+    return [path, path + ".gp", path + ".dat"].filter { FileManager.default.fileExists(atPath: output + "/" + $0) }
 }

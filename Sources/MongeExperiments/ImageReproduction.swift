@@ -258,7 +258,7 @@ public struct ImageReproduction: GridExperiment {
             }
             let figure = CurveFigure(curves, title: FigureTitle("\(FashionMNIST.classNames[c]): denoising loss", seed: plan.seeds[0]),
                                      xLabel: "step", yLabel: "mean squared ε error", logY: true)
-            return GridUnitOutput(unit: unit, name: name(of: unit), files: try render(figure, "figures/loss_\(c).png", in: output))
+            return GridUnitOutput(unit: unit, name: name(of: unit), files: try renderUnitFigure(figure, "figures/loss_\(c).png", in: output))
         case .map(let direction, let method, let seed):
             let context = try self.context(direction, seed: seed)
             let (judge, _) = try self.judge()
@@ -295,12 +295,6 @@ public struct ImageReproduction: GridExperiment {
     /// The first seed's T(x) of a method, and T_BA(T_AB(x)) (relative to the run folder).
     func mapFile(_ direction: ImageDirection, _ method: ImageMethod) -> String { "maps/\(direction.stem)/\(method.rawValue).npy" }
     func cycleFile(_ direction: ImageDirection, _ method: ImageMethod) -> String { "maps/\(direction.stem)/\(method.rawValue)_cycled.npy" }
-
-    /// Renders `figure` to `output/name`; returns the files written (figure, script, data) relative to `output`.
-    func render(_ figure: some Figure, _ name: String, in output: String) throws -> [String] {
-        try figure.render(to: output + "/" + name)
-        return [name, name + ".gp", name + ".dat"].filter { FileManager.default.fileExists(atPath: output + "/" + $0) }
-    }
 
     /// plan.json, the results table and the figures of the first seed's maps, written together
     /// (`OutputSet`: a failure leaves the folder's results as they were).

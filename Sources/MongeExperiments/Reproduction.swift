@@ -284,10 +284,9 @@ public struct Reproduction: GridExperiment {
         return plan.seed &+ (hash % 1_000_000) * 10
     }
 
-    /// Renders `figure` to `<output>/figures/<name>.png`; returns its path relative to `output`.
+    /// Renders `figure` to `<output>/figures/<name>.png`; returns its files relative to `output`.
     func render(_ figure: some Figure, _ name: some StringProtocol, in output: String) throws -> [String] {
-        _ = try figure.render(to: "\(output)/figures/\(name).png")
-        return ["figures/\(name).png"]
+        try renderUnitFigure(figure, "figures/\(name).png", in: output)
     }
 
     /// Gap, optimality and cycle error against steps from the table rows, one curve per pair and

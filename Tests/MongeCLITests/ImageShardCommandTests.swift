@@ -31,11 +31,11 @@ struct ImageShardCommandTests {
     static func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
     /// Runs `grid` whole into `folder/whole` and as 3 shards into `folder/sharded`, then merges.
-    static func wholeAndMerged(_ grid: [String], in folder: String) throws -> (whole: ProcessResult, merge: ProcessResult, shards: [ProcessResult]) {
+    static func wholeAndMerged(_ grid: [String], in folder: String) throws -> (whole: TestSupport.ProcessResult, merge: TestSupport.ProcessResult, shards: [TestSupport.ProcessResult]) {
         let root = TestSupport.packageRoot
         let whole = try TestSupport.monge(grid + ["--out", folder + "/whole"], currentDirectory: root)
         #expect(whole.status == 0, "\(whole.stderr)")
-        var shards: [ProcessResult] = []
+        var shards: [TestSupport.ProcessResult] = []
         for k in 1...3 {
             let shard = try TestSupport.monge(grid.filter { $0 != "--quiet" } + ["--out", folder + "/sharded", "--shard", "\(k)/3"], currentDirectory: root)
             #expect(shard.status == 0, "\(shard.stderr)")
