@@ -9,19 +9,27 @@ import MongePlot
 /// `monge reproduce ddib-images`: per-class U-Nets trained (or reused) on Fashion-MNIST's train
 /// split, held-out test images translated both ways across each pair by every method of the plan,
 /// and each map measured (`ImageMapMetrics`) against the exact OT between test images of the two
-/// classes — one `ExperimentGrid` of directions × methods × seeds.
+/// classes — a `GridExperiment` of class models and directions × seeds × methods, run whole or in
+/// shards by `ExperimentGrid`.
 ///
 /// Layout of `folder`: plan.json, results.{csv,md,json}, manifest.json (every file below with its
 /// digest), models/class-<c>/ (the checkpoints, loss.csv with the held-out loss),
-/// maps/<a>__<b>/<method>.npy (T(x) of the first seed), figures/translations_<a>__<b>.png
+/// maps/<a>__<b>/<method>.npy and <method>_cycled.npy (T(x) and T_BA(T_AB(x)) of the first seed), figures/translations_<a>__<b>.png
 /// (source | each method | exact-OT target), figures/cycles_<a>__<b>.png, figures/loss_<c>.png.
-public struct ImageReproduction {
+public struct ImageReproduction: GridExperiment {
+    public static let experimentName = "ddib-images"
+    /// The plan's seeds are an axis of its own units (the table's seed column); its first names it.
+    public static func seed(of plan: ImagePlan) -> UInt64 { plan.seeds[0] }
+
     public let plan: ImagePlan
     public let folder: String
-    public let log: (String) -> Void
+    public let log: @Sendable (String) -> Void
     public var showTrainingProgress = true
+    /// What this process loaded, trained or computed once for several units (data, models, contexts).
+    private let cache = UnitCache()
+    private let targetFeatures = TargetFeatureCache()
 
-    public init(plan: ImagePlan, folder: String, log: @escaping (String) -> Void) throws {
+    public init(plan: ImagePlan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
         try plan.validate()
         self.plan = plan
         self.folder = folder
@@ -31,8 +39,6 @@ public struct ImageReproduction {
     public struct Summary {
         public let results: ResultsTable
         public let files: [String]
-        /// Per (direction, method) of the first seed: the numbers the issue's checks name.
-        public let metrics: [ImageDirection: [ImageMethod: ImageMapMetrics]]
         /// The 10-class classifier's accuracy on the whole test split (at the plan's image size).
         public let classifierAccuracy: Double
         /// The domain classifiers' accuracy on clean held-out test images, per pair ("7-9").
@@ -111,36 +117,75 @@ public struct ImageReproduction {
         return (result.classifier, accuracy)
     }
 
-    /// Trains (or reuses) every class's model; returns them and their loss records.
-    public func models(train: FashionMNIST, test: FashionMNIST) throws -> [Int: (model: NetworkDenoiser, losses: [StepRecord])] {
-        var out: [Int: (NetworkDenoiser, [StepRecord])] = [:]
-        for (k, c) in plan.classes.enumerated() {
-            let data = try images(train, classes: [c], count: plan.trainingImages, seed: plan.seeds[0])
-            let heldOut = try images(test, classes: [c], count: plan.heldOutImages, seed: plan.seeds[0] &+ 1)
-            var training = plan.training
-            training.seed = plan.training.seed &+ UInt64(c)
-            training.horizontalFlip = plan.flipWhereValid && FashionMNIST.flipIsValid(class: c) ? true : nil
-            let size = plan.crop.map { "crop \($0)" } ?? ""
-            let source = "data:fashion:\(c):split=train pooled \(plan.pooling) \(size)".trimmingCharacters(in: .whitespaces)
-            let config = TrainingCheckpoint.Config(
-                model: plan.model, schedule: plan.schedule, training: training, data: .init(source: source, data: data),
-                evaluation: .init(heldOut: .init(source: "data:fashion:\(c):split=test:n=\(plan.heldOutImages)", data: heldOut),
-                                  seed: training.seed, every: plan.evaluationEvery))
+    /// Trains (or reuses) class `c`'s model in models/class-<c>, under a claim so that shards
+    /// sharing the folder never train it twice at once; returns it and its loss record.
+    func model(_ c: Int) throws -> (model: NetworkDenoiser, losses: [StepRecord]) {
+        try cache.value("model-\(c)") { () throws -> (model: NetworkDenoiser, losses: [StepRecord]) in
             let modelFolder = "\(folder)/models/class-\(c)"
-            log("[train \(k + 1)/\(plan.classes.count)] \(FashionMNIST.classNames[c]) (\(c)): \(data.rows) images \(plan.imageShape), "
-                + "\(training.steps) steps of \(training.batchSize), U-Net width \(plan.model.width), flips \(training.flipsImages ? "on" : "off (the class faces one way)")")
-            let trained = try TrainingRun.trainedModel(
-                folder: modelFolder, data: data, config: config, heldOut: heldOut,
-                progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress, label: FashionMNIST.classNames[c]))
-            if trained.reused { log("  reusing the sealed checkpoint of the same config in \(modelFolder)") }
-            let losses = try TrainingCheckpoint.read(from: modelFolder).losses ?? []
-            if let last = losses.last(where: { $0.heldOutLoss != nil }), let heldOutLoss = last.heldOutLoss, let trainLoss = last.trainingEvalLoss {
-                log(String(format: "  step %d: held-out loss %.4f, the same on training images %.4f (ratio %.3f)",
-                           last.step, heldOutLoss, trainLoss, heldOutLoss / trainLoss))
+            return try FolderClaim.holding(modelFolder, waiting: { holder in log("  waiting for \(holder) to finish training \(modelFolder)") }) {
+                try trainModel(c)
             }
-            out[c] = (trained.denoiser, losses)
         }
-        return out
+    }
+
+    func trainModel(_ c: Int) throws -> (model: NetworkDenoiser, losses: [StepRecord]) {
+        let (train, test) = try data()
+        let k = plan.classes.firstIndex(of: c) ?? 0
+        let data = try images(train, classes: [c], count: plan.trainingImages, seed: plan.seeds[0])
+        let heldOut = try images(test, classes: [c], count: plan.heldOutImages, seed: plan.seeds[0] &+ 1)
+        var training = plan.training
+        training.seed = plan.training.seed &+ UInt64(c)
+        training.horizontalFlip = plan.flipWhereValid && FashionMNIST.flipIsValid(class: c) ? true : nil
+        let size = plan.crop.map { "crop \($0)" } ?? ""
+        let source = "data:fashion:\(c):split=train pooled \(plan.pooling) \(size)".trimmingCharacters(in: .whitespaces)
+        let config = TrainingCheckpoint.Config(
+            model: plan.model, schedule: plan.schedule, training: training, data: .init(source: source, data: data),
+            evaluation: .init(heldOut: .init(source: "data:fashion:\(c):split=test:n=\(plan.heldOutImages)", data: heldOut),
+                              seed: training.seed, every: plan.evaluationEvery))
+        let modelFolder = "\(folder)/models/class-\(c)"
+        log("[train \(k + 1)/\(plan.classes.count)] \(FashionMNIST.classNames[c]) (\(c)): \(data.rows) images \(plan.imageShape), "
+            + "\(training.steps) steps of \(training.batchSize), U-Net width \(plan.model.width), flips \(training.flipsImages ? "on" : "off (the class faces one way)")")
+        let trained = try TrainingRun.trainedModel(
+            folder: modelFolder, data: data, config: config, heldOut: heldOut,
+            progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress, label: FashionMNIST.classNames[c]))
+        if trained.reused { log("  reusing the sealed checkpoint of the same config in \(modelFolder)") }
+        let losses = try TrainingCheckpoint.read(from: modelFolder).losses ?? []
+        if let last = losses.last(where: { $0.heldOutLoss != nil }), let heldOutLoss = last.heldOutLoss, let trainLoss = last.trainingEvalLoss {
+            log(String(format: "  step %d: held-out loss %.4f, the same on training images %.4f (ratio %.3f)",
+                       last.step, heldOutLoss, trainLoss, heldOutLoss / trainLoss))
+        }
+        return (trained.denoiser, losses)
+    }
+
+    /// Fashion-MNIST's train and test splits, read once per process.
+    func data() throws -> (train: FashionMNIST, test: FashionMNIST) {
+        try cache.value("data") { (try FashionMNIST.load(split: .train), try FashionMNIST.load(split: .test)) }
+    }
+
+    /// The 10-class classifier (trained once per run folder, under a claim) as the realism columns use it.
+    func judge() throws -> (judge: FashionJudge, accuracy: Double) {
+        try cache.value("classifier") { () throws -> (judge: FashionJudge, accuracy: Double) in
+            let (train, test) = try data()
+            let modelFolder = folder + "/models/classifier"
+            let (classifier, accuracy) = try FolderClaim.holding(modelFolder, waiting: { holder in log("  waiting for \(holder) to finish training \(modelFolder)") }) {
+                try fashionClassifier(train: train, test: test)
+            }
+            return (FashionJudge(classifier: classifier), accuracy)
+        }
+    }
+
+    /// EGSDE's domain classifier of the unordered pair of `direction` (trained once per run folder, under a claim).
+    func domain(_ direction: ImageDirection) throws -> (classifier: TimeConvClassifier<Float>, accuracy: Double) {
+        guard let pair = plan.pairs.first(where: { Set($0) == [direction.source, direction.target] }) else {
+            throw MongeError.invalidArgument(name: "egsde", message: "no domain classifier for \(direction)")
+        }
+        return try cache.value("domain-\(pair[0])-\(pair[1])") { () throws -> (classifier: TimeConvClassifier<Float>, accuracy: Double) in
+            let (train, test) = try data()
+            let modelFolder = "\(folder)/models/domain-\(pair[0])-\(pair[1])"
+            return try FolderClaim.holding(modelFolder, waiting: { holder in log("  waiting for \(holder) to finish training \(modelFolder)") }) {
+                try domainClassifier(pair, train: train, test: test)
+            }
+        }
     }
 
     /// What the cells of one (direction, seed) share.
@@ -155,108 +200,150 @@ public struct ImageReproduction {
         let exact: ExactCoupling
     }
 
-    public func run() throws -> Summary {
-        let started = Date()
-        let train = try FashionMNIST.load(split: .train), test = try FashionMNIST.load(split: .test)
-        let models = try self.models(train: train, test: test)
-        let (classifier, classifierAccuracy) = try fashionClassifier(train: train, test: test)
-        let judge = FashionJudge(classifier: classifier)
-        var domains: [String: TimeConvClassifier<Float>] = [:], domainAccuracy: [String: Double] = [:]
-        if plan.methods.contains(.egsde) {
-            for pair in plan.pairs {
-                let (expert, accuracy) = try domainClassifier(pair, train: train, test: test)
-                domains[ImageDirection(source: pair[0], target: pair[1]).pairKey] = expert
-                domainAccuracy["\(pair[0])-\(pair[1])"] = accuracy
-            }
-        }
-        let shape = plan.imageShape
-        let ssim = try StructuralSimilarity(dataRange: ImageMapMetrics.dataRange, sigma: plan.ssimSigma)
-        let targetFeatures = TargetFeatureCache()
+    /// The test images a direction translates with a seed (the first `translated` of the exact-OT sample).
+    func sources(_ direction: ImageDirection, seed: UInt64) throws -> Matrix<Float> {
+        try images(try data().test, classes: [direction.source], count: plan.transportImages, seed: seed)
+    }
 
-        var firstSeedOutputs: [ImageDirection: [ImageMethod: (mapped: Matrix<Float>, cycled: Matrix<Float>)]] = [:]
-        var firstSeedSources: [ImageDirection: Matrix<Float>] = [:]
-        var metrics: [ImageDirection: [ImageMethod: ImageMapMetrics]] = [:]
-        let grid = try ExperimentGrid(pairs: plan.directions, cells: plan.methods, seeds: plan.seeds,
-                                      pairName: { $0.description }, cellName: { $0.rawValue })
-        let table = try grid.run(metrics: ImageMapMetrics.columns + ["seconds"], log: log, prepare: { direction, seed in
-            let sources = try images(test, classes: [direction.source], count: plan.transportImages, seed: seed)
-            let targets = try images(test, classes: [direction.target], count: plan.transportImages, seed: seed)
-            let exact = try ExactCoupling(sources.converted(), targets.converted())
-            log(String(format: "%@ (seed %llu): exact W2²(A, B) = %.3f between %d and %d test images (%@, %.1f s, certified)",
-                       direction.description, seed, exact.cost, sources.rows, targets.rows, exact.solver, exact.seconds))
-            return PairContext(direction: direction, x: sources.rows(0..<plan.translated), sources: sources.converted(),
-                               targets: targets.converted(),
-                               secondTargets: try images(train, classes: [direction.target], count: plan.translated, seed: seed &+ 2),
-                               exact: exact)
-        }, measure: { context, method, seed in
-            let start = Date()
-            let (mapped, cycled) = try translate(context, method: method, seed: seed, models: models.mapValues(\.model),
-                                                 domain: domains[context.direction.pairKey])
-            let seconds = Date().timeIntervalSince(start)
-            let realism: ImageMapMetrics.Realism? = try realismOf(mapped, context: context, judge: judge, cache: targetFeatures, seed: seed)
-            let m = try ImageMapMetrics.measure(source: context.x.converted(), mapped: mapped.converted(), cycled: cycled.converted(),
-                                                exactW2Squared: context.exact.cost, shape: shape, ssim: ssim, realism: realism)
-            log(String(format: "  %@ %@: c(T) %.2f vs W2² %.2f, optimality %.3f, L2 %.2f, PSNR %.1f dB, SSIM %.3f, cycle PSNR %.1f dB%@ (%.1f s)",
-                       context.direction.description, method.rawValue, m.transportCost, m.exactW2Squared, m.optimalityGap, m.l2, m.psnr,
-                       m.ssim, m.cyclePSNR, realism.map { String(format: ", accuracy %.3f, Fréchet %.3f (floor %.3f)", $0.accuracy, $0.frechet, $0.floor) } ?? "",
-                       seconds))
-            if seed == plan.seeds[0] {
-                firstSeedOutputs[context.direction, default: [:]][method] = (mapped, cycled)
-                firstSeedSources[context.direction] = context.x
-                metrics[context.direction, default: [:]][method] = m
-            }
-            var row = m.row
-            row["seconds"] = .number(seconds)
-            return row
-        })
+    /// The context of (direction, seed): the last one is kept, as units of one context run in a row.
+    func context(_ direction: ImageDirection, seed: UInt64) throws -> PairContext {
+        if case let (key, context)? = cache.last as? (String, PairContext), key == "\(direction.stem)-\(seed)" { return context }
+        let (train, test) = try data()
+        let sources = try self.sources(direction, seed: seed)
+        let targets = try images(test, classes: [direction.target], count: plan.transportImages, seed: seed)
+        let exact = try ExactCoupling(sources.converted(), targets.converted())
+        log(String(format: "%@ (seed %llu): exact W2²(A, B) = %.3f between %d and %d test images (%@, %.1f s, certified)",
+                   direction.description, seed, exact.cost, sources.rows, targets.rows, exact.solver, exact.seconds))
+        let context = PairContext(direction: direction, x: sources.rows(0..<plan.translated), sources: sources.converted(),
+                                  targets: targets.converted(),
+                                  secondTargets: try images(train, classes: [direction.target], count: plan.translated, seed: seed &+ 2),
+                                  exact: exact)
+        cache.last = ("\(direction.stem)-\(seed)", context)
+        return context
+    }
 
-        // Everything below is written together (OutputSet): a failure leaves the folder's results as they were.
-        var outputs = OutputSet()
-        try outputs.add(Data(try Self.json(plan).utf8), to: folder + "/plan.json")
-        for (stem, text) in [("csv", table.csv()), ("md", table.markdown()), ("json", table.json())] {
-            try outputs.add(Data(text.utf8), to: "\(folder)/results.\(stem)")
+    /// One unit: a class's model (trained or reused; its loss figure), or one map (direction ×
+    /// method × seed) measured against exact OT.
+    public enum Unit: Hashable, Codable, Sendable {
+        case model(classLabel: Int)
+        case map(direction: ImageDirection, method: ImageMethod, seed: UInt64)
+    }
+
+    /// The class models, then directions × seeds × methods (the order of the table's rows).
+    public var units: [Unit] {
+        plan.classes.map { Unit.model(classLabel: $0) }
+            + plan.directions.flatMap { d in plan.seeds.flatMap { s in plan.methods.map { Unit.map(direction: d, method: $0, seed: s) } } }
+    }
+
+    public func name(of unit: Unit) -> String {
+        switch unit {
+        case .model(let c): return "model of \(FashionMNIST.classNames[c]) (\(c))"
+        case .map(let direction, let method, let seed): return "seed \(seed) \(direction) \(method.rawValue)"
         }
-        let count = min(plan.figureColumns, plan.translated)
-        for direction in plan.directions {
-            guard let outputs_ = firstSeedOutputs[direction], let x = firstSeedSources[direction] else { continue }
-            for method in plan.methods {
-                try outputs.add(outputs_[method]!.mapped, to: "\(folder)/maps/\(direction.stem)/\(method.rawValue).npy")
-            }
-            let rows: [(label: String, images: Matrix<Double>)] = [("source", x.converted())]
-                + plan.methods.map { ($0 == .exactOT ? "exact-OT target" : $0.label, outputs_[$0]!.mapped.converted()) }
-            try ImageGridFigure.rows(rows, count: count,
-                                     title: FigureTitle("\(direction): held-out test images", n: plan.translated, seed: plan.seeds[0]),
-                                     imageWidth: shape.width, imageHeight: shape.height)
-                .stage(to: "\(folder)/figures/translations_\(direction.stem).png", in: &outputs)
-            let cycled = plan.methods.filter { $0 != .exactOT }.flatMap { method -> [(label: String, images: Matrix<Double>)] in
-                [(method.label + " →", outputs_[method]!.mapped.converted()), ("← back", outputs_[method]!.cycled.converted())]
-            }
-            try ImageGridFigure.rows([("source", x.converted())] + cycled, count: count,
-                                     title: FigureTitle("\(direction) and back: cycle consistency", n: plan.translated, seed: plan.seeds[0]),
-                                     imageWidth: shape.width, imageHeight: shape.height)
-                .stage(to: "\(folder)/figures/cycles_\(direction.stem).png", in: &outputs)
-        }
-        for c in plan.classes {
-            guard let losses = models[c]?.losses, losses.count >= 2 else { continue }
+    }
+
+    /// The table's columns: the keys, the metrics, the seconds of the translation.
+    static let columns = ["pair", "cell", "seed"] + ImageMapMetrics.columns + ["seconds"]
+
+    public func run(_ unit: Unit, into output: String, position: (Int, Int)) throws -> GridUnitOutput<Unit> {
+        switch unit {
+        case .model(let c):
+            let losses = try model(c).losses
+            guard losses.count >= 2 else { return GridUnitOutput(unit: unit, name: name(of: unit)) }
             let evaluated = losses.filter { $0.heldOutLoss != nil && $0.trainingEvalLoss != nil }
             var curves = [Curve(x: losses.map { Double($0.step) }, y: losses.map(\.loss), label: "batch loss")]
             if evaluated.count >= 1 {
                 curves.append(Curve(x: evaluated.map { Double($0.step) }, y: evaluated.map { $0.heldOutLoss! }, label: "held-out test images (fixed t, ε)"))
                 curves.append(Curve(x: evaluated.map { Double($0.step) }, y: evaluated.map { $0.trainingEvalLoss! }, label: "training images (same t, ε)"))
             }
-            try CurveFigure(curves, title: FigureTitle("\(FashionMNIST.classNames[c]): denoising loss", seed: plan.seeds[0]),
-                            xLabel: "step", yLabel: "mean squared ε error", logY: true)
-                .stage(to: "\(folder)/figures/loss_\(c).png", in: &outputs)
+            let figure = CurveFigure(curves, title: FigureTitle("\(FashionMNIST.classNames[c]): denoising loss", seed: plan.seeds[0]),
+                                     xLabel: "step", yLabel: "mean squared ε error", logY: true)
+            return GridUnitOutput(unit: unit, name: name(of: unit), files: try renderUnitFigure(figure, "figures/loss_\(c).png", in: output))
+        case .map(let direction, let method, let seed):
+            let context = try self.context(direction, seed: seed)
+            let (judge, _) = try self.judge()
+            let models = try Dictionary(uniqueKeysWithValues: [direction.source, direction.target].map { ($0, try model($0).model) })
+            let expert = method == .egsde ? try domain(direction).classifier : nil
+            let start = Date()
+            let (mapped, cycled) = try translate(context, method: method, seed: seed, models: models, domain: expert)
+            let seconds = Date().timeIntervalSince(start)
+            let realism: ImageMapMetrics.Realism? = try realismOf(mapped, context: context, judge: judge, cache: targetFeatures, seed: seed)
+            let ssim = try StructuralSimilarity(dataRange: ImageMapMetrics.dataRange, sigma: plan.ssimSigma)
+            let m = try ImageMapMetrics.measure(source: context.x.converted(), mapped: mapped.converted(), cycled: cycled.converted(),
+                                                exactW2Squared: context.exact.cost, shape: plan.imageShape, ssim: ssim, realism: realism)
+            log(String(format: "[%d/%d] %@ %@ seed %llu: c(T) %.2f vs W2² %.2f, optimality %.3f, L2 %.2f, PSNR %.1f dB, SSIM %.3f, cycle PSNR %.1f dB%@ (%.1f s)",
+                       position.0, position.1, direction.description, method.rawValue, seed, m.transportCost, m.exactW2Squared, m.optimalityGap, m.l2, m.psnr,
+                       m.ssim, m.cyclePSNR, realism.map { String(format: ", accuracy %.3f, Fréchet %.3f (floor %.3f)", $0.accuracy, $0.frechet, $0.floor) } ?? "",
+                       seconds))
+            var row = m.row
+            row["seconds"] = .number(seconds)
+            row["pair"] = .text(direction.description)
+            row["cell"] = .text(method.rawValue)
+            row["seed"] = .integer(Int(seed))
+            var files: [String] = []
+            if seed == plan.seeds[0] {
+                // The first seed's maps: kept, and drawn by `assemble` (here or after a merge).
+                for (file, matrix) in [(mapFile(direction, method), mapped), (cycleFile(direction, method), cycled)] {
+                    try AtomicFile.write(to: output + "/" + file) { try NpyFile.write(matrix, to: $0) }
+                    files.append(file)
+                }
+            }
+            return GridUnitOutput(unit: unit, name: name(of: unit), row: row, files: files)
         }
-        var manifest = RunManifest.begin(command: "monge reproduce ddib-images", seed: plan.seeds[0])
-        manifest.finish(outputs: outputs.paths, results: [
-            "directions": .integer(plan.directions.count), "rows": .integer(table.rows.count),
-            "seconds": .number(Date().timeIntervalSince(started)), "classifier_test_accuracy": .number(classifierAccuracy),
-            "domain_classifier_accuracy": .object(domainAccuracy.mapValues { .number($0) }),
-        ])
-        try outputs.commit(manifest: manifest, at: [folder + "/manifest.json"])
-        return Summary(results: table, files: outputs.paths + [folder + "/manifest.json"], metrics: metrics,
-                       classifierAccuracy: classifierAccuracy, domainAccuracy: domainAccuracy)
+    }
+
+    /// The first seed's T(x) of a method, and T_BA(T_AB(x)) (relative to the run folder).
+    func mapFile(_ direction: ImageDirection, _ method: ImageMethod) -> String { "maps/\(direction.stem)/\(method.rawValue).npy" }
+    func cycleFile(_ direction: ImageDirection, _ method: ImageMethod) -> String { "maps/\(direction.stem)/\(method.rawValue)_cycled.npy" }
+
+    /// plan.json, the results table and the figures of the first seed's maps, written together
+    /// (`OutputSet`: a failure leaves the folder's results as they were).
+    public func assemble(_ outputs: [GridUnitOutput<Unit>]) throws -> Summary {
+        let byUnit = try indexed(outputs)
+        var table = ResultsTable(columns: Self.columns)
+        var files: [String] = []
+        for unit in units {
+            let output = byUnit[unit]!
+            files += output.files.map { folder + "/" + $0 }
+            if case .map = unit { try table.append(output.row) }
+        }
+        var set = OutputSet()
+        try set.add(Data(try Self.json(plan).utf8), to: folder + "/plan.json")
+        for (stem, text) in [("csv", table.csv()), ("md", table.markdown()), ("json", table.json())] {
+            try set.add(Data(text.utf8), to: "\(folder)/results.\(stem)")
+        }
+        let count = min(plan.figureColumns, plan.translated), shape = plan.imageShape
+        for direction in plan.directions {
+            let x: Matrix<Double> = try sources(direction, seed: plan.seeds[0]).rows(0..<plan.translated).converted()
+            var mapped: [ImageMethod: Matrix<Double>] = [:], cycled: [ImageMethod: Matrix<Double>] = [:]
+            for method in plan.methods {
+                mapped[method] = try ArrayFile.readMatrix(folder + "/" + mapFile(direction, method), as: Double.self)
+                cycled[method] = try ArrayFile.readMatrix(folder + "/" + cycleFile(direction, method), as: Double.self)
+            }
+            let rows: [(label: String, images: Matrix<Double>)] = [("source", x)]
+                + plan.methods.map { ($0 == .exactOT ? "exact-OT target" : $0.label, mapped[$0]!) }
+            try ImageGridFigure.rows(rows, count: count,
+                                     title: FigureTitle("\(direction): held-out test images", n: plan.translated, seed: plan.seeds[0]),
+                                     imageWidth: shape.width, imageHeight: shape.height)
+                .stage(to: "\(folder)/figures/translations_\(direction.stem).png", in: &set)
+            let cycles = plan.methods.filter { $0 != .exactOT }.flatMap { method -> [(label: String, images: Matrix<Double>)] in
+                [(method.label + " →", mapped[method]!), ("← back", cycled[method]!)]
+            }
+            try ImageGridFigure.rows([("source", x)] + cycles, count: count,
+                                     title: FigureTitle("\(direction) and back: cycle consistency", n: plan.translated, seed: plan.seeds[0]),
+                                     imageWidth: shape.width, imageHeight: shape.height)
+                .stage(to: "\(folder)/figures/cycles_\(direction.stem).png", in: &set)
+        }
+        try set.commit()
+        // The classifiers' accuracies, as their checkpoints recorded them.
+        let classifierAccuracy = (try? ConvClassifierCheckpoint.readConfig(from: folder + "/models/classifier"))?.heldOutAccuracy ?? .nan
+        var domainAccuracy: [String: Double] = [:]
+        if plan.methods.contains(.egsde) {
+            for pair in plan.pairs {
+                domainAccuracy["\(pair[0])-\(pair[1])"] = (try? ConvClassifierCheckpoint.readConfig(from: "\(folder)/models/domain-\(pair[0])-\(pair[1])"))?.heldOutAccuracy ?? .nan
+            }
+        }
+        return Summary(results: table, files: set.paths + files, classifierAccuracy: classifierAccuracy, domainAccuracy: domainAccuracy)
     }
 
     /// T(x) and T_BA(T_AB(x)) of one method.
@@ -333,6 +420,26 @@ struct FashionJudge {
 extension ImageDirection {
     /// The unordered pair's key ("7-9" for 7 → 9 and 9 → 7).
     var pairKey: String { "\(min(source, target))-\(max(source, target))" }
+}
+
+/// Values a process computes once and shares between units (thread-safe), and the last pair context.
+final class UnitCache: @unchecked Sendable {
+    private var values: [String: Any] = [:]
+    private let lock = NSRecursiveLock()
+    var last: Any? {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); defer { lock.unlock() }; stored = newValue }
+    }
+    private var stored: Any?
+
+    func value<T>(_ key: String, _ make: () throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if let value = values[key] as? T { return value }
+        let value = try make()
+        values[key] = value
+        return value
+    }
 }
 
 /// The classifier features of each target sample and its Fréchet floor, computed once per (class, seed).

@@ -15,7 +15,10 @@ import MongePlot
 ///   oracle_results.{csv,md,json} exact-ε bridges, with the closed-form gap where known
 ///   cycle_results.{csv,md,json}  DDIB's own metric: max (and mean) L2 error of A → B → A per cycle pair
 ///   figures/                     transport maps (DDIB vs exact OT), trajectories, gap/cycle vs steps
-public struct Reproduction {
+public struct Reproduction: GridExperiment {
+    public static let experimentName = "ddib-2d"
+    public static func seed(of plan: ReproductionPlan) -> UInt64 { plan.seed }
+
     public let plan: ReproductionPlan
     public let folder: String
     public let log: @Sendable (String) -> Void
@@ -65,15 +68,8 @@ public struct Reproduction {
         public let cell: Int
     }
 
-    /// What one unit produced: its row, and the files it wrote (arrays, figures), relative to
-    /// the folder it ran in.
-    public struct UnitOutput: Codable, Sendable {
-        public let unit: Unit
-        /// The unit's name in logs and merge reports, e.g. "trained moons → checkerboard ddim:10".
-        public let name: String
-        public let row: [String: ResultsTable.Cell]
-        public let files: [String]
-    }
+    /// What one unit produced: its row, and the files it wrote (arrays, figures).
+    public typealias UnitOutput = GridUnitOutput<Unit>
 
     /// Every unit, in the grid's fixed order: trained pairs × cells, oracle pairs × cells, then the
     /// cycle pairs.
@@ -92,17 +88,6 @@ public struct Reproduction {
         case .cycle: (cell, pair) = (plan.cycleCell, plan.cyclePairs[unit.pair].joined(separator: " → "))
         }
         return "seed \(plan.seed) \(unit.kind.rawValue) \(pair) \(cell.solver):\(cell.steps)"
-    }
-
-    /// Runs the whole grid in `folder`: trains every model, runs every unit, writes the tables
-    /// and figures.
-    public func run() throws -> Summary {
-        var outputs: [UnitOutput] = []
-        let units = self.units
-        for (k, unit) in units.enumerated() {
-            outputs.append(try run(unit, into: folder, position: (k + 1, units.count)))
-        }
-        return try assemble(outputs)
     }
 
     /// Runs one unit: trains (or reuses, or waits for another shard training) the models it
@@ -169,12 +154,7 @@ public struct Reproduction {
     /// outputs (in any order; every unit exactly once) — the same bytes whether the units ran in
     /// this process or in shards.
     public func assemble(_ outputs: [UnitOutput]) throws -> Summary {
-        let byUnit = Dictionary(outputs.map { ($0.unit, $0) }, uniquingKeysWith: { first, _ in first })
-        let missing = units.filter { byUnit[$0] == nil }
-        guard missing.isEmpty, byUnit.count == outputs.count else {
-            throw MongeError.invalidArgument(name: "units", message: missing.isEmpty
-                ? "a unit appears twice" : "missing units: " + missing.map(name(of:)).joined(separator: "; "))
-        }
+        let byUnit = try indexed(outputs)
         var files = [folder + "/plan.json"]
         try AtomicFile.write(try Self.json(plan), to: folder + "/plan.json")
         var results = ResultsTable(columns: BridgeEvaluation.columns)
@@ -204,6 +184,17 @@ public struct Reproduction {
         files += try oracleResults.write(stem: folder + "/oracle_results")
         files += try stepCurves(oracleCurves, stem: "oracle").map { folder + "/" + $0 }
         return Summary(results: results, oracleResults: oracleResults, cycleResults: cycleResults, files: files)
+    }
+
+    /// Per cell, the mean and 95 % interval over the seeds of every metric of the three tables;
+    /// the per-seed columns that are not measurements are left out.
+    public static func seedTables(_ runs: [Summary], folder: String) throws -> [(stem: String, table: ResultsTable)] {
+        let keys = ["kind", "pair", "solver", "steps"], excluded: Set<String> = ["n", "seed", "bridge_s", "ot_s"]
+        return [
+            ("results_seeds", try ResultsTable.seedIntervals(runs.map(\.results), keys: keys, excluded: excluded)),
+            ("oracle_results_seeds", try ResultsTable.seedIntervals(runs.map(\.oracleResults), keys: keys, excluded: excluded)),
+            ("cycle_results_seeds", try ResultsTable.seedIntervals(runs.map(\.cycleResults), keys: CycleEvaluation.keys, excluded: CycleEvaluation.excluded)),
+        ]
     }
 
     /// The oracle pairs: exact ε, so only the bridge itself and the discretisation remain.
@@ -293,10 +284,9 @@ public struct Reproduction {
         return plan.seed &+ (hash % 1_000_000) * 10
     }
 
-    /// Renders `figure` to `<output>/figures/<name>.png`; returns its path relative to `output`.
+    /// Renders `figure` to `<output>/figures/<name>.png`; returns its files relative to `output`.
     func render(_ figure: some Figure, _ name: some StringProtocol, in output: String) throws -> [String] {
-        _ = try figure.render(to: "\(output)/figures/\(name).png")
-        return ["figures/\(name).png"]
+        try renderUnitFigure(figure, "figures/\(name).png", in: output)
     }
 
     /// Gap, optimality and cycle error against steps from the table rows, one curve per pair and

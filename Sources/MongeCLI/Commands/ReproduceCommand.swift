@@ -60,7 +60,7 @@ struct ReproduceCommand: ParsableCommand {
     var pairs: String?
     @Option(help: "Override: (solver:steps) cells for trained pairs, e.g. ddim:10,ddim:100,heun:50; the cycle table then uses the DDIM cell with the most steps.") var cells: String?
     @Option(name: .customLong("oracle-cells"), help: "Override: (solver:steps) cells for the oracle bridges.") var oracleCells: String?
-    @Option(help: "ddib-2d: run only the K-th of N parts of the grid (seeds × pairs × cells; unit i belongs to shard i mod N + 1) into OUT/shard-K-of-N/, training or reusing the models in OUT (shards sharing OUT never train one model twice); then `monge merge OUT OUT/shard-*-of-N`. For Slurm job arrays and GNU parallel (see the README).",
+    @Option(help: "ddib-2d, ddib-digits, ddib-images: run only the K-th of N parts of the grid (seeds × units — pairs × cells, models; unit i belongs to shard i mod N + 1) into OUT/shard-K-of-N/, training or reusing the models in OUT (shards sharing OUT never train one model twice); then `monge merge OUT OUT/shard-*-of-N`. For Slurm job arrays and GNU parallel (see the README).",
             transform: { try ShardSpec(parsing: $0) })
     var shard: ShardSpec?
     @Flag(help: "No training progress lines on stderr.") var quiet = false
@@ -73,13 +73,12 @@ struct ReproduceCommand: ParsableCommand {
         }
         if experiment == "ddib-images" {
             if medium { throw ValidationError("ddib-images has --quick and the full mode; drop --medium") }
-            if shard != nil { throw ValidationError("--shard is for ddib-2d") }
             return try validateImages()
         }
         if let option = images.given.first { throw ValidationError("\(option) is for ddib-images") }
         if experiment == "bridges-2d" {
             if seed != nil { throw ValidationError("bridges-2d runs over --seeds (e.g. --seeds 0-4), not --seed") }
-            if shard != nil { throw ValidationError("--shard is for ddib-2d") }
+            if shard != nil { throw ValidationError("--shard is for ddib-2d, ddib-digits and ddib-images") }
             if oracleCells != nil || cells != nil || pairs != nil || medium {
                 throw ValidationError("bridges-2d takes --quick, --seeds, --n, --training-steps, --training-points and --out")
             }
@@ -98,7 +97,6 @@ struct ReproduceCommand: ParsableCommand {
         if quick && medium { throw ValidationError("give --quick or --medium, not both") }
         if seeds != nil && seed != nil { throw ValidationError("give --seed or --seeds, not both") }
         if seeds != nil && !["ddib-2d", "bridges-2d"].contains(experiment) { throw ValidationError("--seeds is for ddib-2d and bridges-2d") }
-        if shard != nil && experiment != "ddib-2d" { throw ValidationError("--shard is for ddib-2d") }
         try Check.range(n, "--n", 2...Check.maximumPoints)
         try Check.range(trainingSteps, "--training-steps", 1...Int.max)
         try Check.range(trainingPoints, "--training-points", 1...Check.maximumPoints)
@@ -155,12 +153,18 @@ struct ReproduceCommand: ParsableCommand {
         if experiment == "ddib-images" { return try runImages() }
         let out = self.out ?? "runs/ddib-2d"
         let seedValues = seeds?.seeds ?? [seed ?? 0]
-        var grid = try ReproductionGrid(plans: try seedValues.map { try makePlan(seed: $0) }, folder: out, seeded: seeds != nil) { line in
+        try runGrid(Reproduction.self, plans: try seedValues.map { try makePlan(seed: $0) }, out: out, seeded: seeds != nil)
+    }
+
+    /// Runs an experiment of the grid pipeline: whole (tables, figures, manifests), or the shard
+    /// `--shard` names (its units and shard.json; `monge merge` writes the rest).
+    func runGrid<Experiment: ReportedExperiment>(_ type: Experiment.Type, plans: [Experiment.Plan], out: String, seeded: Bool) throws {
+        var grid = try ExperimentGrid<Experiment>(plans: plans, folder: out, seeded: seeded) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         grid.showTrainingProgress = !quiet
         if let shard {
-            let shardFolder = try grid.runShard(shard, binary: ReproductionGrid.binaryIdentity())
+            let shardFolder = try grid.runShard(shard, binary: binaryIdentity())
             FileHandle.standardError.write(Data("reproduce: shard \(shard) wrote \(shardFolder)/; merge the shards with `monge merge \(out) \(out)/shard-*-of-\(shard.count)`\n".utf8))
             return
         }
@@ -173,23 +177,7 @@ struct ReproduceCommand: ParsableCommand {
 
     /// `monge reproduce ddib-digits`.
     func runDigits() throws {
-        let out = self.out ?? "runs/ddib-digits"
-        let plan = try makeDigitsPlan()
-        var manifest = RunManifest.begin(command: "monge reproduce ddib-digits", seed: seed ?? 0)
-        let start = Date()
-        var runner = try DigitsReproduction(plan: plan, folder: out, images: try DigitImages.load()) { line in
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
-        runner.showTrainingProgress = !quiet
-        try RunManifest.remove(at: out + "/manifest.json")  // it describes files about to change
-        let summary = try runner.run()
-        manifest.finish(outputs: summary.files, results: [
-            "pairs": .integer(plan.pairs.count), "rows": .integer(summary.results.rows.count),
-            "seconds": .number(Date().timeIntervalSince(start)),
-        ])
-        try manifest.write(to: out + "/manifest.json", describing: summary.files.filter { FileManager.default.fileExists(atPath: $0) })
-        print(summary.results.markdown())
-        FileHandle.standardError.write(Data("reproduce: wrote \(out)/results.{csv,md,json}, figures/ and manifest.json in \(String(format: "%.0f", Date().timeIntervalSince(start))) s\n".utf8))
+        try runGrid(DigitsReproduction.self, plans: [try makeDigitsPlan()], out: self.out ?? "runs/ddib-digits", seeded: false)
     }
 
     /// The bridges-2d plan: quick or full, with --seeds, --n, --training-points and --training-steps

@@ -117,25 +117,8 @@ extension ReproduceCommand {
         let plan = try makeImagePlan()
         let start = Date()
         let load = ProcessInfo.processInfo.loadAverage
-        var runner = try ImageReproduction(plan: plan, folder: out) { line in
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
-        runner.showTrainingProgress = !quiet
-        let summary = try runner.run()
-        print(summary.results.markdown())
-        print(String(format: "10-class classifier: test accuracy %.4f", summary.classifierAccuracy)
-              + summary.domainAccuracy.sorted { $0.key < $1.key }.map { String(format: "; domain classifier %@: clean held-out accuracy %.4f", $0.key, $0.value) }.joined())
-        // The checks for sneaker ↔ ankle boot: DDIB classified as the target ≥ 80 %, Heun's cycle PSNR ≥ 25 dB.
-        for (direction, metrics) in summary.metrics.sorted(by: { $0.key.stem < $1.key.stem }) where Set([direction.source, direction.target]) == [7, 9] {
-            for method in [ImageMethod.ddibDDIM, .ddibHeun] {
-                guard let m = metrics[method] else { continue }
-                print(String(format: "check %@ %@: target accuracy %.3f (≥ 0.8: %@)", direction.description, method.rawValue, m.targetAccuracy,
-                             m.targetAccuracy >= 0.8 ? "yes" : "NO"))
-            }
-            if let m = metrics[.ddibHeun] {
-                print(String(format: "check %@ ddib_heun: cycle PSNR %.2f dB (≥ 25: %@)", direction.description, m.cyclePSNR, m.cyclePSNR >= 25 ? "yes" : "NO"))
-            }
-        }
+        try runGrid(ImageReproduction.self, plans: [plan], out: out, seeded: false)
+        if shard != nil { return }
         let seconds = Date().timeIntervalSince(start)
         FileHandle.standardError.write(Data(String(format: "reproduce: wrote %@/results.{csv,md,json}, figures/, maps/ and manifest.json in %.0f s (load average %@ at the start, %@ at the end)\n",
                                                    out, seconds, load, ProcessInfo.processInfo.loadAverage).utf8))
