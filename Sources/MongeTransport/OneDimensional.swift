@@ -109,7 +109,7 @@ public enum SlicedWasserstein {
         guard directions > 0 else { throw MongeError.invalidArgument(name: "directions", message: "must be positive, got \(directions)") }
         try x.checkFinite("source points"); try y.checkFinite("target points")
         let d = x.columns
-        let rng = RandomStream(seed: seed, stream: 0x5_11CE)
+        let rng = RandomStream(seed: seed, stream: StreamTag.slicedWasserstein)
         let values: [Double] = mapRowChunks(count: directions, rowLength: (x.rows + y.rows) * 8) { range in
             range.map { k -> Double in
                 var theta = (0..<d).map { rng.normal(UInt64(k * d + $0)) }

@@ -323,7 +323,7 @@ struct BenchMLP: ParsableCommand {
     /// Two moons (noise 0.05) mapped by 3·(x − (0.5, 0.25)), like the anchors' `common.py`
     /// (same distribution, not the same points).
     static func moons(_ n: Int, seed: UInt64) -> Matrix<Float> {
-        let rng = RandomStream(seed: seed, stream: 0x4D4F_4F4E)
+        let rng = RandomStream(seed: seed, stream: StreamTag.benchMoons)
         var out = Matrix<Float>(rows: n, columns: 2)
         let upper = (n + 1) / 2
         for i in 0..<n {
