@@ -96,6 +96,14 @@ public struct EntropicCertificate: Sendable, Equatable, Codable {
     public let marginalError: Double
     /// The row-marginal error after each sweep (columns are exact after a sweep).
     public let errorHistory: [Double]
+
+    public init(epsilon: Double, primalCost: Double, entropicCost: Double, marginalError: Double, errorHistory: [Double]) {
+        self.epsilon = epsilon
+        self.primalCost = primalCost
+        self.entropicCost = entropicCost
+        self.marginalError = marginalError
+        self.errorHistory = errorHistory
+    }
 }
 
 extension SolverStatus {

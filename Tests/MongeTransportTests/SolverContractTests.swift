@@ -1,6 +1,7 @@
 import Foundation
 import MongeCore
 import MongeTransport
+import TestSupport
 import Testing
 
 /// Every solver through the one `TransportSolver` contract on small random problems, each output
@@ -20,25 +21,10 @@ struct SolverContractTests {
         ("dense-assignment", OptimalTransport(.denseAssignment)),
     ]
 
-    /// min over σ of (1/n) Σ_i C_iσ(i), by enumerating all n! permutations (Heap's algorithm).
+    /// min over σ of (1/n) Σ_i C_iσ(i), over all n! permutations.
     static func bruteForceAssignment(_ geometry: Geometry) -> Double {
         let n = geometry.sourceCount
-        var sigma = Array(0..<n), c = [Int](repeating: 0, count: n)
-        func cost() -> Double { (0..<n).reduce(0.0) { $0 + geometry.cost($1, sigma[$1]) } / Double(n) }
-        var best = cost()
-        var i = 0
-        while i < n {
-            if c[i] < i {
-                sigma.swapAt(i % 2 == 0 ? 0 : c[i], i)
-                best = min(best, cost())
-                c[i] += 1
-                i = 0
-            } else {
-                c[i] = 0
-                i += 1
-            }
-        }
-        return best
+        return TestSupport.permutations(n).map { sigma in (0..<n).reduce(0.0) { $0 + geometry.cost($1, sigma[$1]) } }.min()! / Double(n)
     }
 
     /// Checks an exact output field by field against the problem, with no call into the certificate code.
