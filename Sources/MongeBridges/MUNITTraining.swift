@@ -60,7 +60,7 @@ public enum MUNITTraining {
     struct Draws {
         let root: RandomStream
 
-        init(seed: UInt64, step: Int) { root = RandomStream(seed: seed, stream: 0x4D55_4E49_5454).substream(UInt64(step)) }  // "MUNITT"
+        init(seed: UInt64, step: Int) { root = RandomStream(seed: seed, stream: StreamTag.munitTraining).substream(UInt64(step)) }
 
         func index(_ domain: MUNITDomain) -> RandomStream { root.substream(1, UInt64(domain.rawValue)) }
         /// Prior styles of the discriminator update (0) and the generator update (1).

@@ -21,21 +21,12 @@ public func monge_ot(_ x: UnsafePointer<Double>?, _ xShape: UnsafePointer<Int64>
                      _ error: UnsafeMutablePointer<CChar>?, _ errorCapacity: Int64) -> Int32 {
     guarded(error, errorCapacity) {
         var options = try Options(optionsText, call: "ot")
-        let solver = try options.choice("solver", ["auto", "simplex", "assignment", "sinkhorn"]) ?? "auto"
+        let solverName = try options.choice("solver", OTSolver.allCases.map(\.rawValue)) ?? "auto"
         let cost = try options.string("cost") ?? "sqeuclidean"
-        let epsilon = try options.number("epsilon")
-        let maxIterations = try options.integer("max_iterations", in: 1...Int.max)
+        let solver = OptimalTransport(OTSolver(solverName)!, epsilon: try options.number("epsilon"),
+                                      maxIterations: try options.integer("max_iterations", in: 1...Int.max))
         try options.finish()
-        if solver == "sinkhorn" {
-            guard let epsilon, epsilon > 0 else {
-                throw MongeError.invalidArgument(name: "epsilon", message: "solver sinkhorn needs a positive epsilon")
-            }
-        } else if epsilon != nil {
-            throw MongeError.invalidArgument(name: "epsilon", message: "epsilon is Sinkhorn's regularisation, but the solver is \(solver)")
-        }
-        if maxIterations != nil && solver == "assignment" {
-            throw MongeError.invalidArgument(name: "max_iterations", message: "limits the simplex or sinkhorn solvers; assignment has no iteration limit")
-        }
+        try solver.validate()
         let xm: Matrix<Double> = try readMatrix(x, xShape, name: "x")
         let ym: Matrix<Double> = try readMatrix(y, yShape, name: "y")
         let wa = try readVector(a, aShape, name: "a"), wb = try readVector(b, bShape, name: "b")
@@ -46,34 +37,14 @@ public func monge_ot(_ x: UnsafePointer<Double>?, _ xShape: UnsafePointer<Int64>
         let problem = try TransportProblem(geometry: geometry, a: wa, b: wb)
 
         let box = ResultBox()
-        var summary: [String: Any] = ["n": problem.n, "m": problem.m, "cost_function": geometry.cost.description]
-        let plan: TransportPlan
-        if solver == "sinkhorn" {
-            var sinkhorn = Sinkhorn(epsilon: epsilon!)
-            if let maxIterations { sinkhorn.maxIterations = maxIterations }
-            let r = try sinkhorn.solve(problem)
-            plan = r.sparsePlan()
-            box.set("map", TransportMaps.barycentricProjection(plan, targets: ym))
-            box.set("f", vector: r.f)
-            box.set("g", vector: r.g)
-            summary.merge(["solver": "sinkhorn", "cost": r.linearCost, "entropic_cost": r.entropicCost,
-                           "epsilon": r.epsilon, "status": r.status.rawValue, "iterations": r.iterations,
-                           "seconds": r.seconds, "converged": r.converged, "marginal_error": r.marginalError]) { $1 }
-        } else {
-            let method: ExactTransport.Method = solver == "auto" ? .auto : (solver == "simplex" ? .simplex : .assignment)
-            let r = try ExactTransport.solve(problem, method: method, maxIterations: maxIterations, progress: nil)
-            plan = r.plan
-            box.set("map", TransportMaps.map(r, targets: ym))
-            box.set("f", vector: r.f)
-            box.set("g", vector: r.g)
-            let c = r.certificate
-            summary.merge(["solver": r.solver, "cost": r.cost, "status": r.status.rawValue, "iterations": r.iterations,
-                           "seconds": r.seconds, "potentials_dual_cost": c.dualCost,
-                           "certificate": ["max_dual_violation": c.maxDualViolation, "max_slackness": c.maxSlackness,
-                                           "max_marginal_error": c.maxMarginalError, "duality_gap": c.dualityGap, "holds": c.holds,
-                                           "cost_tolerance": c.costTolerance, "mass_tolerance": c.massTolerance]]) { $1 }
-        }
-        summary["plan_entries"] = plan.entryCount
+        let r = try solver.solve(problem)
+        let plan = r.plan
+        box.set("map", TransportMaps.map(r, targets: ym))
+        box.set("f", vector: r.f)
+        box.set("g", vector: r.g)
+        var summary = r.summary
+        summary.merge(["n": problem.n, "m": problem.m, "cost_function": geometry.cost.description,
+                       "plan_entries": plan.entryCount]) { $1 }
         box.set("rows", indices: plan.sources)
         box.set("cols", indices: plan.targets)
         box.set("mass", vector: plan.masses)

@@ -127,7 +127,8 @@ public struct RandomStream: Sendable, Hashable {
         return (r * _cos(theta), r * _sin(theta))
     }
 
-    /// Fills `buffer` with normals `start ..< start + buffer.count` of this stream.
+    /// Fills `buffer` with normals `start ..< start + buffer.count` of this stream, each rounded
+    /// to `S`: the one normal fill of the project (whole blocks give two normals at once).
     @inlinable
     public func fillNormal<S: BinaryFloatingPoint>(_ buffer: UnsafeMutableBufferPointer<S>, start: UInt64 = 0) {
         var k = 0
@@ -140,6 +141,15 @@ public struct RandomStream: Sendable, Hashable {
                 buffer[k] = S(pair.0); buffer[k + 1] = S(pair.1)
                 k += 2; index += 2
             }
+        }
+    }
+
+    /// Normals `start ..< start + count` of this stream in Double (concrete code, for callers whose
+    /// scalar type is only known at run time; round with one specialised conversion afterwards).
+    public func normals(count: Int, start: UInt64 = 0) -> [Double] {
+        [Double](unsafeUninitializedCapacity: count) { out, initialized in
+            fillNormal(out, start: start)
+            initialized = count
         }
     }
 

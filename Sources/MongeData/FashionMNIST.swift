@@ -112,12 +112,9 @@ public struct FashionMNIST: Sendable {
         }
         // The stream depends on the seed, the split and the class set, not on other arguments.
         let label = classes.sorted().reduce(UInt64(split == .train ? 1 : 2)) { $0 &* 11 &+ UInt64($1) }
-        let chosen = RandomStream(seed: seed).substream(Self.streamLabel, label).permutation(rows.count).prefix(count)
+        let chosen = RandomStream(seed: seed).substream(StreamTag.Label.fashionSubset, label).permutation(rows.count).prefix(count)
         return chosen.sorted().map { rows[$0] }
     }
-
-    /// The substream label of Fashion-MNIST subsampling ("fashion" as ASCII).
-    static let streamLabel: UInt64 = 0x66_6173_6869_6f6e
 
     /// A class given by id ("7") or by name ("sneaker", any case).
     public static func parseClass(_ text: String) throws -> Int {

@@ -109,3 +109,55 @@ public struct NoiseSchedule: Codable, Equatable, Sendable {
         lhs.kind == rhs.kind && lhs.count == rhs.count
     }
 }
+
+/// The forward process q(x_t | x_0) of DDPM eq. 4, x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε: the one place
+/// where training, classifiers, SDEdit, EGSDE and the adaptive GAN noise clean points.
+extension NoiseSchedule {
+    /// The coefficients (√ᾱ, σ √(1 − ᾱ)) of x_0 and ε for a level ᾱ, rounded to `S` before any
+    /// product (σ = `noiseScale`: 1 for the schedule's own process, the noise SD of Diffusion-GAN).
+    @inlinable
+    public static func forwardCoefficients<S: BinaryFloatingPoint>(alphaBar ab: Double, noiseScale: Double = 1,
+                                                                  as _: S.Type = S.self) -> (x0: S, epsilon: S) {
+        (S(ab.squareRoot()), S(noiseScale * (1 - ab).squareRoot()))
+    }
+
+    /// The coefficients of x_0 and ε at timestep t (ᾱ_{−1} = 1: the clean points).
+    @inlinable
+    public func forwardCoefficients<S: BinaryFloatingPoint>(_ t: Int, as _: S.Type = S.self) -> (x0: S, epsilon: S) {
+        Self.forwardCoefficients(alphaBar: alphaBar(t))
+    }
+
+    /// out[j] = c.x0 · x0[j] + c.epsilon · ε[j] for j < count, in `S` (out may be x0 or ε itself).
+    @inlinable
+    public static func noise<S: BinaryFloatingPoint>(_ x0: UnsafePointer<S>, epsilon: UnsafePointer<S>,
+                                                     into out: UnsafeMutablePointer<S>, count: Int,
+                                                     coefficients c: (x0: S, epsilon: S)) {
+        for j in 0..<count { out[j] = c.x0 * x0[j] + c.epsilon * epsilon[j] }
+    }
+
+    /// x_t for every row of `x0` at one timestep t, with the noise ε of the same shape.
+    public func noised<S: MatrixScalar>(_ x0: Matrix<S>, epsilon: Matrix<S>, timestep t: Int) -> Matrix<S> {
+        let ab = alphaBar(t)
+        // The specialised elementwise kernel; its a·x + b·ε rounds the coefficients to S first, as above.
+        return StepCoefficients(x: ab.squareRoot(), epsilon: (1 - ab).squareRoot(), noise: 0).apply(x0, epsilon: epsilon)
+    }
+
+    /// x_t row by row, row i at `timesteps[i]`, with the noise ε of the same shape.
+    public func noised<S: MatrixScalar>(_ x0: Matrix<S>, epsilon: Matrix<S>, timesteps: [Int]) -> Matrix<S> {
+        precondition(x0.shape == epsilon.shape && timesteps.count == x0.rows,
+                     "noised: x0 \(x0.shape), ε \(epsilon.shape), \(timesteps.count) timesteps")
+        var out = Matrix<S>(rows: x0.rows, columns: x0.columns)
+        let d = x0.columns
+        x0.storage.withUnsafeBufferPointer { x in
+            epsilon.storage.withUnsafeBufferPointer { e in
+                out.storage.withUnsafeMutableBufferPointer { o in
+                    for i in 0..<x0.rows {
+                        NoiseSchedule.noise(x.baseAddress! + i * d, epsilon: e.baseAddress! + i * d, into: o.baseAddress! + i * d,
+                                            count: d, coefficients: forwardCoefficients(timesteps[i], as: S.self))
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -21,11 +21,11 @@ public struct ExactCoupling: Sendable {
         }
         let start = Date()
         let problem = try TransportProblem(x: x, y: y)
-        let result = try Assignment.solve(problem)
-        guard result.status == .optimal, result.certificate.holds else {
+        let result = try OptimalTransport(.assignment).solve(problem)
+        guard result.status == .optimal, result.certificate.optimality?.holds == true, let sigma = result.plan.permutation else {
             throw MongeError.numerical("exact OT between \(x.rows) points ended with status \(result.status); its certificate: \(result.certificate)")
         }
-        self.permutation = result.permutation
+        self.permutation = sigma
         self.cost = result.cost
         self.solver = result.solver
         self.seconds = Date().timeIntervalSince(start)

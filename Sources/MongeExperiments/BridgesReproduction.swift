@@ -295,7 +295,7 @@ public struct BridgesReproduction {
         // SDEdit and EGSDE through the target's ε-model just trained, with one noise stream for both
         // (paired); EGSDE's realism expert is a domain classifier trained here. Like DDIB's, their
         // paths run through noise, so PE and NPE are NaN; NFE counts the ε-model's evaluations.
-        let editNoise = RandomStream(seed: base &+ 40, stream: 0x4544_4954)  // "EDIT"
+        let editNoise = RandomStream(seed: base &+ 40, stream: StreamTag.bridgesEditing)
         try measure(BridgesEditing.sdedit, sigma: 0, trainer: nil, trainSeconds: targetSeconds) {
             let (mapped, nfe) = try BridgesEditing.sdedit(source, target: epsTarget, settings: plan.editing, noise: editNoise)
             return (mapped, nfe, .nan)

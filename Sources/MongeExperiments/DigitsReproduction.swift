@@ -155,7 +155,7 @@ public struct DigitsReproduction: GridExperiment {
             var files = try render(ImageGridFigure(images: data.heldOut.rows(0..<min(24, data.heldOut.rows)).converted(), columns: plan.figureColumns,
                                                    title: FigureTitle("held-out images of digit \(d)")), "data_\(d)", in: output)
             let samples = try Sampler.sample(model, count: 2 * plan.figureColumns, timesteps: Timesteps.respaced(count: plan.schedule.count, steps: 100, spacing: .linspace),
-                                             method: .ddim(eta: 0), noise: RandomStream(seed: plan.seed, stream: 0x5341_4D50).substream(UInt64(d)))
+                                             method: .ddim(eta: 0), noise: RandomStream(seed: plan.seed, stream: StreamTag.digitsSampling).substream(UInt64(d)))
             files += try render(ImageGridFigure(images: samples.x.converted(), columns: plan.figureColumns,
                                                 title: FigureTitle("samples of the digit-\(d) model (DDIM)", seed: plan.seed, steps: 100)), "samples_\(d)", in: output)
             return GridUnitOutput(unit: unit, name: name(of: unit), files: files)

@@ -359,13 +359,13 @@ public struct ImageReproduction: GridExperiment {
             return (mapped, try bridge.reversed().translate(mapped).mapped)
         case .sdedit:
             let path = try EGSDE.timesteps(start: plan.editStart, steps: plan.editSteps)
-            let noise = RandomStream(seed: seed, stream: Self.editStream).substream(UInt64(a), UInt64(b))
+            let noise = RandomStream(seed: seed, stream: StreamTag.imageSDEdit).substream(UInt64(a), UInt64(b))
             let mapped = try Sampler.sdedit(models[b]!, x, timesteps: path, method: .ddpmFixedLarge, noise: noise.substream(1)).x
             return (mapped, try Sampler.sdedit(models[a]!, mapped, timesteps: path, method: .ddpmFixedLarge, noise: noise.substream(2)).x)
         case .egsde:
             guard let domain else { throw MongeError.invalidArgument(name: "egsde", message: "no domain classifier for \(context.direction)") }
             let lowPass = try LowPassFilter(image: plan.imageShape, factor: plan.lowPassFactor)
-            let noise = RandomStream(seed: seed, stream: Self.egsdeStream).substream(UInt64(a), UInt64(b))
+            let noise = RandomStream(seed: seed, stream: StreamTag.imageEGSDE).substream(UInt64(a), UInt64(b))
             func edit(_ images: Matrix<Float>, to model: NetworkDenoiser, _ stream: RandomStream) throws -> Matrix<Float> {
                 try EGSDE.translate(model, expert: domain, lowPass: lowPass, source: images, start: plan.editStart,
                                     lambdaS: plan.lambdaS, lambdaI: plan.lambdaI, steps: plan.editSteps, noise: stream, variance: .beta).x
@@ -394,10 +394,6 @@ public struct ImageReproduction: GridExperiment {
                      frechet: try FrechetDistance.squared(features: judged.features, reference.features), floor: reference.floor)
     }
 
-    /// "SDEDIT": the stream of SDEdit's noise.
-    static let editStream: UInt64 = 0x5344_4544_4954
-    /// "EGSDE": the stream of EGSDE's noise.
-    static let egsdeStream: UInt64 = 0x45_4753_4445
 
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()

@@ -62,7 +62,7 @@ public struct MUNITEvaluation: Codable, Equatable, Sendable {
         try target.checkFinite("target")
         let x: Matrix<Float> = source.converted(), y: Matrix<Float> = target.converted()
         let from = sourceDomain, to = sourceDomain.other
-        let root = RandomStream(seed: seed, stream: 0x4D55_4E49_5445)  // "MUNITE"
+        let root = RandomStream(seed: seed, stream: StreamTag.munitEvaluation)
         func meanAbs(_ a: Matrix<Float>, _ b: Matrix<Float>) -> Double {
             zip(a.storage, b.storage).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) } / Double(max(a.count, 1))
         }

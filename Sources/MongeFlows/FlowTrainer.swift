@@ -97,7 +97,7 @@ public final class FlowTrainer {
 
     /// The draws of step `step`.
     func streams(_ step: Int) -> (rows: RandomStream, targets: RandomStream, times: RandomStream, noise: RandomStream, coupling: RandomStream) {
-        let root = RandomStream(seed: config.seed, stream: 0x464C_4F57).substream(UInt64(step))  // "FLOW"
+        let root = RandomStream(seed: config.seed, stream: StreamTag.flowTraining).substream(UInt64(step))
         return (root.substream(1), root.substream(2), root.substream(3), root.substream(4), root.substream(5))
     }
 

@@ -28,10 +28,11 @@ public enum MinibatchCoupling {
     public static func exact(_ x0: Matrix<Double>, _ x1: Matrix<Double>) throws -> MinibatchPairing {
         let problem = try TransportProblem(x: x0, y: x1)
         let result = try DenseAssignment().solve(problem)
-        guard result.status == .optimal, result.certificate.holds else {
+        guard result.status == .optimal, let certificate = result.certificate.optimality, certificate.holds,
+              let sigma = result.plan.permutation else {
             throw MongeError.numerical("the exact OT plan of a \(x0.rows)-point minibatch ended with status \(result.status); its certificate: \(result.certificate)")
         }
-        return MinibatchPairing(sources: Array(0..<x0.rows), targets: result.permutation, certificate: result.certificate)
+        return MinibatchPairing(sources: Array(0..<x0.rows), targets: sigma, certificate: certificate)
     }
 
     /// B pairs drawn with replacement from the entropic plan P_ε (log-domain Sinkhorn, squared
@@ -42,16 +43,17 @@ public enum MinibatchCoupling {
     public static func entropic(_ x0: Matrix<Double>, _ x1: Matrix<Double>, epsilon: Double, random: RandomStream,
                                 tolerance: Double = 1e-3) throws -> MinibatchPairing {
         let problem = try TransportProblem(x: x0, y: x1)
-        let solver = Sinkhorn(epsilon: epsilon, tolerance: tolerance)
+        // Every positive entry of P_ε, row by row: the flattened plan without its zeros.
+        let solver = Sinkhorn(epsilon: epsilon, tolerance: tolerance, planThreshold: 0)
         let result = try solver.solve(problem)
-        guard result.converged, result.marginalError <= 10 * tolerance * problem.totalMass else {
-            throw MongeError.numerical("Sinkhorn at ε = \(epsilon) on a \(x0.rows)-point minibatch did not converge (marginal error \(result.marginalError) after \(result.iterations) sweeps)")
+        let marginalError = result.certificate.entropic?.marginalError ?? .infinity
+        guard result.status == .converged, marginalError <= 10 * tolerance * problem.totalMass else {
+            throw MongeError.numerical("Sinkhorn at ε = \(epsilon) on a \(x0.rows)-point minibatch did not converge (marginal error \(marginalError) after \(result.iterations) sweeps)")
         }
-        let plan = result.plan()
-        var cumulative = [Double](repeating: 0, count: plan.count)
+        let plan = result.plan
+        var cumulative = [Double](repeating: 0, count: plan.entryCount)
         var total = 0.0
-        for (k, p) in plan.storage.enumerated() { total += p; cumulative[k] = total }
-        let columns = x1.rows
+        for (k, p) in plan.masses.enumerated() { total += p; cumulative[k] = total }
         var sources: [Int] = [], targets: [Int] = []
         for k in 0..<x0.rows {
             let u = random.uniform(UInt64(k)) * total
@@ -61,9 +63,9 @@ public enum MinibatchCoupling {
                 let mid = (low + high) / 2
                 if cumulative[mid] > u { high = mid } else { low = mid + 1 }
             }
-            sources.append(low / columns)
-            targets.append(low % columns)
+            sources.append(plan.sources[low])
+            targets.append(plan.targets[low])
         }
-        return MinibatchPairing(sources: sources, targets: targets, entropicMarginalError: result.marginalError)
+        return MinibatchPairing(sources: sources, targets: targets, entropicMarginalError: marginalError)
     }
 }

@@ -31,7 +31,7 @@ public enum TorchCFMData: String, CaseIterable, Sendable {
     /// n points, a pure function of (n, seed).
     public func sample(n: Int, seed: UInt64) throws -> Matrix<Double> {
         guard n > 0 else { throw MongeError.invalidArgument(name: "n", message: "the number of points must be positive, got \(n)") }
-        let random = RandomStream(seed: seed, stream: 0x5443_464D).substream(UInt64(TorchCFMData.allCases.firstIndex(of: self)!))  // "TCFM"
+        let random = RandomStream(seed: seed, stream: StreamTag.torchCFMData).substream(UInt64(TorchCFMData.allCases.firstIndex(of: self)!))
         switch self {
         case .normal:
             return random.normalMatrix(rows: n, columns: 2)

@@ -46,7 +46,7 @@ public struct ParameterLayout: Sendable, Equatable {
     /// that adding a tensor at the end never changes the others.
     public func initialValues<S: MatrixScalar>(seed: UInt64, as _: S.Type = S.self) -> [S] {
         var values = [S](repeating: 0, count: count)
-        let root = RandomStream(seed: seed, stream: 0x4E4E_494E_4954)  // "NNINIT"
+        let root = RandomStream(seed: seed, stream: StreamTag.networkInitialisation)
         for (k, entry) in entries.enumerated() {
             switch entry.initialization {
             case let .constant(value):

@@ -45,7 +45,7 @@ public struct TransportMapFigure: Figure {
     public var arrowRows: [Int] {
         let n = source.rows
         guard n > maxArrows else { return Array(0..<n) }
-        let permutation = RandomStream(seed: arrowSeed).substream(0x4152_524F_5753).permutation(n)
+        let permutation = RandomStream(seed: arrowSeed).substream(StreamTag.Label.figureArrows).permutation(n)
         return Array(permutation.prefix(max(0, maxArrows))).sorted()
     }
 

@@ -5,14 +5,12 @@ import MongeCore
 /// reduced costs C_ij − f_i − g_j ≥ 0. Rows of C are computed when a search reaches them, so
 /// memory is O(n); time is O(n²) per augmentation at worst. The reference solver for small and
 /// medium n, and for explicit cost matrices (where the multiscale solver has no points).
-public struct DenseAssignment: Sendable {
+public struct DenseAssignment: TransportSolver {
     public init() {}
 
     /// Solves an assignment problem (n = m, uniform weights); throws otherwise.
-    public func solve(_ problem: TransportProblem) throws -> AssignmentResult {
-        guard problem.isAssignment else {
-            throw MongeError.invalidArgument(name: "problem", message: "the assignment solver needs n = m and uniform weights (got \(problem.n)×\(problem.m), uniform: \(problem.isUniform))")
-        }
+    public func solve(_ problem: TransportProblem) throws -> TransportOutput {
+        try problem.requireAssignment()
         let start = now()
         let geometry = problem.geometry
         let n = problem.n
@@ -81,8 +79,7 @@ public struct DenseAssignment: Sendable {
         let seconds = secondsSince(start)
         let plan = TransportPlan(permutation: columnOfRow, mass: problem.a[0])
         let certificate = OptimalityCertificate.check(problem, plan: plan, f: f, g: g)
-        return AssignmentResult(solver: "dense-assignment", problem: problem, permutation: columnOfRow, f: f, g: g,
-                                iterations: augmentations, rounds: 1, solverStatus: .optimal,
-                                certificate: certificate, seconds: seconds)
+        return TransportOutput(solver: "dense-assignment", plan: plan, f: f, g: g, iterations: augmentations,
+                               termination: .optimal, certificate: .optimality(certificate), seconds: seconds)
     }
 }

@@ -3,7 +3,7 @@ import MongeCore
 
 /// Distances between point clouds: exact Wasserstein distances and quick two-sample statistics.
 public enum Distances {
-    /// W₂² = min_P Σ P_ij ‖x_i − y_j‖² with uniform weights (exact; `ExactTransport.solve`).
+    /// W₂² = min_P Σ P_ij ‖x_i − y_j‖² with uniform weights (exact; `OptimalTransport`).
     /// Throws when the solver does not reach a certified optimum.
     public static func w2Squared(_ x: Matrix<Double>, _ y: Matrix<Double>) throws -> Double {
         try certifiedCost(TransportProblem(x: x, y: y, cost: .squaredEuclidean))
@@ -15,7 +15,7 @@ public enum Distances {
     }
 
     static func certifiedCost(_ problem: TransportProblem) throws -> Double {
-        let result = try ExactTransport.solve(problem)
+        let result = try OptimalTransport().solve(problem)
         guard result.status == .optimal else {
             throw MongeError.numerical("exact OT ended with status \(result.status) (certificate: \(result.certificate))")
         }

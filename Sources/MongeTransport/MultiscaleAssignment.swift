@@ -13,7 +13,7 @@ import MongeCore
 /// potentials stay dual feasible on all n² pairs; a final scan of all pairs confirms it (and
 /// would repair rounding-level violations). The answer is exact with its certificate; memory is
 /// O(n · candidatesPerRow).
-public struct MultiscaleAssignment: Sendable {
+public struct MultiscaleAssignment: TransportSolver {
     /// Points per cluster (clusters hold leafSize…2·leafSize points).
     public var leafSize: Int
     /// Problems of at most this size are solved directly (network simplex).
@@ -45,10 +45,8 @@ public struct MultiscaleAssignment: Sendable {
     }
 
     /// Solves an assignment problem on two point clouds; throws unless n = m with uniform weights.
-    public func solve(_ problem: TransportProblem) throws -> AssignmentResult {
-        guard problem.isAssignment else {
-            throw MongeError.invalidArgument(name: "problem", message: "the assignment solver needs n = m and uniform weights (got \(problem.n)×\(problem.m), uniform: \(problem.isUniform))")
-        }
+    public func solve(_ problem: TransportProblem) throws -> TransportOutput {
+        try problem.requireAssignment()
         guard let x = problem.geometry.x, let y = problem.geometry.y else {
             return try DenseAssignment().solve(problem)
         }
@@ -58,9 +56,8 @@ public struct MultiscaleAssignment: Sendable {
         let seconds = secondsSince(start)
         let plan = TransportPlan(permutation: level.permutation, mass: problem.a[0])
         let certificate = OptimalityCertificate.check(problem, plan: plan, f: level.f, g: level.g)
-        return AssignmentResult(solver: "multiscale-assignment", problem: problem, permutation: level.permutation,
-                                f: level.f, g: level.g, iterations: stats.work, rounds: stats.rounds,
-                                solverStatus: .optimal, certificate: certificate, seconds: seconds)
+        return TransportOutput(solver: "multiscale-assignment", plan: plan, f: level.f, g: level.g, iterations: stats.work,
+                               termination: .optimal, certificate: .optimality(certificate), seconds: seconds)
     }
 
     struct Statistics {

@@ -13,7 +13,7 @@ import MongeCore
 ///
 /// There is no default iteration cap: `maxIterations` is nil unless set, and a run stopped by a
 /// limit ends with status `.iterationLimit`, never `.optimal`.
-public struct NetworkSimplex: Sendable {
+public struct NetworkSimplex: TransportSolver {
     /// How entering arcs are searched.
     public enum Candidates: Sendable, Equatable {
         /// Every pair (i, j) of the full problem, in blocks.
@@ -43,18 +43,17 @@ public struct NetworkSimplex: Sendable {
     }
 
     /// Solves `problem` and checks the certificate on the full problem.
-    public func solve(_ problem: TransportProblem) -> TransportResult {
+    public func solve(_ problem: TransportProblem) -> TransportOutput {
         solve(problem, seedCandidates: nil)
     }
 
     /// Solves `problem`; with column generation, `seedCandidates` (i, j, C_ij) replace the default
     /// first candidates (each source's cheapest targets).
-    func solve(_ problem: TransportProblem, seedCandidates: [(Int, Int, Double)]?) -> TransportResult {
+    func solve(_ problem: TransportProblem, seedCandidates: [(Int, Int, Double)]?) -> TransportOutput {
         let basis = optimalBasis(problem, seedCandidates: seedCandidates)
         let certificate = OptimalityCertificate.check(problem, plan: basis.plan, f: basis.f, g: basis.g)
-        return TransportResult(solver: "network-simplex", problem: problem, plan: basis.plan, f: basis.f, g: basis.g,
-                               iterations: basis.iterations, solverStatus: basis.status, certificate: certificate,
-                               seconds: basis.seconds)
+        return TransportOutput(solver: "network-simplex", plan: basis.plan, f: basis.f, g: basis.g, iterations: basis.iterations,
+                               termination: basis.status, certificate: .optimality(certificate), seconds: basis.seconds)
     }
 
     /// The pivots without the certificate check (for callers that certify a larger problem).

@@ -8,9 +8,11 @@ import MongeCore
 /// corner rule on sorted points; Villani 2003, Rachev & Rüschendorf 1998). The walk's n + m − 1
 /// pairs also give potentials, tight on every pair of the walk, which are dual feasible because
 /// such costs have the Monge property; the certificate checks it.
-public enum OneDimensional {
+public struct OneDimensional: TransportSolver {
+    public init() {}
+
     /// Solves a problem whose points are 1-dimensional; throws otherwise.
-    public static func solve(_ problem: TransportProblem) throws -> TransportResult {
+    public func solve(_ problem: TransportProblem) throws -> TransportOutput {
         let geometry = problem.geometry
         guard let x = geometry.x, let y = geometry.y, geometry.dimension == 1 else {
             throw MongeError.invalidArgument(name: "problem", message: "the sorting solver needs 1-dimensional points (got dimension \(geometry.dimension))")
@@ -19,7 +21,7 @@ public enum OneDimensional {
         let masses = IntegerMasses(problem)
         let sourceOrder = (0..<problem.n).sorted { x.storage[$0] < x.storage[$1] || (x.storage[$0] == x.storage[$1] && $0 < $1) }
         let targetOrder = (0..<problem.m).sorted { y.storage[$0] < y.storage[$1] || (y.storage[$0] == y.storage[$1] && $0 < $1) }
-        let walk = northWestCorner(masses: masses, sourceOrder: sourceOrder, targetOrder: targetOrder)
+        let walk = Self.northWestCorner(masses: masses, sourceOrder: sourceOrder, targetOrder: targetOrder)
         // Potentials along the walk: each step adds one new node, tight on its pair.
         var f = [Double](repeating: .nan, count: problem.n), g = [Double](repeating: .nan, count: problem.m)
         for (k, step) in walk.enumerated() {
@@ -33,8 +35,8 @@ public enum OneDimensional {
                                  targets: positive.map(\.target), masses: positive.map { Double($0.mass) * masses.unit })
         let seconds = secondsSince(start)
         let certificate = OptimalityCertificate.check(problem, plan: plan, f: f, g: g)
-        return TransportResult(solver: "sorting-1d", problem: problem, plan: plan, f: f, g: g, iterations: walk.count,
-                               solverStatus: .optimal, certificate: certificate, seconds: seconds)
+        return TransportOutput(solver: "sorting-1d", plan: plan, f: f, g: g, iterations: walk.count,
+                               termination: .optimal, certificate: .optimality(certificate), seconds: seconds)
     }
 
     struct Step {
@@ -109,7 +111,7 @@ public enum SlicedWasserstein {
         guard directions > 0 else { throw MongeError.invalidArgument(name: "directions", message: "must be positive, got \(directions)") }
         try x.checkFinite("source points"); try y.checkFinite("target points")
         let d = x.columns
-        let rng = RandomStream(seed: seed, stream: 0x5_11CE)
+        let rng = RandomStream(seed: seed, stream: StreamTag.slicedWasserstein)
         let values: [Double] = mapRowChunks(count: directions, rowLength: (x.rows + y.rows) * 8) { range in
             range.map { k -> Double in
                 var theta = (0..<d).map { rng.normal(UInt64(k * d + $0)) }

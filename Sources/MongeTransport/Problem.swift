@@ -51,6 +51,13 @@ public struct TransportProblem: Sendable {
         try self.init(geometry: Geometry(x: x, y: y, cost: cost))
     }
 
+    /// Throws unless the problem is an assignment (n = m, uniform weights), naming what it is.
+    func requireAssignment() throws {
+        guard isAssignment else {
+            throw MongeError.invalidArgument(name: "problem", message: "the assignment solver needs n = m and uniform weights (got \(n)×\(m), uniform: \(isUniform))")
+        }
+    }
+
     static func validate(_ w: [Double], name: String, expectedCount: Int) throws {
         guard w.count == expectedCount else {
             throw MongeError.shapeMismatch("\(name): \(w.count) values for \(expectedCount) points")

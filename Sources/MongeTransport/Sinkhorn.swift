@@ -11,7 +11,7 @@ import MongeCore
 /// ε starts at `initialEpsilon` (default: the largest cost bound) and is multiplied by
 /// `scalingFactor` per stage down to `epsilon`, warm-starting the potentials. Costs are computed
 /// row by row; memory is O(n + m).
-public struct Sinkhorn: Sendable {
+public struct Sinkhorn: TransportSolver {
     /// The final regularisation ε, in cost units.
     public var epsilon: Double
     /// The first ε of the annealing (nil: the problem's largest cost bound).
@@ -22,14 +22,17 @@ public struct Sinkhorn: Sendable {
     public var tolerance: Double
     /// Marginal tolerance of the intermediate stages (looser: only a warm start).
     public var stageTolerance: Double
-    /// Total sweep limit over all stages; reaching it gives `converged = false`.
+    /// Total sweep limit over all stages; reaching it gives status `notConverged`.
     public var maxIterations: Int
     /// Called with (ε, sweep, marginal error) every `progressInterval` sweeps (nil: silent).
     public var progress: (@Sendable (Double, Int, Double) -> Void)?
     public var progressInterval: Int = 100
+    /// The output's sparse plan keeps the entries of P above this × its largest entry (0: every
+    /// positive entry).
+    public var planThreshold: Double
 
     public init(epsilon: Double, initialEpsilon: Double? = nil, scalingFactor: Double = 0.5, tolerance: Double = 1e-9,
-                stageTolerance: Double = 1e-4, maxIterations: Int = 100_000,
+                stageTolerance: Double = 1e-4, maxIterations: Int = 100_000, planThreshold: Double = 1e-12,
                 progress: (@Sendable (Double, Int, Double) -> Void)? = nil) {
         self.epsilon = epsilon
         self.initialEpsilon = initialEpsilon
@@ -37,10 +40,11 @@ public struct Sinkhorn: Sendable {
         self.tolerance = tolerance
         self.stageTolerance = stageTolerance
         self.maxIterations = maxIterations
+        self.planThreshold = planThreshold
         self.progress = progress
     }
 
-    public func solve(_ problem: TransportProblem) throws -> SinkhornResult {
+    public func solve(_ problem: TransportProblem) throws -> TransportOutput {
         guard epsilon > 0, epsilon.isFinite else {
             throw MongeError.invalidArgument(name: "epsilon", message: "must be positive and finite, got \(epsilon)")
         }
@@ -80,8 +84,12 @@ public struct Sinkhorn: Sendable {
             eps = max(epsilon, eps * scalingFactor)
         }
         let seconds = secondsSince(start)
-        return SinkhornResult(problem: problem, epsilon: eps, f: f, g: g, errorHistory: history, iterations: iterations,
-                              converged: converged, seconds: seconds)
+        let certificate = Sinkhorn.certificate(problem, epsilon: eps, f: f, g: g, errorHistory: history)
+        let dense = Sinkhorn.densePlan(problem, epsilon: eps, f: f, g: g)
+        let plan = TransportPlan(dense: dense, threshold: planThreshold * (dense.storage.max() ?? 0))
+        return TransportOutput(solver: "sinkhorn", plan: plan, f: f, g: g, iterations: iterations,
+                               termination: converged ? .converged : .notConverged, certificate: .entropic(certificate),
+                               seconds: seconds)
     }
 
     /// For each source i of `geometry`: −ε log Σ_j exp(logWeights_j + (other_j − C_ij)/ε).
@@ -125,47 +133,10 @@ public struct Sinkhorn: Sendable {
     }
 }
 
-/// The outcome of `Sinkhorn`: potentials (the plan's factors), costs, and an honest `converged`.
-public struct SinkhornResult: Sendable {
-    public let n: Int
-    public let m: Int
-    /// The ε of the last stage.
-    public let epsilon: Double
-    /// P_ij = a_i b_j exp((f_i + g_j − C_ij)/ε).
-    public let f: [Double]
-    public let g: [Double]
-    /// ⟨P, C⟩.
-    public let linearCost: Double
-    /// ⟨P, C⟩ + ε KL(P ‖ a⊗b), the regularised objective.
-    public let entropicCost: Double
-    /// ‖P 1 − a‖₁ + ‖Pᵀ 1 − b‖₁ of the returned plan.
-    public let marginalError: Double
-    /// The row-marginal error after each sweep (columns are exact after a sweep).
-    public let errorHistory: [Double]
-    public let iterations: Int
-    /// Whether the final stage met the tolerance (false: stopped by `maxIterations`).
-    public let converged: Bool
-    public let seconds: Double
-    private let a: [Double]
-    private let b: [Double]
-    private let geometry: Geometry
-
-    public var status: SolverStatus { converged ? .converged : .notConverged }
-
-    init(problem: TransportProblem, epsilon: Double, f: [Double], g: [Double], errorHistory: [Double], iterations: Int,
-         converged: Bool, seconds: Double) {
-        n = problem.n
-        m = problem.m
-        self.epsilon = epsilon
-        self.f = f
-        self.g = g
-        self.errorHistory = errorHistory
-        self.iterations = iterations
-        self.converged = converged
-        self.seconds = seconds
-        a = problem.a
-        b = problem.b
-        geometry = problem.geometry
+extension Sinkhorn {
+    /// The costs and the marginal error of P_ij = a_i b_j exp((f_i + g_j − C_ij)/ε), in one pass over P.
+    static func certificate(_ problem: TransportProblem, epsilon: Double, f: [Double], g: [Double],
+                            errorHistory: [Double]) -> EntropicCertificate {
         // One pass over P for the costs and both marginals.
         let m = problem.m
         let parts: [(Double, Double, [Double], [Double])] = mapRowChunks(count: problem.n, rowLength: m) { rows in
@@ -188,31 +159,25 @@ public struct SinkhornResult: Sendable {
             }
             return (linear, potentialMass, rowSums, columnSums)
         }
-        linearCost = parts.reduce(0) { $0 + $1.0 }
+        let linearCost = parts.reduce(0) { $0 + $1.0 }
         let rowSums = parts.flatMap { $0.2 }
         var columnSums = [Double](repeating: 0, count: m)
         for part in parts { for j in 0..<m { columnSums[j] += part.3[j] } }
         let planMass = rowSums.reduce(0, +)
         let productMass = problem.a.reduce(0, +) * problem.b.reduce(0, +)
         // KL(P ‖ ab) = Σ P log(P/ab) − Σ P + Σ ab, with log(P/ab) = (f + g − C)/ε.
-        entropicCost = parts.reduce(0) { $0 + $1.1 } - epsilon * planMass + epsilon * productMass
+        let entropicCost = parts.reduce(0) { $0 + $1.1 } - epsilon * planMass + epsilon * productMass
         var error = 0.0
         for i in 0..<problem.n { error += abs(rowSums[i] - problem.a[i]) }
         for j in 0..<m { error += abs(columnSums[j] - problem.b[j]) }
-        marginalError = error
+        return EntropicCertificate(epsilon: epsilon, primalCost: linearCost, entropicCost: entropicCost, marginalError: error,
+                                   errorHistory: errorHistory)
     }
 
     /// The dense plan P (n × m).
-    public func plan() -> Matrix<Double> {
-        Matrix(rows: n, columns: m) { i, j in
-            a[i] * b[j] * exp((f[i] + g[j] - geometry.cost(i, j)) / epsilon)
+    static func densePlan(_ problem: TransportProblem, epsilon: Double, f: [Double], g: [Double]) -> Matrix<Double> {
+        Matrix(rows: problem.n, columns: problem.m) { i, j in
+            problem.a[i] * problem.b[j] * exp((f[i] + g[j] - problem.geometry.cost(i, j)) / epsilon)
         }
-    }
-
-    /// P with entries below `threshold` × (largest entry) dropped, as a sparse plan.
-    public func sparsePlan(relativeThreshold threshold: Double = 1e-12) -> TransportPlan {
-        let p = plan()
-        let largest = p.storage.max() ?? 0
-        return TransportPlan(dense: p, threshold: threshold * largest)
     }
 }

@@ -26,14 +26,10 @@ public enum TransportMaps {
         return out
     }
 
-    /// The map of an exact result: Monge map when its plan is a permutation, else the barycentric projection.
-    public static func map(_ result: TransportResult, targets y: Matrix<Double>) -> Matrix<Double> {
-        if let sigma = result.plan.permutation { return monge(permutation: sigma, targets: y) }
-        return barycentricProjection(result.plan, targets: y)
-    }
-
-    /// The barycentric projection of an entropic plan (dense; small problems).
-    public static func barycentricProjection(_ result: SinkhornResult, targets y: Matrix<Double>) -> Matrix<Double> {
-        barycentricProjection(TransportPlan(dense: result.plan()), targets: y)
+    /// The map of a solver's output: the Monge map when an exact plan is a permutation, else the
+    /// barycentric projection of the (sparse) plan.
+    public static func map(_ output: TransportOutput, targets y: Matrix<Double>) -> Matrix<Double> {
+        if output.certificate.optimality != nil, let sigma = output.plan.permutation { return monge(permutation: sigma, targets: y) }
+        return barycentricProjection(output.plan, targets: y)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import MongeCore
 import MongeFlows
 import MongeTransport
+import TestSupport
 import Testing
 
 @Suite("Minibatch couplings")
@@ -15,29 +16,12 @@ struct CouplingTests {
         (0..<x.rows).reduce(0) { s, i in s + (0..<x.columns).reduce(0) { $0 + pow(x[i, $1] - y[p[i], $1], 2) } }
     }
 
-    /// Every permutation of 0..<n (Heap's algorithm).
-    static func permutations(_ n: Int) -> [[Int]] {
-        var a = Array(0..<n), out: [[Int]] = [a], c = [Int](repeating: 0, count: n), i = 0
-        while i < n {
-            if c[i] < i {
-                a.swapAt(i % 2 == 0 ? 0 : c[i], i)
-                out.append(a)
-                c[i] += 1
-                i = 0
-            } else {
-                c[i] = 0
-                i += 1
-            }
-        }
-        return out
-    }
-
     /// The OT-CFM pairing is the brute-force optimal assignment, and carries a certificate that holds.
     @Test func exactPairingIsOptimalAndCertified() throws {
         for seed in 0..<5 as Range<UInt64> {
             let x = Self.points(7, seed: seed), y = Self.points(7, seed: seed + 100, shift: 1)
             let pairing = try MinibatchCoupling.exact(x, y)
-            let best = Self.permutations(7).map { Self.cost(x, y, $0) }.min()!
+            let best = TestSupport.permutations(7).map { Self.cost(x, y, $0) }.min()!
             #expect(abs(Self.cost(x, y, pairing.targets) - best) < 1e-12)
             let certificate = try #require(pairing.certificate)
             #expect(certificate.holds)
@@ -75,7 +59,7 @@ struct CouplingTests {
             let x0 = Matrix<Double>(rows: 6, columns: 2) { i, k in Double(points[2 * i + k]) - times[i] * Double(targets[2 * i + k]) }
             let x1 = Matrix<Double>(rows: 6, columns: 2) { i, k in x0[i, k] + Double(targets[2 * i + k]) }
             let batchCost = Self.cost(x0, x1, Array(0..<6))
-            let best = Self.permutations(6).map { Self.cost(x0, x1, $0) }.min()!
+            let best = TestSupport.permutations(6).map { Self.cost(x0, x1, $0) }.min()!
             #expect(batchCost <= best + 1e-4 * max(1, best), "step \(step): \(batchCost) vs optimum \(best)")
         }
         #expect(trainer.certifiedPlans == 4)

@@ -12,7 +12,7 @@ struct DistanceTests {
         let norm2 = v[0] * v[0] + v[1] * v[1]
         #expect(abs(try Distances.w2Squared(x, y) - norm2) < 1e-12 * norm2)
         #expect(abs(try Distances.w1(x, y) - norm2.squareRoot()) < 1e-12)
-        let result = try ExactTransport.solve(TransportProblem(x: x, y: y))
+        let result = try OptimalTransport().solve(TransportProblem(x: x, y: y))
         let mapped = TransportMaps.map(result, targets: y)
         #expect(mapped.maxAbsDifference(y) < 1e-15)  // T(x_i) = x_i + v = y_i
         // Sliced: each direction θ gives exactly (v·θ)².

@@ -90,12 +90,12 @@ struct CostRangeTests {
 
     @Test func thePlanIsScaleInvariantInsideTheRange() throws {
         let (x, y) = Fixtures.gaussiansToMoons(60, seed: 6)
-        let reference = try ExactTransport.solve(TransportProblem(geometry: Geometry(x: x, y: y)), method: .simplex)
+        let reference = try OptimalTransport(.simplex).solve(TransportProblem(geometry: Geometry(x: x, y: y)))
         #expect(reference.status == .optimal)
         for factor in [0x1p-460, 0x1p460, 1e-140, 1e140] {
             let geometry = try Geometry(x: Self.scaled(x, factor), y: Self.scaled(y, factor))
-            for method in [ExactTransport.Method.simplex, .assignment] {
-                let r = try ExactTransport.solve(TransportProblem(geometry: geometry), method: method)
+            for method in [OTSolver.simplex, .assignment] {
+                let r = try OptimalTransport(method).solve(TransportProblem(geometry: geometry))
                 #expect(r.status == .optimal, "factor \(factor), \(method)")
                 #expect(abs(r.cost / (factor * factor) - reference.cost) <= 1e-12 * reference.cost, "factor \(factor), \(method)")
             }

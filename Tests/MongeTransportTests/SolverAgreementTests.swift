@@ -39,12 +39,12 @@ struct SolverAgreementTests {
             let transposed = NetworkSimplex().solve(try TransportProblem(geometry: Geometry(x: y, y: x), a: b, b: a))
             for r in [dense, sparse, transposed] {
                 #expect(r.status == .optimal)
-                #expect(r.certificate.holds)
+                #expect(r.certificate.optimality!.holds)
                 #expect(r.plan.entryCount <= n + m - 1)
             }
             #expect(Fixtures.relative(dense.cost, sparse.cost) < 1e-10)
             #expect(Fixtures.relative(dense.cost, transposed.cost) < 1e-10)
-            #expect(abs(dense.certificate.dualityGap) < 1e-10 * dense.cost)
+            #expect(abs(dense.certificate.optimality!.dualityGap) < 1e-10 * dense.cost)
         }
     }
 
@@ -55,12 +55,12 @@ struct SolverAgreementTests {
             let simplex = NetworkSimplex().solve(problem)
             let dense = try DenseAssignment().solve(problem)
             let sparse = try multiscale.solve(problem)
-            let viaAuto = try ExactTransport.solve(problem)
+            let viaAuto = try OptimalTransport().solve(problem)
             #expect(viaAuto.solver == "multiscale-assignment")
             for r in [dense.cost, sparse.cost, viaAuto.cost] { #expect(Fixtures.relative(r, simplex.cost) < 1e-10) }
             for status in [simplex.status, dense.status, sparse.status, viaAuto.status] { #expect(status == .optimal) }
-            #expect(sparse.certificate.holds)
-            #expect(sparse.permutation.sorted() == Array(0..<n))
+            #expect(sparse.certificate.optimality!.holds)
+            #expect(sparse.plan.permutation!.sorted() == Array(0..<n))
         }
     }
 
@@ -71,7 +71,7 @@ struct SolverAgreementTests {
         let sparse = try MultiscaleAssignment(leafSize: 8, baseSize: 40).solve(problem)
         #expect(sparse.status == .optimal)
         #expect(Fixtures.relative(dense.cost, sparse.cost) < 1e-12)
-        #expect(dense.permutation == sparse.permutation)
+        #expect(dense.plan.permutation! == sparse.plan.permutation!)
     }
 
     /// Repeated target points make ties at the end of every candidate list (and in the auction).
@@ -111,8 +111,8 @@ struct SolverAgreementTests {
         let problem = try TransportProblem(x: x, y: x)
         let identity = Array(0..<64)
         #expect(NetworkSimplex().solve(problem).plan.permutation == identity)
-        #expect(try DenseAssignment().solve(problem).permutation == identity)
-        #expect(try multiscale.solve(problem).permutation == identity)
+        #expect(try DenseAssignment().solve(problem).plan.permutation == identity)
+        #expect(try multiscale.solve(problem).plan.permutation == identity)
         for r in [NetworkSimplex().solve(problem).cost, try DenseAssignment().solve(problem).cost, try multiscale.solve(problem).cost] {
             #expect(r == 0)
         }
@@ -128,9 +128,9 @@ struct SolverAgreementTests {
                 let x = Fixtures.points(n, 1, seed: UInt64(seed)), y = Fixtures.points(m, 1, seed: UInt64(seed + 7), shift: 0.5)
                 let problem = try TransportProblem(geometry: Geometry(x: x, y: y, cost: cost),
                                                    a: Fixtures.weights(n, seed: UInt64(seed)), b: Fixtures.weights(m, seed: UInt64(seed + 3)))
-                let sorted = try OneDimensional.solve(problem)
+                let sorted = try OneDimensional().solve(problem)
                 let simplex = NetworkSimplex().solve(problem)
-                #expect(sorted.status == .optimal, "\(cost) \(sorted.certificate)")
+                #expect(sorted.status == .optimal, "\(cost) \(sorted.certificate.optimality!)")
                 #expect(Fixtures.relative(sorted.cost, simplex.cost) < 1e-12)
                 let quick = OneDimensional.cost(x.storage, problem.a, y.storage, problem.b, cost: cost)
                 #expect(Fixtures.relative(quick, sorted.cost) < 1e-12)
@@ -141,7 +141,7 @@ struct SolverAgreementTests {
     @Test func theMethodsThatDoNotApplySayWhy() throws {
         let problem = try TransportProblem(geometry: Geometry(x: Fixtures.points(4, 2, seed: 1), y: Fixtures.points(5, 2, seed: 2)))
         #expect(throws: MongeError.self) { try DenseAssignment().solve(problem) }
-        #expect(throws: MongeError.self) { try ExactTransport.solve(problem, method: .sorting) }
-        #expect(ExactTransport.resolve(.auto, for: problem) == .simplex)
+        #expect(throws: MongeError.self) { try OptimalTransport(.sorting).solve(problem) }
+        #expect(OTSolver.auto.resolved(for: problem) == .simplex)
     }
 }

@@ -3,6 +3,23 @@ import MongeCore
 
 /// Fixtures shared by the test targets: temporary folders, the `monge` binary, Python.
 public enum TestSupport {
+    /// Every permutation of 0..<n (Heap's algorithm), for brute-force checks of small assignments.
+    public static func permutations(_ n: Int) -> [[Int]] {
+        var a = Array(0..<n), out: [[Int]] = [a], c = [Int](repeating: 0, count: n), i = 0
+        while i < n {
+            if c[i] < i {
+                a.swapAt(i % 2 == 0 ? 0 : c[i], i)
+                out.append(a)
+                c[i] += 1
+                i = 0
+            } else {
+                c[i] = 0
+                i += 1
+            }
+        }
+        return out
+    }
+
     /// A fresh empty folder inside this test process's scratch folder, which is removed when the
     /// process exits (and, should it crash, by the next test process).
     public static func temporaryFolder(_ label: String = "monge-test") -> String {

@@ -123,25 +123,26 @@ struct BenchOT: ParsableCommand {
         return { FileHandle.standardError.write(Data("bench ot: \($0)\n".utf8)) }
     }
 
+    /// The engine a --solvers name stands for; every one runs through the `TransportSolver` contract.
+    func engine(_ solver: String, maxCost: Double) -> any TransportSolver {
+        switch solver {
+        case "simplex": return NetworkSimplex()
+        case "assignment": return OptimalTransport(.assignment, progress: log)
+        case "dense-assignment": return DenseAssignment()
+        case "multiscale": return MultiscaleAssignment(auctionStart: auctionStart, progress: log)
+        default: return Sinkhorn(epsilon: sinkhornRelativeEpsilon * maxCost, tolerance: 1e-9)
+        }
+    }
+
     func solve(_ solver: String, _ problem: TransportProblem, maxCost: Double) throws
         -> (cost: Double, status: String, iterations: Int, holds: Bool?, extra: [String: Any]) {
-        switch solver {
-        case "simplex":
-            let r = NetworkSimplex().solve(problem)
-            return (r.cost, r.status.rawValue, r.iterations, r.certificate.holds, ["solve_seconds": r.seconds])
-        case "assignment":
-            let r = try Assignment.solve(problem, progress: log)
-            return (r.cost, r.status.rawValue, r.iterations, r.certificate.holds, ["solve_seconds": r.seconds, "engine": r.solver])
-        case "dense-assignment":
-            let r = try DenseAssignment().solve(problem)
-            return (r.cost, r.status.rawValue, r.iterations, r.certificate.holds, ["solve_seconds": r.seconds])
-        case "multiscale":
-            let r = try MultiscaleAssignment(auctionStart: auctionStart, progress: log).solve(problem)
-            return (r.cost, r.status.rawValue, r.iterations, r.certificate.holds, ["solve_seconds": r.seconds, "rounds": r.rounds])
-        default:
-            let r = try Sinkhorn(epsilon: sinkhornRelativeEpsilon * maxCost, tolerance: 1e-9).solve(problem)
-            return (r.linearCost, r.status.rawValue, r.iterations, nil,
-                    ["epsilon": r.epsilon, "marginal_error": r.marginalError, "entropic_cost": r.entropicCost])
+        let r = try engine(solver, maxCost: maxCost).solve(problem)
+        switch r.certificate {
+        case let .optimality(c):
+            return (r.cost, r.status.rawValue, r.iterations, c.holds, ["solve_seconds": r.seconds, "engine": r.solver])
+        case let .entropic(e):
+            return (r.cost, r.status.rawValue, r.iterations, nil,
+                    ["epsilon": e.epsilon, "marginal_error": e.marginalError, "entropic_cost": e.entropicCost])
         }
     }
 }

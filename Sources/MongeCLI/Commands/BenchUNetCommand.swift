@@ -61,7 +61,7 @@ struct BenchUNet: ParsableCommand {
 
     func run() throws {
         let schedule = try NoiseSchedule.linear(count: 1000)
-        let rng = RandomStream(seed: 0, stream: 0x554E_4554)  // "UNET"
+        let rng = RandomStream(seed: 0, stream: StreamTag.benchUNet)
         let data = try Matrix<Float>(rows: batch, columns: 784, storage: (0..<(batch * 784)).map { Float(2 * rng.uniform(UInt64($0)) - 1) })
         let peer = try python.map { try PythonPeer(python: $0, script: peerPath, arguments: ["--anchors", "", "--threads", "\(Parallel.threadCount)"]) }
         defer { peer?.close() }

@@ -154,7 +154,7 @@ struct MUNITTranslateCommand: ParsableCommand {
         for i in 0..<n { for j in 0..<k { for c in 0..<d { repeated[i * k + j, c] = x[i, c] } } }
         let codes: Matrix<Float>
         if style == "sampled" {
-            codes = RandomStream(seed: seed, stream: 0x5354_594C_45).normalMatrix(rows: n * k, columns: s, firstRow: 0)  // "STYLE"
+            codes = RandomStream(seed: seed, stream: StreamTag.munitStyles).normalMatrix(rows: n * k, columns: s, firstRow: 0)
         } else {
             let fixed = try fixedStyle()
             guard fixed.count == s else {

@@ -21,14 +21,10 @@ struct OTCommand: ParsableCommand {
         Example: monge ot x.npy y.npy --map tx.npy --plot map.png --json
         """)
 
-    enum Solver: String, ExpressibleByArgument, CaseIterable {
-        case auto, simplex, assignment, sinkhorn
-    }
-
     @Argument(help: "Source points (.npy or .csv, [n, d]).") var source: String
     @Argument(help: "Target points (.npy or .csv, [m, d]).") var target: String
-    @Option(help: "auto (assignment when n = m with uniform weights, else network simplex), simplex, assignment or sinkhorn.")
-    var solver: Solver = .auto
+    @Option(help: "auto (assignment when n = m with uniform weights, sorting for 1-D points, else network simplex), simplex, assignment, dense-assignment, sorting or sinkhorn.")
+    var solver: OTSolver = .auto
     @Option(help: "Sinkhorn's regularisation ε (cost units); required with --solver sinkhorn.") var epsilon: Double?
     @Option(help: "Ground cost: sqeuclidean, euclidean or pnorm:P.") var cost: String = "sqeuclidean"
     @Option(help: "Source weights (.npy or .csv, n values; normalised totals must agree).") var sourceWeights: String?
@@ -49,8 +45,8 @@ struct OTCommand: ParsableCommand {
                                   + ": add --solver sinkhorn, or drop --epsilon")
         }
         try Check.range(maxIterations, "--max-iterations", 1...Int.max)
-        if maxIterations != nil && solver == .assignment {
-            throw ValidationError("--max-iterations limits --solver simplex or sinkhorn; --solver assignment has no iteration limit")
+        if maxIterations != nil && !solver.acceptsIterationLimit {
+            throw ValidationError("--max-iterations limits --solver simplex or sinkhorn; --solver \(solver) has no iteration limit")
         }
         try Check.arrayFile(plan, "--plan")
         try Check.arrayFile(map, "--map")
@@ -77,31 +73,12 @@ struct OTCommand: ParsableCommand {
         }
         log("\(problem.n) → \(problem.m) points in \(x.columns)-D, cost \(geometry.cost)")
 
-        var summary: [String: Any] = ["n": problem.n, "m": problem.m, "cost_function": geometry.cost.description]
-        let status: SolverStatus
-        let mapped: Matrix<Double>
-        var planEntries: TransportPlan
-        if solver == .sinkhorn {
-            var sinkhorn = Sinkhorn(epsilon: epsilon!)
-            if let maxIterations { sinkhorn.maxIterations = maxIterations }
-            if !quiet { sinkhorn.progress = { eps, sweep, error in log("sinkhorn ε=\(eps) sweep \(sweep) marginal error \(error)") } }
-            let r = try sinkhorn.solve(problem)
-            status = r.status
-            planEntries = r.sparsePlan()
-            mapped = TransportMaps.barycentricProjection(planEntries, targets: y)
-            summary.merge(["solver": "sinkhorn", "cost": r.linearCost, "entropic_cost": r.entropicCost,
-                           "epsilon": r.epsilon, "status": r.status.rawValue, "iterations": r.iterations,
-                           "seconds": r.seconds, "converged": r.converged, "marginal_error": r.marginalError]) { $1 }
-        } else {
-            let method: ExactTransport.Method = solver == .auto ? .auto : (solver == .simplex ? .simplex : .assignment)
-            let r = try ExactTransport.solve(problem, method: method, maxIterations: maxIterations, progress: quiet ? nil : log)
-            status = r.status
-            planEntries = r.plan
-            mapped = TransportMaps.map(r, targets: y)
-            summary.merge(["solver": r.solver, "cost": r.cost, "status": r.status.rawValue, "iterations": r.iterations,
-                           "seconds": r.seconds, "potentials_dual_cost": r.certificate.dualCost,
-                           "certificate": Self.certificateJSON(r.certificate)]) { $1 }
-        }
+        let r = try OptimalTransport(solver, epsilon: epsilon, maxIterations: maxIterations, progress: quiet ? nil : log).solve(problem)
+        let status = r.status
+        let mapped = TransportMaps.map(r, targets: y)
+        let planEntries = r.plan
+        var summary = r.summary
+        summary.merge(["n": problem.n, "m": problem.m, "cost_function": geometry.cost.description]) { $1 }
         summary["total_seconds"] = Date().timeIntervalSince(start)
         summary["plan_entries"] = planEntries.entryCount
 
@@ -137,12 +114,6 @@ struct OTCommand: ParsableCommand {
         if status.exitCode != 0 { throw ExitCode(status.exitCode) }
     }
 
-    static func certificateJSON(_ c: OptimalityCertificate) -> [String: Any] {
-        ["max_dual_violation": c.maxDualViolation, "max_slackness": c.maxSlackness,
-         "max_marginal_error": c.maxMarginalError, "duality_gap": c.dualityGap, "holds": c.holds,
-         "cost_tolerance": c.costTolerance, "mass_tolerance": c.massTolerance]
-    }
-
     static func text(_ s: [String: Any]) -> String {
         var lines = [
             "solver      \(s["solver"]!)",
@@ -173,3 +144,6 @@ struct OTCommand: ParsableCommand {
         return m.storage
     }
 }
+
+/// `--solver` of `monge ot` parses the library's solver names.
+extension OTSolver: ExpressibleByArgument {}

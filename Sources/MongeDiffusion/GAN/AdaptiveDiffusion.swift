@@ -200,10 +200,16 @@ public struct AdaptiveDiffusion: Sendable, Equatable {
         for i in 0..<n {
             let t = AdaptiveDiffusion.timestep(uniform: time.uniform(UInt64(i)), T: T, law: config.timestepLaw)
             timesteps[i] = t
-            let ab = alphaBar(t)
-            let a = S(ab.squareRoot()), b = S(config.noiseSD * (1 - ab).squareRoot())
-            scale[i] = a
-            for j in 0..<d { y[i, j] = a * x[i, j] + b * epsilon[i, j] }
+            let c = NoiseSchedule.forwardCoefficients(alphaBar: alphaBar(t), noiseScale: config.noiseSD, as: S.self)
+            scale[i] = c.x0
+            x.storage.withUnsafeBufferPointer { xp in
+                epsilon.storage.withUnsafeBufferPointer { ep in
+                    y.storage.withUnsafeMutableBufferPointer { yp in
+                        NoiseSchedule.noise(xp.baseAddress! + i * d, epsilon: ep.baseAddress! + i * d, into: yp.baseAddress! + i * d,
+                                            count: d, coefficients: c)
+                    }
+                }
+            }
         }
         return (y, timesteps, scale)
     }

@@ -92,7 +92,7 @@ public struct GANRun<S: NetworkScalar>: Sendable {
 
     /// `count` points G(z), z ~ N(0, I) row i drawn from (seed, i): prefix-stable.
     public func sample(count: Int, seed: UInt64) -> Matrix<S> {
-        let z: Matrix<S> = RandomStream(seed: seed, stream: 0x4753_414D_504C).normalMatrix(rows: count, columns: config.generator.latent, firstRow: 0)  // "GSAMPL"
+        let z: Matrix<S> = RandomStream(seed: seed, stream: StreamTag.ganSamples).normalMatrix(rows: count, columns: config.generator.latent, firstRow: 0)
         return generator.forward(z, parameters: generatorParameters).output
     }
 }
@@ -104,7 +104,7 @@ public enum GANTraining {
     struct Draws {
         let root: RandomStream
 
-        init(seed: UInt64, step: Int) { root = RandomStream(seed: seed, stream: 0x4447_414E).substream(UInt64(step)) }  // "DGAN"
+        init(seed: UInt64, step: Int) { root = RandomStream(seed: seed, stream: StreamTag.ganTraining).substream(UInt64(step)) }
 
         var index: RandomStream { root.substream(1) }
         var latent: RandomStream { root.substream(2) }
@@ -126,7 +126,7 @@ public enum GANTraining {
         try data.checkFinite("data")
         let generator = try Generator<S>(config: config.generator)
         let discriminator = try DomainClassifier<S>(config: config.discriminator, timesteps: config.discriminatorTimesteps)
-        let root = RandomStream(seed: config.seed, stream: 0x494E_4954)  // "INIT"
+        let root = RandomStream(seed: config.seed, stream: StreamTag.ganInitialisation)
         var gParameters = generator.initialParameters(seed: root.substream(1).stream)
         var dParameters = discriminator.initialParameters(seed: root.substream(2).stream)
         var gAdam = AdamState<S>(count: generator.parameterCount)

@@ -57,9 +57,8 @@ extension Sampler {
         guard let t0 = timesteps.max(), t0 >= 0, t0 < model.schedule.count else {
             throw MongeError.invalidArgument(name: "timesteps", message: "SDEdit needs timesteps in 0..<\(model.schedule.count)")
         }
-        let a = model.schedule.alphaBar(t0)
         let e: Matrix<M.Scalar> = sdeditNoise(rows: 0..<x.rows, dimension: x.columns, noise: noise)
-        let noised = StepCoefficients(x: a.squareRoot(), epsilon: (1 - a).squareRoot(), noise: 0).apply(x, epsilon: e)
+        let noised = model.schedule.noised(x, epsilon: e, timestep: t0)
         return try run(model, noised, path: Timesteps.decodingPath(timesteps), method: method, noise: noise, drift: drift, options: options)
     }
 }

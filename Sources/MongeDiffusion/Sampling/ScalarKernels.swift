@@ -62,20 +62,6 @@ enum ScalarKernels {
     /// Rows `firstRow ..< firstRow + rows` of the normal matrix of `stream` with `columns` columns:
     /// element (i, j) is `stream.normal((firstRow + i)·columns + j)`, as `RandomStream.normalMatrix`.
     static func normals<S: MatrixScalar>(_ stream: RandomStream, rows: Int, columns: Int, firstRow: Int, as _: S.Type = S.self) -> Matrix<S> {
-        let count = rows * columns, start = firstRow * columns
-        let values = [Double](unsafeUninitializedCapacity: count) { out, initialized in
-            var k = 0
-            while k < count {
-                let index = start + k
-                if index & 1 == 1 || k == count - 1 {
-                    out[k] = stream.normal(UInt64(index)); k += 1
-                } else {
-                    let pair = stream.normalPair(UInt64(index >> 1))
-                    out[k] = pair.0; out[k + 1] = pair.1; k += 2
-                }
-            }
-            initialized = count
-        }
-        return matrix(rows: rows, columns: columns, values)
+        matrix(rows: rows, columns: columns, stream.normals(count: rows * columns, start: UInt64(firstRow * columns)))
     }
 }

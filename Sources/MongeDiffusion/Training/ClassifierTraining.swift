@@ -61,14 +61,13 @@ public struct TimeClassifier<S: NetworkScalar>: Sendable {
     /// The fraction of rows classified correctly (logit < 0 ↦ A, > 0 ↦ B) when the points of `a`
     /// and `b` are noised to timestep t with noise from `seed` (t = −1: the clean points).
     public func accuracy(a: Matrix<S>, b: Matrix<S>, timestep t: Int, seed: UInt64 = 0) -> Double {
-        let stream = RandomStream(seed: seed, stream: 0x4143_4355)  // "ACCU"
+        let stream = RandomStream(seed: seed, stream: StreamTag.classifierAccuracy)
         var correct = 0
         for (label, points) in [(0, a), (1, b)] {
             var x = points
             if t >= 0 {
                 let noise: Matrix<S> = stream.substream(UInt64(label)).normalMatrix(rows: x.rows, columns: x.columns, firstRow: 0)
-                let ab = schedule.alphaBar(t)
-                x = StepCoefficients(x: ab.squareRoot(), epsilon: (1 - ab).squareRoot(), noise: 0).apply(x, epsilon: noise)
+                x = schedule.noised(x, epsilon: noise, timestep: t)
             }
             let logits = forward(x, timestep: max(t, 0)).logits
             correct += logits.filter { label == 1 ? $0 > 0 : $0 < 0 }.count
@@ -109,7 +108,7 @@ public enum ClassifierTraining {
             self.step = step
         }
 
-        var root: RandomStream { RandomStream(seed: seed, stream: 0x434C_4153_53).substream(UInt64(step)) }  // "CLASS"
+        var root: RandomStream { RandomStream(seed: seed, stream: StreamTag.classifierTraining).substream(UInt64(step)) }
 
         /// Noisy inputs [batch, D], their timesteps and labels (0 = A, 1 = B).
         public func draw<S: NetworkScalar>(batchSize: Int, a: Matrix<S>, b: Matrix<S>, schedule: NoiseSchedule)
@@ -126,11 +125,10 @@ public enum ClassifierTraining {
                 let row = index.integer(UInt64(i), below: source.rows)
                 let t = time.integer(UInt64(i), below: schedule.count)
                 timesteps[i] = t
-                let ab = schedule.alphaBar(t)
-                let sa = S(ab.squareRoot()), sb = S((1 - ab).squareRoot())
-                for j in 0..<d { x[i * d + j] = sa * source[row, j] + sb * noise[i, j] }
+                for j in 0..<d { x[i * d + j] = source[row, j] }
             }
-            return (try! Matrix(rows: batchSize, columns: d, storage: x), timesteps, labels)
+            let clean = try! Matrix(rows: batchSize, columns: d, storage: x)
+            return (schedule.noised(clean, epsilon: noise, timesteps: timesteps), timesteps, labels)
         }
     }
 

@@ -136,7 +136,7 @@ public enum ConvClassifierTraining {
 
     /// The order in which epoch `epoch` visits the training images (its batches are consecutive slices).
     static func epochOrder(seed: UInt64, epoch: Int, images: Int) -> [Int] {
-        RandomStream(seed: seed, stream: 0x434F_4E56_4550).substream(UInt64(epoch)).permutation(images)  // "CONVEP"
+        RandomStream(seed: seed, stream: StreamTag.convClassifierEpochs).substream(UInt64(epoch)).permutation(images)
     }
 
     /// Trains from the parameters initialised by `training.seed`.
@@ -177,7 +177,7 @@ public enum ConvClassifierTraining {
             if step % perEpoch == 0 { order = epochOrder(seed: training.seed, epoch: step / perEpoch, images: images.rows) }
             let first = (step % perEpoch) * training.batchSize
             let indices = Array(order[first..<(first + training.batchSize)])
-            let draws = RandomStream(seed: training.seed, stream: 0x434F_4E56_4452).substream(UInt64(step))  // "CONVDR"
+            let draws = RandomStream(seed: training.seed, stream: StreamTag.convClassifierDraws).substream(UInt64(step))
             let scale = 1 / Double(training.batchSize)
             parameters.withUnsafeBufferPointer { p in
                 let p = p.baseAddress!
@@ -245,12 +245,9 @@ public enum ConvClassifierTraining {
                         if let schedule {
                             let t = timeStream.integer(UInt64(row), below: schedule.count)
                             timesteps[local] = t
-                            let ab = schedule.alphaBar(t)
-                            let a = Float(ab.squareRoot()), b = Float((1 - ab).squareRoot())
-                            let noise = UnsafeMutableBufferPointer(start: out, count: d)
                             var eps = [Float](repeating: 0, count: d)
                             eps.withUnsafeMutableBufferPointer { noiseStream.fillNormal($0, start: UInt64(row * d)) }
-                            for j in 0..<d { noise[j] = a * noise[j] + b * eps[j] }
+                            NoiseSchedule.noise(out, epsilon: eps, into: out, count: d, coefficients: schedule.forwardCoefficients(t, as: Float.self))
                         }
                     }
                 }

@@ -24,16 +24,11 @@ public struct FixedDenoisingLoss: Sendable {
     public init(images: Matrix<Float>, schedule: NoiseSchedule, seed: UInt64) throws {
         guard images.rows >= 1 else { throw MongeError.invalidArgument(name: "held-out images", message: "need at least one image") }
         try images.checkFinite("held-out images")
-        let root = RandomStream(seed: seed, stream: 0x4845_4C44_4F55_54)  // "HELDOUT"
+        let root = RandomStream(seed: seed, stream: StreamTag.heldOutLoss)
         let times = root.substream(1)
         let timesteps = (0..<images.rows).map { times.integer(UInt64($0), below: schedule.count) }
         let noise: Matrix<Float> = root.substream(2).normalMatrix(rows: images.rows, columns: images.columns)
-        var noisy = Matrix<Float>(rows: images.rows, columns: images.columns)
-        for i in 0..<images.rows {
-            let ab = schedule.alphaBar(timesteps[i])
-            let a = Float(ab.squareRoot()), b = Float((1 - ab).squareRoot())
-            for j in 0..<images.columns { noisy[i, j] = a * images[i, j] + b * noise[i, j] }
-        }
+        let noisy = schedule.noised(images, epsilon: noise, timesteps: timesteps)
         self.images = images
         self.timesteps = timesteps
         self.noise = noise

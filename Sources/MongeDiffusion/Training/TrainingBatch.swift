@@ -16,7 +16,7 @@ public struct TrainingBatch: Sendable {
         self.step = step
     }
 
-    var root: RandomStream { RandomStream(seed: seed, stream: 0x5452_4149_4E).substream(UInt64(step)) }  // "TRAIN"
+    var root: RandomStream { RandomStream(seed: seed, stream: StreamTag.diffusionTraining).substream(UInt64(step)) }
     var indexStream: RandomStream { root.substream(1) }
     var timestepStream: RandomStream { root.substream(2) }
     var noiseStream: RandomStream { root.substream(3) }
@@ -40,21 +40,8 @@ public struct TrainingBatch: Sendable {
                                        noisy: UnsafeMutablePointer<S>, timesteps: UnsafeMutablePointer<Int>,
                                        noise: UnsafeMutablePointer<S>, flip: ImageShape? = nil) {
         let d = data.columns
-        // Normals range.lowerBound·D ..< range.upperBound·D of the noise stream (pairs share a Philox block).
-        let stream = noiseStream, first = range.lowerBound * d, total = range.count * d
-        var k = 0
-        while k < total {
-            let index = first + k
-            let pair = stream.normalPair(UInt64(index >> 1))
-            if index & 1 == 1 {
-                noise[k] = S(pair.1)
-                k += 1
-            } else {
-                noise[k] = S(pair.0)
-                if k + 1 < total { noise[k + 1] = S(pair.1) }
-                k += 2
-            }
-        }
+        // Normals range.lowerBound·D ..< range.upperBound·D of the noise stream.
+        noiseStream.fillNormal(UnsafeMutableBufferPointer(start: noise, count: range.count * d), start: UInt64(range.lowerBound * d))
         // The streams once per call (deriving a substream per row cost as much as the draws).
         let indices = indexStream, times = timestepStream
         var mirrored = [S](repeating: 0, count: flip == nil ? 0 : d)
@@ -69,10 +56,8 @@ public struct TrainingBatch: Sendable {
                         ImageTransforms.flipHorizontally(clean, to: mirrored.baseAddress!, shape: flip)
                         clean = UnsafePointer(mirrored.baseAddress!)
                     }
-                    let a = S(alphaBars[t].squareRoot()), b = S((1 - alphaBars[t]).squareRoot())
-                    for j in 0..<d {
-                        noisy[k * d + j] = a * clean[j] + b * noise[k * d + j]
-                    }
+                    NoiseSchedule.noise(clean, epsilon: noise + k * d, into: noisy + k * d, count: d,
+                                        coefficients: NoiseSchedule.forwardCoefficients(alphaBar: alphaBars[t]))
                 }
             }
         }

@@ -45,7 +45,7 @@ public struct MUNIT<S: NetworkScalar>: Sendable {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public func initialParameters(seed: UInt64) -> (generator: [S], discriminator: [S]) {
-        let root = RandomStream(seed: seed, stream: 0x4D55_4E49_54)  // "MUNIT"
+        let root = RandomStream(seed: seed, stream: StreamTag.munitInitialisation)
         return (generatorLayout.initialValues(seed: root.substream(1).stream),
                 discriminatorLayout.initialValues(seed: root.substream(2).stream))
     }

@@ -1,0 +1,98 @@
+import MongeCore
+
+/// The solvers by name: one enum for the library, the command line (`monge ot --solver`) and the C ABI.
+public enum OTSolver: String, CaseIterable, Sendable, Codable, LosslessStringConvertible {
+    /// Assignment when n = m with uniform weights, sorting for 1-D points, else network simplex.
+    case auto
+    /// Network simplex (any weights).
+    case simplex
+    /// Assignment (n = m, uniform weights): multiscale auction + shortest augmenting paths on
+    /// point clouds, dense shortest augmenting paths for a cost matrix.
+    case assignment
+    /// Dense shortest augmenting paths (n = m, uniform weights), O(n²) per augmentation.
+    case denseAssignment = "dense-assignment"
+    /// Sorting (1-D points, any weights).
+    case sorting
+    /// Log-domain Sinkhorn with ε-scaling: entropic, not exact; needs ε.
+    case sinkhorn
+
+    public init?(_ description: String) { self.init(rawValue: description) }
+    public var description: String { rawValue }
+
+    /// Whether an iteration limit means anything to the solver (pivots of the simplex, which `auto`
+    /// may pick, or Sinkhorn's sweeps).
+    public var acceptsIterationLimit: Bool { self == .auto || self == .simplex || self == .sinkhorn }
+
+    /// The solver `auto` resolves to for `problem` (any other case: itself).
+    public func resolved(for problem: TransportProblem) -> OTSolver {
+        guard self == .auto else { return self }
+        if problem.isAssignment { return .assignment }
+        if problem.geometry.dimension == 1 { return .sorting }
+        return .simplex
+    }
+}
+
+/// One entry point to every solver: `solver` picks it (`auto`: from the problem's structure),
+/// the other properties configure the ones they apply to, and refuse the others.
+public struct OptimalTransport: TransportSolver {
+    public var solver: OTSolver
+    /// Sinkhorn's final ε in cost units (required by `.sinkhorn`, refused by the exact solvers).
+    public var epsilon: Double?
+    /// Network simplex pivots or Sinkhorn sweeps (nil: none for the simplex, Sinkhorn's default).
+    public var maxIterations: Int?
+    /// One-line progress messages (nil: silent).
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init(_ solver: OTSolver = .auto, epsilon: Double? = nil, maxIterations: Int? = nil,
+                progress: (@Sendable (String) -> Void)? = nil) {
+        self.solver = solver
+        self.epsilon = epsilon
+        self.maxIterations = maxIterations
+        self.progress = progress
+    }
+
+    /// Throws a `MongeError` naming the setting that does not fit `solver`.
+    public func validate() throws {
+        if solver == .sinkhorn {
+            guard let epsilon, epsilon > 0, epsilon.isFinite else {
+                throw MongeError.invalidArgument(name: "epsilon", message: "solver sinkhorn needs a positive epsilon (ε in cost units), got \(epsilon.map { "\($0)" } ?? "none")")
+            }
+        } else if epsilon != nil {
+            throw MongeError.invalidArgument(name: "epsilon", message: "epsilon is Sinkhorn's regularisation, but the solver is \(solver)")
+        }
+        if let maxIterations {
+            guard solver.acceptsIterationLimit else {
+                throw MongeError.invalidArgument(name: "max iterations", message: "limits the simplex or sinkhorn solvers; \(solver) has no iteration limit")
+            }
+            guard maxIterations >= 1 else {
+                throw MongeError.invalidArgument(name: "max iterations", message: "must be at least 1, got \(maxIterations)")
+            }
+        }
+    }
+
+    /// The configured solver for `problem` (after validation).
+    public func engine(for problem: TransportProblem) throws -> any TransportSolver {
+        try validate()
+        switch solver.resolved(for: problem) {
+        case .auto, .simplex:
+            var simplex = NetworkSimplex(maxIterations: maxIterations)
+            if let progress { simplex.progress = { progress("network simplex: \($0) pivots") } }
+            return simplex
+        case .assignment:
+            return MultiscaleAssignment(progress: progress)
+        case .denseAssignment:
+            return DenseAssignment()
+        case .sorting:
+            return OneDimensional()
+        case .sinkhorn:
+            var sinkhorn = Sinkhorn(epsilon: epsilon!)
+            if let maxIterations { sinkhorn.maxIterations = maxIterations }
+            if let progress { sinkhorn.progress = { eps, sweep, error in progress("sinkhorn ε=\(eps) sweep \(sweep) marginal error \(error)") } }
+            return sinkhorn
+        }
+    }
+
+    public func solve(_ problem: TransportProblem) throws -> TransportOutput {
+        try engine(for: problem).solve(problem)
+    }
+}
