@@ -29,7 +29,7 @@ struct ImageMUNITTrainingTests {
         return MUNITTrainingConfig(steps: steps, batchSize: batch, seed: seed, generatorAdam: adam, discriminatorAdam: adam)
     }
 
-    @Test func sameSeedSameBytesWhateverTheThreadCount() throws {
+    @Test func sameSeedSameBytes() throws {
         let a = Self.images(10, right: false, seed: 1), b = Self.images(10, right: true, seed: 2)
         let one = try ImageMUNITTraining.train(a: a, b: b, model: Self.config, training: Self.training(steps: 3))
         let two = try ImageMUNITTraining.train(a: a, b: b, model: Self.config, training: Self.training(steps: 3))

@@ -212,9 +212,18 @@ struct ImageMUNITGradientTests {
         var g = [Double](repeating: 0, count: model.generatorLayout.count)
         let loss = model.generatorLoss(a: xa, b: xb, styleA: sa, styleB: sb, generator: gp, discriminator: dp, gradient: &g)
         for term in [loss.adversarial, loss.image, loss.content, loss.style] { #expect(term.allSatisfy { $0 > 1e-3 }, "\(loss)") }
-        var scratch = g
-        let worst = T.worstError(gp, analytic: g, h: 1e-6) {
-            model.generatorLoss(a: xa, b: xb, styleA: sa, styleB: sb, generator: $0, discriminator: dp, gradient: &scratch).total
+        // Every third parameter and the first of every tensor (the full check takes a minute).
+        var checked = Set(stride(from: 0, to: gp.count, by: 3))
+        for entry in model.generatorLayout.entries { checked.insert(entry.range.lowerBound) }
+        let scale = max(g.map(abs).max()!, 1e-3)
+        var scratch = g, worst = 0.0
+        for k in checked.sorted() {
+            let numeric = T.difference(h: 1e-6) { delta in
+                var p = gp
+                p[k] += delta
+                return model.generatorLoss(a: xa, b: xb, styleA: sa, styleB: sb, generator: p, discriminator: dp, gradient: &scratch).total
+            }
+            worst = max(worst, abs(numeric - g[k]) / scale)
         }
         #expect(worst < 1e-6, "generator loss: worst error \(worst)")
         #expect(g.map(abs).max()! > 1e-2)

@@ -9,7 +9,7 @@ import MongeNN
 struct MUNITCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "munit",
-        abstract: "MUNIT for points: train a content/style translator, translate with sampled or given styles, evaluate.",
+        abstract: "MUNIT for points and images: train a content/style translator, translate with sampled or given styles, evaluate.",
         subcommands: [MUNITTrainCommand.self, MUNITTranslateCommand.self, MUNITEvaluateCommand.self])
 }
 
@@ -26,6 +26,14 @@ struct MUNITTrainCommand: ParsableCommand {
         MUNIT: LSGAN on the translations, L1 reconstruction of the points (weight 10), of the content and of \
         the style codes (1 each), optional cycle term; Adam lr 1e-4, betas (0.5, 0.999); one discriminator \
         update then one generator update per step. The result depends on the seeds only, not on the threads.
+
+        Images (data:fashion:7 data:fashion:9, data:digits:…, or .npy rows of H×H values; --arch image or \
+        auto) train the conv MUNIT instead, on images average-pooled by --pool: content encoder (3×3 \
+        convolutions, --downsamplings stride-2 ones, --residual-blocks residual blocks, instance norm), style \
+        encoder (convolutions, global average pooling, an 8-d code), decoder (AdaIN residual blocks whose γ, β \
+        come from an MLP of --width, nearest ×2 up-sampling + convolution + layer norm, tanh output) and a patch \
+        discriminator of --discriminator-width channels (LSGAN per patch); same losses and optimiser, batch 8 \
+        images by default.
         """)
 
     @Argument(help: "Points of domain A: a .npy/.csv file or data:NAME.") var a: String
@@ -45,7 +53,7 @@ struct MUNITTrainCommand: ParsableCommand {
     @Option(help: "Seed for data:NAME.") var dataSeed: UInt64 = 0
     @Option(help: "Write a loss.csv row every this many steps.") var logEvery: Int = 10
     @Flag(help: "No progress on stderr.") var quiet = false
-    @Option(help: "points (the 2-D MUNIT), image (the conv MUNIT) or auto (image for image sets and rows of H×H values, H ≥ 4).")
+    @Option(help: "points (the 2-D MUNIT), image (the conv MUNIT) or auto (image for image sets and rows of H×H values, H ≥ 8).")
     var arch: MUNITArchitecture = .auto
     @Option(help: "Images: average-pool the images by this factor first (1: 28×28, 2: 14×14).") var pool: Int = 2
     @Option(help: "Images: channels of the first convolution (doubled at each down-sampling).") var channels: Int = 16

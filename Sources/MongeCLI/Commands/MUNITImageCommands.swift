@@ -47,7 +47,10 @@ extension MUNITTrainCommand {
                 throw MongeError.shapeMismatch("--arch image: domain \(name) has \(m.columns) values per row, not a square single-channel image of at least 4×4 (2-D points train with --arch points)")
             }
             return true
-        case .auto: return squareSide(a.columns) != nil && squareSide(b.columns) != nil
+        case .auto:
+            // Image sets, or rows of at least 8×8 values (fewer are more likely points).
+            return (ImageSets.isSpec(self.a) && ImageSets.isSpec(self.b))
+                || ((squareSide(a.columns) ?? 0) >= 8 && (squareSide(b.columns) ?? 0) >= 8)
         }
     }
 

@@ -2,6 +2,13 @@
 public struct ResidualPair: Sendable, Equatable {
     public let first: ConvUnit
     public let second: ConvUnit
+
+    public init(first: ConvUnit, second: ConvUnit) {
+        precondition(first.conv.inputs == second.conv.outputs && first.outputCount == second.inputCount && second.outputCount == first.inputCount,
+                     "a residual block maps an image to one of the same shape")
+        self.first = first
+        self.second = second
+    }
 }
 
 /// A chain of `ConvUnit`s on one channels-last image: `head` units, residual blocks, `tail`
