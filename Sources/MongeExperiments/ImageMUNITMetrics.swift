@@ -34,6 +34,14 @@ public struct ImageMUNITMetrics: Codable, Equatable, Sendable {
     public var targetPairwiseL2: Double
     public var reconstructionL1: Double
 
+    /// The JSON keys: snake_case, like every output of Monge.
+    enum CodingKeys: String, CodingKey {
+        case sourceImages = "source_images", targetImages = "target_images", targetClass = "target_class"
+        case targetAccuracy = "target_accuracy", sourceAccuracy = "source_accuracy", frechet, frechetFloor = "frechet_floor"
+        case l2, psnr, ssim, styles, diversityInputs = "diversity_inputs", diversity, targetPairwiseL2 = "target_pairwise_l2"
+        case reconstructionL1 = "reconstruction_l1"
+    }
+
     /// Images in [−1, 1]: PSNR's and SSIM's data range.
     public static let dataRange = 2.0
 

@@ -48,10 +48,11 @@ struct MUNITImageCommandTests {
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
         let data = try #require(FileManager.default.contents(atPath: folder + "/metrics.json"))
         let metrics = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        for key in ["targetAccuracy", "frechet", "frechetFloor", "l2", "psnr", "ssim", "diversity", "targetPairwiseL2", "reconstructionL1"] {
+        for key in ["target_accuracy", "frechet", "frechet_floor", "l2", "psnr", "ssim", "diversity", "target_pairwise_l2", "reconstruction_l1"] {
             #expect(metrics[key] is Double, "missing \(key): \(metrics)")
         }
-        #expect(metrics["targetClass"] as? Int == 9 && metrics["styles"] as? Int == 8 && metrics["sourceImages"] as? Int == 20)
+        #expect(metrics["target_class"] as? Int == 9 && metrics["styles"] as? Int == 8 && metrics["source_images"] as? Int == 20)
+        #expect(JSONSchemaTests.offenders(metrics).isEmpty, "\(JSONSchemaTests.offenders(metrics))")
         #expect(FileManager.default.fileExists(atPath: folder + "/grid.png"))
     }
 

@@ -51,6 +51,7 @@ public struct InstanceNorm: Sendable, Equatable {
             discard.withUnsafeMutableBufferPointer { scratch in
                 cache.mean.withUnsafeBufferPointer { m in
                     cache.rstd.withUnsafeBufferPointer { r in
+                        // β enters the kernel's backward only through SiLU (off here): γ stands in for it.
                         let g = gamma ?? one.baseAddress!
                         S.groupNormActivationBackward(pixels: pixels, channels: channels, groups: channels, dy, x: x, mean: m.baseAddress!,
                                                       rstd: r.baseAddress!, gamma: g, beta: g, silu: false, accumulate: accumulate,
