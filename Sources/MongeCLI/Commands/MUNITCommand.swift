@@ -9,7 +9,7 @@ import MongeNN
 struct MUNITCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "munit",
-        abstract: "MUNIT for points: train a content/style translator, translate with sampled or given styles, evaluate.",
+        abstract: "MUNIT for points and images: train a content/style translator, translate with sampled or given styles, evaluate.",
         subcommands: [MUNITTrainCommand.self, MUNITTranslateCommand.self, MUNITEvaluateCommand.self])
 }
 
@@ -26,13 +26,21 @@ struct MUNITTrainCommand: ParsableCommand {
         MUNIT: LSGAN on the translations, L1 reconstruction of the points (weight 10), of the content and of \
         the style codes (1 each), optional cycle term; Adam lr 1e-4, betas (0.5, 0.999); one discriminator \
         update then one generator update per step. The result depends on the seeds only, not on the threads.
+
+        Images (data:fashion:7 data:fashion:9, data:digits:…, or .npy rows of H×H values; --arch image or \
+        auto) train the conv MUNIT instead, on images average-pooled by --pool: content encoder (3×3 \
+        convolutions, --downsamplings stride-2 ones, --residual-blocks residual blocks, instance norm), style \
+        encoder (convolutions, global average pooling, an 8-d code), decoder (AdaIN residual blocks whose γ, β \
+        come from an MLP of --width, nearest ×2 up-sampling + convolution + layer norm, tanh output) and a patch \
+        discriminator of --discriminator-width channels (LSGAN per patch); same losses and optimiser, batch 8 \
+        images by default.
         """)
 
     @Argument(help: "Points of domain A: a .npy/.csv file or data:NAME.") var a: String
     @Argument(help: "Points of domain B: a .npy/.csv file or data:NAME.") var b: String
     @Option(help: "Output folder.") var out: String
     @Option(help: "Training steps (one discriminator and one generator update each).") var steps: Int = 10_000
-    @Option(help: "Points per domain and step.") var batch: Int = 256
+    @Option(help: "Points (or images) per domain and step. [256 points, 8 images]") var batch: Int?
     @Option(help: "Seed of the initial weights, the batches and the prior styles.") var seed: UInt64 = 0
     @Option(help: "Hidden width of the encoders, the decoder and the style MLP.") var width: Int = 64
     @Option(help: "Hidden width of the discriminators.") var discriminatorWidth: Int = 64
@@ -45,10 +53,17 @@ struct MUNITTrainCommand: ParsableCommand {
     @Option(help: "Seed for data:NAME.") var dataSeed: UInt64 = 0
     @Option(help: "Write a loss.csv row every this many steps.") var logEvery: Int = 10
     @Flag(help: "No progress on stderr.") var quiet = false
+    @Option(help: "points (the 2-D MUNIT), image (the conv MUNIT) or auto (image for image sets and rows of H×H values, H ≥ 8).")
+    var arch: MUNITArchitecture = .auto
+    @Option(help: "Images: average-pool the images by this factor first (1: 28×28, 2: 14×14).") var pool: Int = 2
+    @Option(help: "Images: channels of the first convolution (doubled at each down-sampling).") var channels: Int = 16
+    @Option(help: "Images: residual blocks of the content encoder and of the decoder.") var residualBlocks: Int = 2
+    @Option(help: "Images: stride-2 down-samplings of the content encoder (the decoder up-samples as many times).") var downsamplings: Int = 1
 
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        guard (batch ?? 1) >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch!)") }
+        try validateImageOptions()
         guard width >= 2 else { throw ValidationError("--width must be at least 2, got \(width)") }
         guard discriminatorWidth >= 1 else { throw ValidationError("--discriminator-width must be at least 1, got \(discriminatorWidth)") }
         guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be positive, got \(lr)") }
@@ -63,6 +78,10 @@ struct MUNITTrainCommand: ParsableCommand {
     func run() throws {
         let (pointsA, sourceA) = try loadPoints(a, dataPoints: dataPoints, dataSeed: dataSeed)
         let (pointsB, sourceB) = try loadPoints(b, dataPoints: dataPoints, dataSeed: dataSeed)
+        if try usesImageModel(pointsA, pointsB) {
+            return try runImage(a: pointsA, sourceA: sourceA, b: pointsB, sourceB: sourceB)
+        }
+        let batch = self.batch ?? 256
         guard pointsA.columns == pointsB.columns else {
             throw MongeError.shapeMismatch("A has \(pointsA.columns) columns and B \(pointsB.columns): both domains need points of one dimension")
         }
@@ -143,6 +162,7 @@ struct MUNITTranslateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if try ImageMUNITCheckpoint.isImageModel(model) { return try runImage() }
         let (_, munit, generator, _) = try MUNITCheckpoint.read(from: model)
         let (x, _) = try loadPoints(input, dataPoints: dataPoints, dataSeed: dataSeed)
         let d = munit.config.dimension, s = munit.config.style
@@ -189,9 +209,17 @@ struct MUNITEvaluateCommand: ParsableCommand {
     @Option(help: "Points per sample.") var n: Int = 2000
     @Option(help: "Seed of the first fresh sample (A; B and B′ use the next two).") var dataSeed: UInt64 = 1000
     @Option(help: "Seed of the prior styles.") var seed: UInt64 = 0
+    @Option(help: "Images: a `monge classifier fashion` folder (target-class accuracy and Fréchet features).") var classifier: String?
+    @Option(help: "Images: source images (A) [domain A's classes, test split]; --n of them are translated.") var source: String?
+    @Option(help: "Images: held-out target images (B) [domain B's classes, test split].") var target: String?
+    @Option(name: .customLong("target-class"), help: "Images: the class the translations should have [the target's one class].")
+    var targetClassOption: Int?
+    @Option(help: "Images: prior styles per input for the diversity and the figure.") var styles: Int = 8
+    @Option(help: "Images: an image grid (source | the styles' translations) for the first 8 inputs (.png, .svg, .pdf).") var figure: String?
 
     func validate() throws {
         guard n >= 2 else { throw ValidationError("--n must be at least 2, got \(n)") }
+        guard styles >= 2 else { throw ValidationError("--styles must be at least 2, got \(styles)") }
     }
 
     /// The dataset of a `data:NAME` source description ("data:NAME n=… seed=…").
@@ -204,6 +232,7 @@ struct MUNITEvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if try ImageMUNITCheckpoint.isImageModel(model) { return try runImage() }
         let (config, munit, generator, _) = try MUNITCheckpoint.read(from: model)
         let a = try Self.dataset(config.domainA, folder: model, domain: "A")
         let b = try Self.dataset(config.domainB, folder: model, domain: "B")
