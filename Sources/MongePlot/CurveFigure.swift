@@ -69,8 +69,11 @@ public struct CurveFigure: Figure {
     }
 
     func panel(_ series: [Series], title: String) throws -> Panel {
-        let panel = Panel(series: series, title: title.isEmpty ? nil : title, xLabel: xLabel, yLabel: yLabel,
+        var panel = Panel(series: series, title: title.isEmpty ? nil : title, xLabel: xLabel, yLabel: yLabel,
                           logX: logX, logY: logY, legend: .below, commands: extraCommands)
+        // A log x axis over a few values (step counts): a tick at each, so that none is unlabelled.
+        let xs = Set(curves.flatMap(\.x)).sorted()
+        if logX, xs.count <= 12 { panel.xTicks = xs }
         try panel.validate("curve figure")
         return panel
     }

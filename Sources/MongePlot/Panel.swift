@@ -18,7 +18,7 @@ public struct Panel: Sendable, Equatable {
 
         var command: String {
             switch self {
-            case .below: return "set key outside below center horizontal box opaque samplen 2 spacing 1.1 maxrows 4"
+            case .below: return "set key outside below center horizontal nobox samplen 2 spacing 1.1"  // (a box would overlap the x label)
             case .right: return "set key outside right top vertical box opaque samplen 2 spacing 1.1"
             case .hidden: return "unset key"
             }
@@ -39,6 +39,8 @@ public struct Panel: Sendable, Equatable {
     public var legend: Legend
     /// Extra gnuplot commands run just before `plot` (restyling, labels…).
     public var commands: [String]
+    /// Tick positions on x (e.g. the step counts of a convergence plot); nil lets gnuplot choose.
+    public var xTicks: [Double]?
     /// A sentence saying how to read something drawn that the data does not show as is (the log
     /// floor); the document appends it to its title.
     public var caption: String?

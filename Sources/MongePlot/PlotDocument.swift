@@ -131,7 +131,14 @@ public struct PlotDocument: Sendable, Equatable {
             lines.append(panel.yLabel.map { "set ylabel \(Gnuplot.quotedLabel($0))" } ?? "unset ylabel")
             lines.append(panel.equalAxes ? "set size ratio -1" : "set size noratio")
             lines.append("unset logscale")
-            if panel.logX { lines.append("set logscale x"); lines.append("set format x '10^{%L}'") } else { lines.append("set format x '% h'") }
+            if let ticks = panel.xTicks {
+                if panel.logX { lines.append("set logscale x") }
+                lines.append("set format x '% h'")
+                lines.append("set xtics (" + ticks.map { $0.rounded() == $0 && abs($0) < 1e15 ? String(Int($0)) : "\($0)" }.joined(separator: ", ") + ")")
+            } else {
+                lines.append("set xtics autofreq")
+                if panel.logX { lines.append("set logscale x"); lines.append("set format x '10^{%L}'") } else { lines.append("set format x '% h'") }
+            }
             if panel.logY { lines.append("set logscale y"); lines.append("set format y '10^{%L}'") } else { lines.append("set format y '% h'") }
             lines.append(panel.xRange.map { "set xrange [\($0.lowerBound):\($0.upperBound)]" } ?? "set autoscale x")
             lines.append(panel.yRange.map { "set yrange [\($0.lowerBound):\($0.upperBound)]" } ?? "set autoscale y")

@@ -39,9 +39,15 @@ public struct SideBySideFigure: Figure {
         let panels = self.panels
         for (k, panel) in panels.enumerated() { try panel.validate("panel \(k + 1)") }
         let text = title.rendered
-        return PlotDocument(panels: panels, title: text.isEmpty ? nil : text, columns: panels.count,
-                            width: panelWidth * panels.count, height: height,
-                            summary: "\(panels.count) panels side by side: " + panels.map { $0.title ?? "untitled" }.joined(separator: " | "),
-                            sharedRanges: sharedAxes)
+        var document = PlotDocument(panels: panels, title: text.isEmpty ? nil : text, columns: panels.count,
+                                    width: panelWidth * panels.count, height: height,
+                                    summary: "\(panels.count) panels side by side: " + panels.map { $0.title ?? "untitled" }.joined(separator: " | "),
+                                    sharedRanges: sharedAxes)
+        // Equal axes on shared ranges: a canvas of the data's aspect (no bands of empty space).
+        if sharedAxes, document.panels.allSatisfy(\.equalAxes), let x = document.panels[0].xRange, let y = document.panels[0].yRange {
+            let aspect = (y.upperBound - y.lowerBound) / max(x.upperBound - x.lowerBound, 1e-12)
+            document.height = min(height, max(360, Int(Double(panelWidth - 120) * aspect) + 240))
+        }
+        return document
     }
 }
