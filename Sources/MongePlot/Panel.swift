@@ -101,13 +101,13 @@ public struct Panel: Sendable, Equatable {
     /// below the smallest positive value (rounded down to a power of ten), each marked with a
     /// down-pointing triangle in its series' colour, a dashed line along the floor in the legend,
     /// and `caption` saying so. Unchanged when there is nothing to floor.
-    public func flooringLogZeros() -> Panel {
+    /// `floor` given (one for all the panels of a figure: `PlotDocument`) replaces that choice.
+    public func flooringLogZeros(at given: Double? = nil) -> Panel {
         guard logY else { return self }
         let plotted = series.indices.filter { series[$0].columns.count >= 2 && series[$0].style.isCurveLike }
         let ys = plotted.flatMap { series[$0].columns[1] }
         guard ys.contains(where: { $0 <= 0 }) else { return self }
-        let smallest = ys.filter { $0 > 0 }.min()
-        let floor = smallest.map { pow(10, Foundation.log10($0).rounded(.down) - 1) } ?? 1
+        let floor = given ?? Self.logFloor(below: ys)
         var panel = self
         var marks: [Series] = []
         for k in plotted {
@@ -125,6 +125,17 @@ public struct Panel: Sendable, Equatable {
         panel.series += marks
         panel.caption = "▼ on the dashed floor at \(text): a value ≤ 0, which a log axis cannot show"
         return panel
+    }
+
+    /// One decade below the smallest positive value of `values`, rounded down to a power of ten
+    /// (1 when none is positive).
+    public static func logFloor(below values: [Double]) -> Double {
+        values.filter { $0 > 0 }.min().map { pow(10, Foundation.log10($0).rounded(.down) - 1) } ?? 1
+    }
+
+    /// The y values a log floor applies to (those of points and lines).
+    var curveValues: [Double] {
+        series.filter { $0.columns.count >= 2 && $0.style.isCurveLike }.flatMap { $0.columns[1] }
     }
 
     /// 10^k as text, e.g. "1e-06".

@@ -24,7 +24,9 @@ public struct PlotDocument: Sendable, Equatable {
     /// for all panels (the union), so that small multiples compare.
     public init(panels: [Panel], title: String? = nil, columns: Int = 1, width: Int = 900, height: Int = 800,
                 summary: String, sharedRanges: Bool = false) {
-        var prepared = panels.map { $0.flooringLogZeros().fitted() }
+        // One floor for every log panel, so that small multiples share it (and its legend entry).
+        let floor = Panel.logFloor(below: panels.filter(\.logY).flatMap(\.curveValues))
+        var prepared = panels.map { $0.flooringLogZeros(at: floor).fitted() }
         if sharedRanges, prepared.count > 1 {
             let xs = prepared.compactMap(\.xRange), ys = prepared.compactMap(\.yRange)
             if let x = xs.first, let y = ys.first {

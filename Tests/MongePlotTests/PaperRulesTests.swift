@@ -103,6 +103,14 @@ struct PaperRulesTests {
         // Nothing ≤ 0: no floor, no caption.
         let positive = try CurveFigure([Curve(x: [10, 20], y: [1, 2], label: "gap")], logX: true, logY: true).document()
         #expect(positive.caption == nil && positive.panels[0].series.count == 1)
+        // Small multiples share one floor: the smallest positive value of any panel sets it, and a
+        // panel of zeros only sits on it too (one legend entry, one colour).
+        let groups = (0..<5).flatMap { g in
+            ["ddim", "heun"].map { Curve(x: [10, 100], y: g == 0 ? [0, 0] : [g == 1 ? 2e-5 : 0.5, 0], label: $0, group: "p\(g)") }
+        }
+        let multiples = try CurveFigure(groups, logX: true, logY: true).document()
+        try multiples.checkColours()
+        #expect(Set(multiples.panels.flatMap(\.series).compactMap(\.label).filter { $0.hasPrefix("value ≤ 0") }) == ["value ≤ 0, drawn at 1e-06"])
         // A negative value (a rounding error below an exact zero) goes to the floor too.
         let negative = try CurveFigure([Curve(x: [10, 20], y: [-1e-17, 0.5], label: "gap")], logX: true, logY: true).document()
         #expect(negative.panels[0].series[0].columns[1] == [1e-2, 0.5])
