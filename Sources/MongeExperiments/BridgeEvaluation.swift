@@ -10,7 +10,10 @@ public struct BridgeEvaluation: Sendable {
     public var kind: String
     public var steps: Int
     public var method: SamplerMethod
+    /// The seed the samples were drawn with (derived per pair; recorded in the row).
     public var seed: UInt64
+    /// The seed the user gave the run, shown in figure titles (`seed` when nil).
+    public var runSeed: UInt64?
 
     public init(pair: String, kind: String, steps: Int, method: SamplerMethod, seed: UInt64) {
         self.pair = pair
@@ -99,7 +102,7 @@ public struct BridgeEvaluation: Sendable {
             mapped: outcome.translation.mapped,
             mappedTitle: String(format: "DDIB (%@): gap %.3f, optimality %.3f", method.description, c.transportGap, c.optimalityGap),
             exact: outcome.exactImage, exactTitle: String(format: "exact OT: W2² = %.3f", c.exactW2Squared),
-            title: FigureTitle("\(pair) (\(kind))", n: c.n, seed: seed, steps: steps),
+            title: FigureTitle("\(pair) (\(kind))", n: c.n, seed: runSeed ?? seed, steps: steps),
             maxArrows: maxArrows, arrowSeed: seed)
     }
 
@@ -113,6 +116,6 @@ public struct BridgeEvaluation: Sendable {
             PointSet(decoded, label: "decoding path (B's ODE)"),
             PointSet(outcome.translation.source.rows(at: encoding.rows), label: "x"),
             PointSet(outcome.translation.mapped.rows(at: encoding.rows), label: "T(x)"),
-        ], title: FigureTitle("\(pair): latent trajectories", n: encoding.rows.count, seed: seed, steps: steps))
+        ], title: FigureTitle("\(pair): latent trajectories", n: encoding.rows.count, seed: runSeed ?? seed, steps: steps))
     }
 }

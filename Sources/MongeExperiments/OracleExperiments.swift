@@ -13,17 +13,22 @@ public struct DomainPair: Sendable {
     public let kind: String
     public let sampleSource: Sampler
     public let sampleTarget: Sampler
+    /// Two target samples of n points with one seed: `sampleTarget(n, seed)` and a second,
+    /// independent one (the sampling floor's); a finite domain (a user's file) draws them disjoint.
+    public let sampleTargets: @Sendable (_ n: Int, _ seed: UInt64) throws -> (Matrix<Double>, Matrix<Double>)
     /// The population transport gap of the exact bridge when known in closed form.
     public let closedFormGap: Double?
     let runner: Runner
 
     public init<A: Denoiser, B: Denoiser>(name: String, kind: String, source: A, target: B,
                                           sampleSource: @escaping Sampler, sampleTarget: @escaping Sampler,
+                                          sampleTargets: (@Sendable (Int, UInt64) throws -> (Matrix<Double>, Matrix<Double>))? = nil,
                                           closedFormGap: Double? = nil) where A.Scalar == B.Scalar {
         self.name = name
         self.kind = kind
         self.sampleSource = sampleSource
         self.sampleTarget = sampleTarget
+        self.sampleTargets = sampleTargets ?? { n, seed in (try sampleTarget(n, seed), try sampleTarget(n, seed + 1)) }
         self.closedFormGap = closedFormGap
         self.runner = { evaluation, x, y, y2, recordedRows in
             let bridge = try DDIBBridge(source: source, target: target, steps: evaluation.steps, method: evaluation.method)
@@ -31,13 +36,13 @@ public struct DomainPair: Sendable {
         }
     }
 
-    /// Runs the bridge at `steps` with `method` on fresh samples: the source, target and second
-    /// target samples are drawn with seeds `seed`, `seed + 1` and `seed + 2`.
+    /// Runs the bridge at `steps` with `method` on fresh samples: the source sample with seed
+    /// `seed`, the target and second target samples by `sampleTargets(n, seed + 1)` (for a
+    /// generator, seeds `seed + 1` and `seed + 2`).
     public func evaluate(n: Int, steps: Int, method: SamplerMethod, seed: UInt64,
                          recordedRows: [Int] = []) throws -> (BridgeEvaluation, BridgeEvaluation.Outcome) {
         let x = try sampleSource(n, seed)
-        let y = try sampleTarget(n, seed + 1)
-        let y2 = try sampleTarget(n, seed + 2)
+        let (y, y2) = try sampleTargets(n, seed + 1)
         let evaluation = BridgeEvaluation(pair: name, kind: kind, steps: steps, method: method, seed: seed)
         return (evaluation, try runner(evaluation, x, y, y2, recordedRows))
     }

@@ -105,10 +105,12 @@ public struct Reproduction: GridExperiment {
             isLast = unit.cell == plan.cells.count - 1
             let (a, b) = (plan.pairs[unit.pair][0], plan.pairs[unit.pair][1])
             let source = try model(a), target = try model(b)
+            let (from, to) = (try domain(a), try domain(b))
             domains = DomainPair(
                 name: "\(a) → \(b)", kind: "trained", source: source, target: target,
-                sampleSource: { [plan] n, seed in try plan.dataset(a).sample(n: n, seed: seed) },
-                sampleTarget: { [plan] n, seed in try plan.dataset(b).sample(n: n, seed: seed) })
+                sampleSource: { n, seed in try from.sample(n, seed: seed) },
+                sampleTarget: { n, seed in try to.sample(n, seed: seed) },
+                sampleTargets: { n, seed in try to.samplePair(n, seed: seed) })
             seed = pairSeed(a, b)
             points = plan.translationPoints
             figureName = "map_\(a)__\(b)"
@@ -121,8 +123,10 @@ public struct Reproduction: GridExperiment {
             figureName = "oracle_map_\(unit.pair + 1)"
         }
         let recorded = unit.kind == .trained && isLast ? Array(0..<min(plan.trajectoryRows, points)) : []
-        let (evaluation, outcome) = try domains.evaluate(n: points, steps: cell.steps, method: try cell.method, seed: seed,
-                                                         recordedRows: recorded)
+        let (measured, outcome) = try domains.evaluate(n: points, steps: cell.steps, method: try cell.method, seed: seed,
+                                                       recordedRows: recorded)
+        var evaluation = measured
+        evaluation.runSeed = plan.seed  // figure titles carry the seed the user gave
         var row = evaluation.row(outcome)
         if unit.kind == .oracle { row["closed_form_gap"] = .number(domains.closedFormGap ?? .nan) }
         let c = outcome.comparison
@@ -228,7 +232,7 @@ public struct Reproduction: GridExperiment {
         let pair = plan.cyclePairs[index]
         let (a, b) = (pair[0], pair[1])
         let seed = pairSeed(a, b) &+ 5  // apart from the translation samples (pairSeed + 0, 1, 2)
-        let x: Matrix<Float> = try plan.dataset(a).sample(n: plan.cyclePoints, seed: seed).converted()
+        let x: Matrix<Float> = try domain(a).sample(plan.cyclePoints, seed: seed).converted()
         let evaluation = CycleEvaluation(pair: pair, steps: cell.steps, method: try cell.method, seed: seed)
         let source = try model(a), target = try model(b)
         let label = "[cycle \(position.0)/\(position.1)] \(a) → \(b) → \(a), \(cell.solver) \(cell.steps) steps, \(plan.cyclePoints) points"
@@ -241,16 +245,53 @@ public struct Reproduction: GridExperiment {
     /// Trains (or, when a finished checkpoint of the same config is there, reuses) one model.
     func train(_ name: String, index: Int) throws -> NetworkDenoiser {
         let modelFolder = "\(folder)/models/\(name)"
-        let data: Matrix<Float> = try plan.dataset(name).sample(n: plan.trainingPoints, seed: plan.seed &+ UInt64(index) &* 7919).converted()
+        let domain = try domain(name)
+        let data: Matrix<Float> = try domain.training(plan.trainingPoints, seed: plan.seed &+ UInt64(index) &* 7919).converted()
         var training = plan.training
         training.seed = plan.seed &+ UInt64(index)
+        let source = plan.files[name].map { "\($0.path) (FNV-1a \($0.contentHash)): \(data.rows) training rows, \($0.heldOut) held out with seed \(plan.seed)" }
+            ?? "\(name) n=\(plan.trainingPoints) seed=\(plan.seed)"
         let config = TrainingCheckpoint.Config(model: plan.model, schedule: plan.schedule, training: training,
-                                               data: .init(source: "\(name) n=\(plan.trainingPoints) seed=\(plan.seed)", data: data))
+                                               data: .init(source: source, data: data))
         log("[train \(index + 1)/\(plan.datasets.count)] \(name): \(plan.training.steps) steps, batch \(plan.training.batchSize), \(plan.model.architecture.rawValue) width \(plan.model.width) depth \(plan.model.depth)")
         let model = try TrainingRun.trainedModel(folder: modelFolder, data: data, config: config,
                                                  progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress))
         if model.reused { log("  reusing the finished checkpoint in \(modelFolder)") }
         return model.denoiser
+    }
+
+    /// A domain of the plan: a MongeData generator, or a user's file split into training and
+    /// held-out rows (`PointFile`; the file is read again and its hash checked).
+    struct Domain: Sendable {
+        let dataset: (any Dataset2D)?
+        let file: (training: Matrix<Double>, heldOut: Matrix<Double>)?
+
+        /// The model's training points: `count` fresh points, or a file's whole training part.
+        func training(_ count: Int, seed: UInt64) throws -> Matrix<Double> {
+            if let file { return file.training }
+            return try dataset!.sample(n: count, seed: seed)
+        }
+
+        /// `n` points: fresh, or rows of a file's held-out part.
+        func sample(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
+            if let file { return try PointFile.sample(file.heldOut, count: n, seed: seed) }
+            return try dataset!.sample(n: n, seed: seed)
+        }
+
+        /// `sample(n, seed)` and a second independent sample (disjoint rows of a file).
+        func samplePair(_ n: Int, seed: UInt64) throws -> (Matrix<Double>, Matrix<Double>) {
+            if let file { return try PointFile.samplePair(file.heldOut, count: n, seed: seed) }
+            return (try dataset!.sample(n: n, seed: seed), try dataset!.sample(n: n, seed: seed + 1))
+        }
+    }
+
+    /// The domain called `name` in the plan.
+    func domain(_ name: String) throws -> Domain {
+        if let file = plan.files[name] {
+            let parts = file.split(try file.read(), seed: plan.seed)
+            return Domain(dataset: nil, file: parts)
+        }
+        return Domain(dataset: try plan.dataset(name), file: nil)
     }
 
     /// Progress lines of a long round trip: at most one per 10 % (the paper's cycle is hours).
@@ -289,32 +330,40 @@ public struct Reproduction: GridExperiment {
         try renderUnitFigure(figure, "figures/\(name).png", in: output)
     }
 
-    /// Gap, optimality and cycle error against steps from the table rows, one curve per pair and
-    /// solver (log-log); paths relative to `folder`.
+    /// Optimality gap and cycle error against steps from the table rows, one curve per pair and
+    /// solver (log-log; small multiples by pair beyond eight curves, values ≤ 0 on the marked
+    /// floor, non-finite values left out); paths relative to `folder`.
     func stepCurves(_ curves: [String: [(cell: ReproductionPlan.Cell, row: [String: ResultsTable.Cell])]], stem: String) throws -> [String] {
-        func value(_ row: [String: ResultsTable.Cell], _ column: String) -> Double {
-            if case .number(let x) = row[column], x.isFinite { return x }
-            return 0
+        func curve(_ name: String, _ solver: String, _ points: [(cell: ReproductionPlan.Cell, row: [String: ResultsTable.Cell])],
+                   _ column: String) -> Curve? {
+            let measured = points.compactMap { point -> (Double, Double)? in
+                guard case .number(let y) = point.row[column], y.isFinite else { return nil }
+                return (Double(point.cell.steps), y)
+            }
+            guard measured.count >= 2 else { return nil }
+            return Curve(x: measured.map(\.0), y: measured.map(\.1), label: solver, group: name)
         }
         var gap: [Curve] = [], cycle: [Curve] = []
         for name in curves.keys.sorted() {
-            let cells = curves[name]!
             for solver in ["ddim", "heun"] {
-                let points = cells.filter { $0.cell.solver == solver }.sorted { $0.cell.steps < $1.cell.steps }
-                guard points.count >= 2 else { continue }
-                let steps = points.map { Double($0.cell.steps) }
-                gap.append(Curve(x: steps, y: points.map { max(abs(value($0.row, "optimality")), 1e-6) }, label: "\(name) (\(solver))"))
-                cycle.append(Curve(x: steps, y: points.map { max(value($0.row, "cycle_max"), 1e-9) }, label: "\(name) (\(solver))"))
+                let points = curves[name]!.filter { $0.cell.solver == solver }.sorted { $0.cell.steps < $1.cell.steps }
+                if let c = curve(name, solver, points, "optimality") { gap.append(c) }
+                if let c = curve(name, solver, points, "cycle_max") { cycle.append(c) }
             }
         }
-        guard !gap.isEmpty else { return [] }
         let n = stem == "oracle" ? plan.oraclePoints : plan.translationPoints
-        return try render(CurveFigure(gap, title: FigureTitle("\(stem) bridges: optimality gap c(T)/W2²(A,T#A) − 1", n: n, seed: plan.seed),
-                                      xLabel: "ODE steps", yLabel: "optimality gap", logX: true, logY: true),
-                          "\(stem)_optimality_vs_steps", in: folder)
-            + render(CurveFigure(cycle, title: FigureTitle("\(stem) bridges: max cycle error ‖x − T_BA(T_AB(x))‖", n: n, seed: plan.seed),
-                                 xLabel: "ODE steps", yLabel: "max cycle error", logX: true, logY: true),
-                     "\(stem)_cycle_vs_steps", in: folder)
+        var files: [String] = []
+        if !gap.isEmpty {
+            files += try render(CurveFigure(gap, title: FigureTitle("\(stem) bridges: optimality gap c(T)/W2²(A,T#A) − 1", n: n, seed: plan.seed),
+                                            xLabel: "ODE steps", yLabel: "optimality gap", logX: true, logY: true),
+                                "\(stem)_optimality_vs_steps", in: folder)
+        }
+        if !cycle.isEmpty {
+            files += try render(CurveFigure(cycle, title: FigureTitle("\(stem) bridges: max cycle error ‖x − T_BA(T_AB(x))‖", n: n, seed: plan.seed),
+                                            xLabel: "ODE steps", yLabel: "max cycle error", logX: true, logY: true),
+                                "\(stem)_cycle_vs_steps", in: folder)
+        }
+        return files
     }
 
     /// `value` as pretty JSON with snake_case keys (the convention of every file Monge writes;

@@ -36,6 +36,10 @@ public struct ReproductionPlan: Codable, Equatable, Sendable {
     public var cycleCell: Cell
     /// Points of A sent round each cycle pair (the paper: 90,000).
     public var cyclePoints: Int
+    /// The domains that are users' point files (`--pairs A.csv:B.csv`), by name (the file's base
+    /// name), with their content hashes: plans of different files differ, so their shards refuse
+    /// to merge.
+    public var files: [String: PointFile] = [:]
 
     public struct Cell: Codable, Equatable, Sendable {
         /// "ddim" or "heun".
@@ -149,6 +153,42 @@ public struct ReproductionPlan: Codable, Equatable, Sendable {
         return (ddim.isEmpty ? cells : ddim).max { $0.steps < $1.steps } ?? Cell("ddim", 100)
     }
 
+    /// Translation pairs from `--pairs` text: comma-separated SOURCE:TARGET items whose domains are
+    /// dataset names (`moons`) or point files (.csv or .npy, N × 2, `PointFile`). Every file is read
+    /// and checked here, before anything trains; each holds out up to `heldOut` rows.
+    ///
+    /// - Throws: `MongeError` naming the item, the file and what is wrong: a domain that is neither a
+    ///   dataset nor a .csv/.npy file (a path containing ':' splits into such pieces), not two domains,
+    ///   two files with one base name, or a file the reader or `PointFile.load` refuses.
+    public static func parsePairs(_ text: String, heldOut: Int) throws -> (pairs: [[String]], files: [String: PointFile]) {
+        var pairs: [[String]] = [], files: [String: PointFile] = [:]
+        let known = Set(Datasets.names)
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            var names: [String] = []
+            for part in parts {
+                if known.contains(part) {
+                    names.append(part)
+                } else if PointFile.isFileName(part) {
+                    let name = PointFile.name(of: part)
+                    if let other = files[name], other.path != part {
+                        throw MongeError.invalidArgument(name: "pairs", message: "\(other.path) and \(part) share the name \(name) in tables and folders; rename one")
+                    }
+                    if files[name] == nil { files[name] = try PointFile.load(part, heldOut: heldOut).file }
+                    names.append(name)
+                } else {
+                    let hint = parts.count > 2 ? " (a path containing ':' cannot be given: ':' separates SOURCE and TARGET; rename or link the file)" : ""
+                    throw MongeError.invalidArgument(name: "pairs", message: "in '\(item)': '\(part)' is neither a dataset (\(Datasets.names.joined(separator: ", "))) nor a .csv/.npy point file\(hint)")
+                }
+            }
+            guard names.count == 2 else {
+                throw MongeError.invalidArgument(name: "pairs", message: "expected SOURCE:TARGET, got '\(item)'")
+            }
+            pairs.append(names)
+        }
+        return (pairs, files)
+    }
+
     /// The generator of dataset `name` with this plan's parameters.
     public func dataset(_ name: String) throws -> any Dataset2D {
         try Datasets.make(name, parameters: datasetParameters[name] ?? [:])
@@ -157,8 +197,18 @@ public struct ReproductionPlan: Codable, Equatable, Sendable {
     /// Checks names, sizes and step counts before anything runs.
     public func validate() throws {
         let known = Set(Datasets.names)
-        for name in datasets where !known.contains(name) {
+        for name in datasets where !known.contains(name) && files[name] == nil {
             throw MongeError.invalidArgument(name: "datasets", message: "unknown dataset \(name); known: \(Datasets.names.joined(separator: ", "))")
+        }
+        // A file domain's held-out rows: a source sample of n (and the cycle's points), a target
+        // sample of n and the floor's second sample of n, disjoint.
+        for (name, file) in files.sorted(by: { $0.key < $1.key }) where datasets.contains(name) {
+            let asTarget = pairs.contains { $0.count == 2 && $0[1] == name }
+            let needed = max(asTarget ? 2 * translationPoints : translationPoints,
+                             cyclePairs.contains { $0.first == name } ? cyclePoints : 0)
+            guard needed <= file.heldOut else {
+                throw MongeError.invalidFile(path: file.path, location: nil, message: "has \(file.rows) rows, of which \(file.heldOut) are held out (at most half); translating needs \(needed) (n = \(translationPoints)\(asTarget ? " twice: the target sample and the floor's second sample" : "")); pass --n ≤ \(file.heldOut / (asTarget ? 2 : 1)) or give more rows")
+            }
         }
         for (name, parameters) in datasetParameters {
             _ = try Datasets.make(name, parameters: parameters)

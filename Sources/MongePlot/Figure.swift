@@ -17,7 +17,8 @@ extension Figure {
     /// Draws the figure into `path` (.png, .svg or .pdf by extension) and writes the script
     /// (`path + ".gp"`) and data (`path + ".dat"`) beside it.
     ///
-    /// Order: the format is checked first (a bad extension writes nothing), then the data, then
+    /// Order: the format is checked first (a bad extension writes nothing), then the data and its
+    /// colours (`PlotDocument.checkColours()`), then
     /// that gnuplot runs; gnuplot renders into a temporary file beside `path` which is renamed
     /// onto `path` only when gnuplot reported no error and the file is non-empty. Failures throw
     /// `MongeError.externalTool(name: "gnuplot", …)` and leave no figure (the script and data
@@ -26,6 +27,7 @@ extension Figure {
     public func render(to path: String, gnuplot: Gnuplot = .default) throws -> RenderedFigure {
         let format = try ImageFormat(path: path)
         let document = try document()
+        try document.checkColours()
         _ = try gnuplot.version()
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let name = url.lastPathComponent
@@ -51,6 +53,7 @@ extension Figure {
     public func stage(to path: String, in outputs: inout OutputSet, gnuplot: Gnuplot = .default) throws -> RenderedFigure {
         let format = try ImageFormat(path: path)
         let document = try document()
+        try document.checkColours()
         _ = try gnuplot.version()
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let name = url.lastPathComponent

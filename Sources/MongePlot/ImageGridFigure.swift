@@ -100,7 +100,7 @@ public struct ImageGridFigure: Figure {
         }
         let text = title.rendered
         let panel = Panel(series: series, title: text.isEmpty ? nil : text, equalAxes: true,
-                          xRange: xRange, yRange: yRange, commands: commands)
+                          xRange: xRange, yRange: yRange, legend: .hidden, commands: commands)
         let labelPixels = labelWidth > 0 ? 10 * (labelWidth + 2) : 20
         return PlotDocument(panels: [panel], width: max(320, labelPixels + shownColumns * tileSize + 20),
                             height: gridRows * tileSize + (text.isEmpty ? 30 : 70),

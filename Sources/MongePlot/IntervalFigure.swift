@@ -79,14 +79,20 @@ public struct IntervalFigure: Figure {
             }
             let text = title.rendered
             let panel = Panel(series: series, title: text.isEmpty ? nil : text, xLabel: xLabel, yLabel: yLabel,
-                              keyPlacement: "top right", commands: extraCommands)
+                              legend: .below, commands: extraCommands)
             try panel.validate("interval figure")
             return panel
         }
     }
 
+    /// One panel; beyond eight sets, small multiples on one range (a panel per set).
     public func document() throws -> PlotDocument {
-        PlotDocument(panels: [try panel], width: width, height: height,
-                     summary: "\(yLabel) against \(xLabel) with intervals: " + sets.map(\.label).joined(separator: ", "))
+        let summary = "\(yLabel) against \(xLabel) with intervals: " + sets.map(\.label).joined(separator: ", ")
+        let panel = try self.panel
+        guard sets.count > Palette.cycle.count else { return PlotDocument(panels: [panel], width: width, height: height, summary: summary) }
+        let panels = panel.smallMultiples()
+        let columns = min(3, panels.count), rows = (panels.count + columns - 1) / columns
+        return PlotDocument(panels: panels, title: panel.title, columns: columns, width: columns * 480, height: rows * 420 + 60,
+                            summary: summary, sharedRanges: true)
     }
 }

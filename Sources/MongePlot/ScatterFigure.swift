@@ -69,12 +69,19 @@ public struct ScatterFigure: Figure {
             }
             let text = title.rendered
             return Panel(series: series, title: text.isEmpty ? nil : text, xLabel: "x₁", yLabel: "x₂",
-                         equalAxes: true, keyPlacement: "below horizontal", commands: extraCommands)
+                         equalAxes: true, legend: .below, commands: extraCommands)
         }
     }
 
+    /// One panel; beyond eight sets, small multiples on one range (a panel per set).
     public func document() throws -> PlotDocument {
-        PlotDocument(panels: [try panel], width: width, height: height,
-                     summary: "scatter of " + sets.map { "\($0.label) (\($0.points.rows) points)" }.joined(separator: ", "))
+        let summary = "scatter of " + sets.map { "\($0.label) (\($0.points.rows) points)" }.joined(separator: ", ")
+        let panel = try self.panel
+        guard sets.count > Palette.cycle.count else { return PlotDocument(panels: [panel], width: width, height: height, summary: summary) }
+        var panels = panel.smallMultiples()
+        for k in panels.indices { panels[k].title = panel.series[k].label }
+        let columns = min(4, panels.count), rows = (panels.count + columns - 1) / columns
+        return PlotDocument(panels: panels, title: panel.title, columns: columns, width: columns * 420, height: rows * 440 + 60,
+                            summary: summary, sharedRanges: true)
     }
 }

@@ -12,6 +12,11 @@ public struct Series: Sendable, Equatable {
         /// Points of gnuplot point size `size` with horizontal and vertical error bars; columns
         /// x, y, x low, x high, y low, y high.
         case xyErrorBars(size: Double)
+        /// Down-pointing filled triangles of gnuplot point size `size`: values drawn on a log
+        /// axis's floor (`Panel.flooringLogZeros()`); columns x, y.
+        case floorMarks(size: Double)
+        /// A dashed line of width `width` (a floor or a reference level); columns x, y.
+        case dashedLine(width: Double)
         /// Pixels of one grey image (gnuplot `with image`, coloured by the panel's palette);
         /// columns x, y, value on a regular grid.
         case image
@@ -39,6 +44,13 @@ public struct Series: Sendable, Equatable {
 
     public var rowCount: Int { columns.first?.count ?? 0 }
 
+    /// The colour without its transparency, lowercased ("#80000000" → "#000000"): what the eye
+    /// compares.
+    public var opaqueColor: String {
+        let hex = color.lowercased()
+        return hex.count == 9 ? "#" + hex.suffix(6) : hex
+    }
+
     /// The `with …` clause of gnuplot's plot command.
     var withClause: String {
         switch style {
@@ -52,6 +64,10 @@ public struct Series: Sendable, Equatable {
             return "with vectors head filled size screen 0.006,20 lw \(width) lc rgb '\(color)'"
         case let .xyErrorBars(size):
             return "with xyerrorbars pt 7 ps \(size) lw 1.5 lc rgb '\(color)'"
+        case let .floorMarks(size):
+            return "with points pt 11 ps \(size) lc rgb '\(color)'"
+        case let .dashedLine(width):
+            return "with lines lw \(width) dt 2 lc rgb '\(color)'"
         case .image:
             return "with image pixels"
         }
@@ -82,7 +98,10 @@ public struct Series: Sendable, Equatable {
     }
 }
 
-/// Colour-blind-safe colours (Okabe & Ito 2008), in the order point sets take them.
+/// Colour-blind-safe colours (Okabe & Ito 2008), in the order point sets take them: eight
+/// distinguishable colours, and grey for backgrounds (a target sample, a floor). A figure never
+/// gives two series the same colour (`PlotDocument.checkColours()`); beyond eight series it becomes
+/// small multiples (`Panel.smallMultiples()`).
 public enum Palette {
     public static let blue = "#0072B2"
     public static let vermillion = "#D55E00"
@@ -96,6 +115,16 @@ public enum Palette {
 
     public static let cycle = [blue, vermillion, green, orange, purple, skyBlue, yellow, black]
 
-    /// Colour k of the cycle (wrapping).
+    /// Colour k of the cycle (wrapping; figures never need more than `cycle.count`).
     public static func color(_ k: Int) -> String { cycle[k % cycle.count] }
+}
+
+extension Series.Style {
+    /// Points or lines at (x, y): the styles whose values ≤ 0 a log y axis draws on its floor.
+    var isCurveLike: Bool {
+        switch self {
+        case .points, .lines, .linesPoints, .floorMarks, .dashedLine: return true
+        case .arrows, .xyErrorBars, .image: return false
+        }
+    }
 }

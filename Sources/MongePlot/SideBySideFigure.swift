@@ -1,6 +1,6 @@
 /// Several panels in one row (gnuplot multiplot), e.g. a bridge's arrows next to the exact OT
 /// map's arrows on the same points. With `sharedAxes` every panel gets the same x and y ranges
-/// (the union of their extents, padded by 5 %), so lengths compare across panels.
+/// (the union of their extents, padded by `Panel.margin`), so lengths compare across panels.
 public struct SideBySideFigure: Figure {
     public var panels: [Panel]
     public var title: FigureTitle
@@ -30,24 +30,24 @@ public struct SideBySideFigure: Figure {
         var right = TransportMapFigure(source: source, target: target, mapped: exact, title: FigureTitle(exactTitle),
                                        maxArrows: maxArrows, arrowSeed: arrowSeed)
         right.mappedLabel = "T*(x)"
+        right.mappedColor = Palette.green  // another thing than the bridge's T(x): another colour
         return SideBySideFigure(panels: [try left.panel, try right.panel], title: title)
     }
 
     public func document() throws -> PlotDocument {
         guard !panels.isEmpty else { throw MongeError.invalidArgument(name: "panels", message: "no panels to plot") }
-        var panels = self.panels
+        let panels = self.panels
         for (k, panel) in panels.enumerated() { try panel.validate("panel \(k + 1)") }
-        if sharedAxes, let union = Panel(series: panels.flatMap(\.series)).bounds {
-            let padX = max(union.x.upperBound - union.x.lowerBound, 1e-9) * 0.05
-            let padY = max(union.y.upperBound - union.y.lowerBound, 1e-9) * 0.05
-            for k in panels.indices {
-                panels[k].xRange = (union.x.lowerBound - padX)...(union.x.upperBound + padX)
-                panels[k].yRange = (union.y.lowerBound - padY)...(union.y.upperBound + padY)
-            }
-        }
         let text = title.rendered
-        return PlotDocument(panels: panels, title: text.isEmpty ? nil : text, columns: panels.count,
-                            width: panelWidth * panels.count, height: height,
-                            summary: "\(panels.count) panels side by side: " + panels.map { $0.title ?? "untitled" }.joined(separator: " | "))
+        var document = PlotDocument(panels: panels, title: text.isEmpty ? nil : text, columns: panels.count,
+                                    width: panelWidth * panels.count, height: height,
+                                    summary: "\(panels.count) panels side by side: " + panels.map { $0.title ?? "untitled" }.joined(separator: " | "),
+                                    sharedRanges: sharedAxes)
+        // Equal axes on shared ranges: a canvas of the data's aspect (no bands of empty space).
+        if sharedAxes, document.panels.allSatisfy(\.equalAxes), let x = document.panels[0].xRange, let y = document.panels[0].yRange {
+            let aspect = (y.upperBound - y.lowerBound) / max(x.upperBound - x.lowerBound, 1e-12)
+            document.height = min(height, max(360, Int(Double(panelWidth - 120) * aspect) + 240))
+        }
+        return document
     }
 }

@@ -17,6 +17,8 @@ public struct TransportMapFigure: Figure {
     public var sourceLabel: String
     public var mappedLabel: String
     public var targetLabel: String
+    /// The colour of the images T(x) (another for an exact OT map beside a bridge's).
+    public var mappedColor: String = Palette.vermillion
     /// Extra gnuplot commands run before `plot`.
     public var extraCommands: [String]
     public var width: Int
@@ -65,7 +67,7 @@ public struct TransportMapFigure: Figure {
             }
             let size = pointSize(forCount: source.rows)
             series.append(Series(points: source, style: .points(size: size), color: Palette.blue, label: sourceLabel))
-            series.append(Series(points: mapped, style: .points(size: size), color: Palette.vermillion, label: mappedLabel))
+            series.append(Series(points: mapped, style: .points(size: size), color: mappedColor, label: mappedLabel))
             let rows = arrowRows
             if !rows.isEmpty {
                 let x = rows.map { source[$0, 0] }, y = rows.map { source[$0, 1] }
@@ -75,7 +77,7 @@ public struct TransportMapFigure: Figure {
             }
             let text = title.rendered
             return Panel(series: series, title: text.isEmpty ? nil : text, xLabel: "x₁", yLabel: "x₂",
-                         equalAxes: true, keyPlacement: "below horizontal", commands: extraCommands)
+                         equalAxes: true, legend: .below, commands: extraCommands)
         }
     }
 

@@ -68,7 +68,7 @@ struct DocumentTests {
         #expect(throws: MongeError.self) { _ = try TransportMapFigure(source: bad, mapped: mapped).document() }
         #expect(throws: MongeError.self) { _ = try ScatterFigure([]).document() }
         #expect(throws: MongeError.self) {
-            _ = try CurveFigure([Curve(x: [1, 2], y: [1, 0], label: "e")], logY: true).document()
+            _ = try CurveFigure([Curve(x: [0, 2], y: [1, 1], label: "e")], logX: true).document()  // (y ≤ 0 goes to the floor)
         }
         #expect(throws: MongeError.self) { _ = try CurveFigure([Curve(x: [1, 2], y: [1], label: "e")]).document() }
     }

@@ -26,6 +26,19 @@ struct RenderTests {
         #expect(Signature.starts(path, with: Signature.png))
     }
 
+    /// The paper rules' gnuplot: a caption under the title, floor marks, small multiples with a
+    /// multiplot title, keys outside — gnuplot accepts them all.
+    @Test func floorsAndSmallMultiplesRender() throws {
+        let folder = TestSupport.temporaryFolder("monge-plot")
+        let curves = (0..<5).flatMap { pair in
+            ["ddim", "heun"].map { Curve(x: [10, 100, 1000], y: [0.1, pair == 2 ? 0 : 0.01, 0.001], label: $0, group: "pair \(pair)") }
+        }
+        try CurveFigure(curves, title: FigureTitle("gap", n: 10, seed: 3), logX: true, logY: true).render(to: folder + "/multi.png")
+        #expect(Signature.starts(folder + "/multi.png", with: Signature.png))
+        try CurveFigure([Curve(x: [10, 100], y: [0, 0.5], label: "one")], title: "single", logX: true, logY: true).render(to: folder + "/one.png")
+        #expect(Signature.starts(folder + "/one.png", with: Signature.png))
+    }
+
     @Test func svgAndPDF() throws {
         let folder = TestSupport.temporaryFolder("monge-plot")
         let (source, target, mapped) = sampleMap()

@@ -56,7 +56,7 @@ struct ReproduceCommand: ParsableCommand {
     @Option(help: "Override: points translated per pair, per oracle experiment and per cycle pair (ddib-digits: held-out images per class).") var n: Int?
     @Option(name: .customLong("training-steps"), help: "Override: optimiser steps per model.") var trainingSteps: Int?
     @Option(name: .customLong("training-points"), help: "Override: training points per dataset.") var trainingPoints: Int?
-    @Option(help: "Override: pairs to translate, e.g. moons:checkerboard,gaussians25:gaussians8 or (ddib-digits) 3:8,1:7 (their datasets are trained).")
+    @Option(help: "Override: pairs to translate, e.g. moons:checkerboard,gaussians25:gaussians8 or (ddib-digits) 3:8,1:7 (their datasets are trained). ddib-2d: a domain may be your own point file, A.csv:B.npy or A.csv:moons (N × 2, at least 16 rows, no ':' in the path; named by its base name): its rows are split with the seed, up to 2·max(n, cycle points) and at most half held out for translation and exact OT, the rest train its ε-model (--training-points does not apply).")
     var pairs: String?
     @Option(help: "Override: (solver:steps) cells for trained pairs, e.g. ddim:10,ddim:100,heun:50; the cycle table then uses the DDIM cell with the most steps.") var cells: String?
     @Option(name: .customLong("oracle-cells"), help: "Override: (solver:steps) cells for the oracle bridges.") var oracleCells: String?
@@ -105,7 +105,7 @@ struct ReproduceCommand: ParsableCommand {
             try Check.validation { try makeDigitsPlan().validate() }
             return
         }
-        let plan = try makePlan()
+        let plan = try Check.validation { try makePlan() }
         try Check.validation { try plan.validate() }
         // Per pair: source, target and second target samples, latents, translations, cycles.
         let points = max(plan.translationPoints, plan.oraclePoints, plan.cyclePoints)
@@ -127,13 +127,8 @@ struct ReproduceCommand: ParsableCommand {
         if let trainingSteps { plan.training.steps = trainingSteps }
         if let trainingPoints { plan.trainingPoints = trainingPoints }
         if let pairs {
-            plan.pairs = try pairs.split(separator: ",").map { item in
-                let names = item.split(separator: ":").map(String.init)
-                guard names.count == 2 else {
-                    throw ValidationError("--pairs: expected SOURCE:TARGET, got '\(item)'")
-                }
-                return names
-            }
+            // Files hold out enough rows for a source and two target samples of n (and the cycles).
+            (plan.pairs, plan.files) = try ReproductionPlan.parsePairs(pairs, heldOut: 2 * max(plan.translationPoints, plan.cyclePoints))
             var datasets: [String] = []
             for name in plan.pairs.flatMap({ $0 }) where !datasets.contains(name) { datasets.append(name) }
             plan.datasets = datasets
