@@ -49,6 +49,8 @@ public enum StreamTag {
     public static let imageEGSDE: UInt64 = 0x45_4753_4445
     /// `monge bench unet`'s parameters and inputs ("UNET").
     public static let benchUNet: UInt64 = 0x554E_4554
+    /// The image MUNIT's parameter initialisation ("IMUNIT").
+    public static let imageMUNITInitialisation: UInt64 = 0x494D_554E_4954
     /// bridges-2d's SDEdit and EGSDE noise, shared by the two rows ("EDIT").
     public static let bridgesEditing: UInt64 = 0x4544_4954
 
@@ -62,6 +64,7 @@ public enum StreamTag {
         ("munitStyles", munitStyles), ("flowTraining", flowTraining), ("torchCFMData", torchCFMData),
         ("slicedWasserstein", slicedWasserstein), ("digitsSampling", digitsSampling), ("imageSDEdit", imageSDEdit),
         ("imageEGSDE", imageEGSDE), ("benchUNet", benchUNet), ("bridgesEditing", bridgesEditing),
+        ("imageMUNITInitialisation", imageMUNITInitialisation),
     ]
 
     /// Named substream labels of the default stream (`RandomStream(seed: s).substream(label)`).

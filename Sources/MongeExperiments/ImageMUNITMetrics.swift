@@ -47,7 +47,7 @@ public struct ImageMUNITMetrics: Codable, Equatable, Sendable {
 
     /// A Philox stream of prior styles ("STYLE", as `monge munit translate`).
     public static func styles(rows: Int, dimension: Int, seed: UInt64) -> Matrix<Float> {
-        RandomStream(seed: seed, stream: 0x5354_594C_45).normalMatrix(rows: rows, columns: dimension, firstRow: 0)
+        RandomStream(seed: seed, stream: StreamTag.munitStyles).normalMatrix(rows: rows, columns: dimension, firstRow: 0)
     }
 
     /// Translations of the rows of `x` under `k` styles each: row i·k + j is x_i with style j.
