@@ -28,12 +28,16 @@ public struct MultiscaleAssignment: TransportSolver {
     public var auctionFactor: Double
     /// Dual feasibility is enforced to `relativeTolerance` × the largest cost bound.
     public var relativeTolerance: Double
+    /// In each auction phase a row bids from its candidate list unless an unlisted column could
+    /// be better by more than `refillSlack` · ε (0: refill whenever one could be better). Larger
+    /// values trade k-d tree refills for a looser auction; the result is exact either way.
+    public var refillSlack: Double
     /// Messages about levels and rounds (nil: silent).
     public var progress: (@Sendable (String) -> Void)?
 
     public init(leafSize: Int = 8, baseSize: Int = 1024, candidatesPerRow: Int = 32, auctionStart: Double = 1e-3,
                 auctionEnd: Double = 1e-9, auctionFactor: Double = 4, relativeTolerance: Double = 1e-13,
-                progress: (@Sendable (String) -> Void)? = nil) {
+                refillSlack: Double = 8, progress: (@Sendable (String) -> Void)? = nil) {
         self.leafSize = leafSize
         self.baseSize = baseSize
         self.candidatesPerRow = candidatesPerRow
@@ -41,6 +45,7 @@ public struct MultiscaleAssignment: TransportSolver {
         self.auctionEnd = auctionEnd
         self.auctionFactor = auctionFactor
         self.relativeTolerance = relativeTolerance
+        self.refillSlack = refillSlack
         self.progress = progress
     }
 
@@ -101,15 +106,21 @@ public struct MultiscaleAssignment: TransportSolver {
             var epsilon = auctionStart * geometry.costBound
             let last = auctionEnd * geometry.costBound
             while epsilon >= last {
-                engine.auction(epsilon: epsilon)
+                let (bids, refills, t) = (engine.bids, engine.refills, now())
+                engine.auction(epsilon: epsilon, refillSlack: refillSlack)
+                progress?("level \(depth) n=\(n): auction ε=\(epsilon): \(engine.bids - bids) bids, \(engine.refills - refills) refills, \(secondsSince(t)) s")
                 epsilon /= max(auctionFactor, 1.5)
             }
+            let (refills, t) = (engine.refills, now())
             engine.tighten()
+            progress?("level \(depth) n=\(n): tighten: \(engine.refills - refills) refills, \(secondsSince(t)) s")
         }
         progress?("level \(depth) n=\(n): auction \(engine.bids) bids, \(engine.refills) refills, \(secondsSince(tAuction)) s; \(engine.freeRowCount) rows left")
         var rounds = 0
         while true {
+            let (refills, t) = (engine.refills, now())
             engine.augmentAll()
+            progress?("level \(depth) n=\(n): augment: \(engine.refills - refills) refills, \(secondsSince(t)) s")
             rounds += 1
             let missing = CandidateSearch.violations(geometry, f: engine.f, g: engine.g, tolerance: tolerance, perRow: 1)
             progress?("level \(depth) n=\(n): round \(rounds), \(engine.augmentations) augmentations (\(engine.scans) rows scanned), \(engine.refills) refills, \(missing.count) rows violating")

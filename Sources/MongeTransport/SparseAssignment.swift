@@ -186,8 +186,10 @@ final class SparseAssignmentEngine {
 
     /// The smallest and second smallest C_ij − g_j of row i over all columns (the second may be
     /// the bound, a lower bound), refilling the row when the bound could hide the smallest.
+    /// With `slack` > 0 the row is refilled only when an unlisted column could be better by more
+    /// than `slack` (the auction's relaxed complementary slackness); 0 is exact.
     @inline(__always)
-    private func bestTwo(_ i: Int) -> (Double, Int, Double, Double) {
+    private func bestTwo(_ i: Int, slack: Double = 0) -> (Double, Int, Double, Double) {
         while true {
             let base = i * capacity
             let count = Int(candidateCount[i])
@@ -199,21 +201,28 @@ final class SparseAssignmentEngine {
                 if v < u1 { u2 = u1; u1 = v; j1 = j; c1 = c } else if v < u2 { u2 = v }
             }
             // Refill when an unlisted column could be strictly better (a tie hides nothing better).
-            if j1 < 0 || boundStorage[i] < u1 { refill(i); continue }
-            return (u1, j1, c1, min(u2, boundStorage[i]))
+            if j1 < 0 || boundStorage[i] < u1 - slack { refill(i); continue }
+            // Never below u1: a bid must lower g by at least ε (g only decreases).
+            return (u1, j1, c1, max(u1, min(u2, boundStorage[i])))
         }
     }
 
     /// Bids (forward auction, Gauss–Seidel) until every row is assigned with ε-complementary
     /// slackness: C_iσ(i) − g_σ(i) ≤ min_j (C_ij − g_j) + ε. A bid lowers g of the row's best
     /// column by (second best − best) + ε. Rows already within ε of their best are kept.
-    func auction(epsilon: Double) {
+    ///
+    /// `refillSlack` (in units of ε) lets a row bid from its list while an unlisted column could be
+    /// better by at most slack · ε: the auction then keeps (1 + slack)·ε-complementary slackness
+    /// on the full problem, and terminates like one, with far fewer k-d tree refills. The exact
+    /// phases that follow (`tighten`, `augmentAll`) do not depend on it.
+    func auction(epsilon: Double, refillSlack: Double = 0) {
+        let slack = max(0, refillSlack) * epsilon
         var queue: [Int] = []
         queue.reserveCapacity(n)
         for i in 0..<n {
             let j = columnOf[i]
             if j < 0 { queue.append(i); continue }
-            let (u1, _, _, _) = bestTwo(i)
+            let (u1, _, _, _) = bestTwo(i, slack: slack)
             if geometry.cost(i, j) - gStorage[j] > u1 + epsilon {
                 columnOf[i] = -1; rowOf[j] = -1; queue.append(i)
             }
@@ -223,7 +232,7 @@ final class SparseAssignmentEngine {
             let i = queue[head]
             head += 1
             bids += 1
-            let (u1, j1, c1, second) = bestTwo(i)
+            let (u1, j1, c1, second) = bestTwo(i, slack: slack)
             let u2 = second.isFinite ? second : u1
             gStorage[j1] = c1 - u2 - epsilon
             let previous = rowOf[j1]

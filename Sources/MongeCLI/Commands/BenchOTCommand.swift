@@ -32,9 +32,18 @@ struct BenchOT: ParsableCommand {
     @Flag(help: "Solver progress messages (levels, rounds) on stderr.") var verbose = false
     @Option(help: "The multiscale solver's first auction ε relative to the largest cost (0: no auction).")
     var auctionStart: Double = MultiscaleAssignment().auctionStart
+    @Option(help: "The multiscale solver's last auction ε relative to the largest cost.")
+    var auctionEnd: Double = MultiscaleAssignment().auctionEnd
+    @Option(help: "The multiscale solver's ε reduction factor between auction phases.")
+    var auctionFactor: Double = MultiscaleAssignment().auctionFactor
+    @Option(help: "The multiscale solver's auction refills a row only if an unlisted column could be better by more than this many ε.")
+    var refillSlack: Double = MultiscaleAssignment().refillSlack
 
     func validate() throws {
         try Check.range(reps, "--reps", 1...10_000)
+        try Check.range(auctionEnd, "--auction-end", 0...1)
+        try Check.range(auctionFactor, "--auction-factor", 1.5...1e6)
+        try Check.range(refillSlack, "--refill-slack", 0...1e12)
         guard (source == nil) == (target == nil) else { throw ValidationError("give both --source and --target, or neither") }
         let known = Set(["simplex", "assignment", "dense-assignment", "multiscale", "sinkhorn"])
         for s in solverList where !known.contains(s) { throw ValidationError("unknown solver \(s); expected one of \(known.sorted())") }
@@ -129,7 +138,9 @@ struct BenchOT: ParsableCommand {
         case "simplex": return NetworkSimplex()
         case "assignment": return OptimalTransport(.assignment, progress: log)
         case "dense-assignment": return DenseAssignment()
-        case "multiscale": return MultiscaleAssignment(auctionStart: auctionStart, progress: log)
+        case "multiscale":
+            return MultiscaleAssignment(auctionStart: auctionStart, auctionEnd: auctionEnd, auctionFactor: auctionFactor,
+                                        refillSlack: refillSlack, progress: log)
         default: return Sinkhorn(epsilon: sinkhornRelativeEpsilon * maxCost, tolerance: 1e-9)
         }
     }
