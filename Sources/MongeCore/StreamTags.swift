@@ -49,6 +49,10 @@ public enum StreamTag {
     public static let imageEGSDE: UInt64 = 0x45_4753_4445
     /// `monge bench unet`'s parameters and inputs ("UNET").
     public static let benchUNet: UInt64 = 0x554E_4554
+    /// A point file's split into training and held-out rows (`reproduce --pairs A.csv:B.csv`, "PTSPLIT").
+    public static let pointFileSplit: UInt64 = 0x50_5453_504C_4954
+    /// Samples drawn from a point file's held-out rows ("PTDRAW").
+    public static let pointFileDraws: UInt64 = 0x50_5444_5241_57
     /// The image MUNIT's parameter initialisation ("IMUNIT").
     public static let imageMUNITInitialisation: UInt64 = 0x494D_554E_4954
     /// bridges-2d's SDEdit and EGSDE noise, shared by the two rows ("EDIT").
@@ -65,6 +69,7 @@ public enum StreamTag {
         ("slicedWasserstein", slicedWasserstein), ("digitsSampling", digitsSampling), ("imageSDEdit", imageSDEdit),
         ("imageEGSDE", imageEGSDE), ("benchUNet", benchUNet), ("bridgesEditing", bridgesEditing),
         ("imageMUNITInitialisation", imageMUNITInitialisation),
+        ("pointFileSplit", pointFileSplit), ("pointFileDraws", pointFileDraws),
     ]
 
     /// Named substream labels of the default stream (`RandomStream(seed: s).substream(label)`).

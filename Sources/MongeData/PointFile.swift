@@ -72,14 +72,14 @@ public struct PointFile: Codable, Equatable, Sendable {
 
     /// The (training, held-out) rows of `points` for a run with `seed`.
     public func split(_ points: Matrix<Double>, seed: UInt64) -> (training: Matrix<Double>, heldOut: Matrix<Double>) {
-        let order = RandomStream(seed: seed, stream: 0x50_5453_504C_4954).permutation(points.rows)  // "PTSPLIT"
+        let order = RandomStream(seed: seed, stream: StreamTag.pointFileSplit).permutation(points.rows)
         return (points.rows(at: Array(order[heldOut...])), points.rows(at: Array(order[..<heldOut])))
     }
 
     /// `count` rows of `heldOut` followed by `count` more (two disjoint samples), in the order of a
     /// permutation seeded by `seed`.
     public static func samplePair(_ heldOut: Matrix<Double>, count: Int, seed: UInt64) throws -> (Matrix<Double>, Matrix<Double>) {
-        let order = RandomStream(seed: seed, stream: 0x50_5444_5241_57).permutation(heldOut.rows)  // "PTDRAW"
+        let order = RandomStream(seed: seed, stream: StreamTag.pointFileDraws).permutation(heldOut.rows)
         guard 2 * count <= order.count else {
             throw MongeError.invalidArgument(name: "n", message: "two disjoint samples of \(count) points need \(2 * count) held-out rows, have \(order.count)")
         }
@@ -88,7 +88,7 @@ public struct PointFile: Codable, Equatable, Sendable {
 
     /// `count` rows of `heldOut`: the first of the two samples of `samplePair` with the same seed.
     public static func sample(_ heldOut: Matrix<Double>, count: Int, seed: UInt64) throws -> Matrix<Double> {
-        let order = RandomStream(seed: seed, stream: 0x50_5444_5241_57).permutation(heldOut.rows)  // "PTDRAW"
+        let order = RandomStream(seed: seed, stream: StreamTag.pointFileDraws).permutation(heldOut.rows)
         guard count <= order.count else {
             throw MongeError.invalidArgument(name: "n", message: "a sample of \(count) points needs \(count) held-out rows, have \(order.count)")
         }
