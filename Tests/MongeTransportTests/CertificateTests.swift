@@ -1,9 +1,10 @@
 import Foundation
 import MongeCore
 import MongeTransport
+import TestSupport
 import Testing
 
-@Suite("Optimality certificates", .timeLimit(.minutes(1)))
+@Suite("Optimality certificates", .timeLimit(.minutes(1)), .watchdog(seconds: 300))
 struct CertificateTests {
     @Test func anOptimalResultCarriesAValidCertificate() throws {
         let problem = try TransportProblem(x: Fixtures.points(40, 2, seed: 1), y: Fixtures.points(40, 2, seed: 2, shift: 1))

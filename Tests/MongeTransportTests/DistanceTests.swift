@@ -1,8 +1,9 @@
 import MongeCore
 import MongeTransport
+import TestSupport
 import Testing
 
-@Suite("Distances and maps", .timeLimit(.minutes(1)))
+@Suite("Distances and maps", .timeLimit(.minutes(1)), .watchdog(seconds: 300))
 struct DistanceTests {
     /// For y = x + v the optimal map is the translation (Brenier): W₂² = ‖v‖², W₁ = ‖v‖.
     @Test func translationsHaveClosedFormDistancesAndMaps() throws {

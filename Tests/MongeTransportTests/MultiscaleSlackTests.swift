@@ -1,11 +1,12 @@
 import MongeCore
 import MongeTransport
+import TestSupport
 import Testing
 
 /// The multiscale assignment solver's relaxed auction (`refillSlack`: rows bid from their lists
 /// while an unlisted column could be better by at most slack · ε) against the network simplex on
 /// the full problem, on shapes that stress candidate lists: clustered, collinear, duplicated.
-@Suite("Multiscale solver with a relaxed auction", .timeLimit(.minutes(1)))
+@Suite("Multiscale solver with a relaxed auction", .timeLimit(.minutes(1)), .watchdog(seconds: 300))
 struct MultiscaleSlackTests {
     static let shapes = ["clustered", "collinear", "duplicated", "spread"]
 

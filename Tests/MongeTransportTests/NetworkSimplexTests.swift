@@ -1,8 +1,9 @@
 import MongeCore
 import MongeTransport
+import TestSupport
 import Testing
 
-@Suite("Network simplex", .timeLimit(.minutes(1)))
+@Suite("Network simplex", .timeLimit(.minutes(1)), .watchdog(seconds: 300))
 struct NetworkSimplexTests {
     @Test(arguments: [1, 2, 3, 5, 7, 8])
     func matchesBruteForceOnUniformProblems(n: Int) throws {

@@ -1,9 +1,10 @@
 import Foundation
 import MongeCore
 import MongeTransport
+import TestSupport
 import Testing
 
-@Suite("Log-domain Sinkhorn", .timeLimit(.minutes(1)))
+@Suite("Log-domain Sinkhorn", .timeLimit(.minutes(1)), .watchdog(seconds: 300))
 struct SinkhornTests {
     @Test func linearCostDecreasesMonotonicallyToTheExactCost() throws {
         let (x, y) = Fixtures.gaussiansToMoons(60, seed: 3)

@@ -1,8 +1,9 @@
 import MongeCore
 import MongeTransport
+import TestSupport
 import Testing
 
-@Suite("Exact solvers against brute force and each other", .timeLimit(.minutes(1)))
+@Suite("Exact solvers against brute force and each other", .timeLimit(.minutes(1)), .watchdog(seconds: 300))
 struct SolverAgreementTests {
     /// Multiscale with tiny levels so that small problems exercise the sparse path.
     let multiscale = MultiscaleAssignment(leafSize: 4, baseSize: 16, candidatesPerRow: 3)

@@ -8,7 +8,7 @@ import Testing
 /// field checked from scratch in the test: costs against the minimum over all permutations, the
 /// potentials against every pair (dual feasibility, slackness) and LP duality, the plan against
 /// the marginals; Sinkhorn's plan against its closed form from (f, g, ε).
-@Suite("One solver contract", .timeLimit(.minutes(1)))
+@Suite("One solver contract", .timeLimit(.minutes(1)), .watchdog(seconds: 300))
 struct SolverContractTests {
     /// The exact solvers and the dispatcher's exact cases that apply to an assignment problem.
     static let assignmentSolvers: [(String, any TransportSolver)] = [
