@@ -11,10 +11,12 @@ extension Reproduction {
     /// The solver names of the MUNIT rows, by unit cell: a sampled style, and s = 0.
     public static let munitSolvers = ["munit", "munit-s0"]
 
-    /// The MUNIT units: per trained pair, the sampled-style and the s = 0 rows (none when off).
+    /// The MUNIT units: the sampled-style rows of every trained pair, then the s = 0 rows (none
+    /// when off) — solver-major, so that shards taking every other unit train different MUNITs at
+    /// once rather than one waiting for the other's.
     var munitUnits: [Unit] {
         guard plan.munit != nil else { return [] }
-        return plan.pairs.indices.flatMap { p in Self.munitSolvers.indices.map { Unit(kind: .munit, pair: p, cell: $0) } }
+        return Self.munitSolvers.indices.flatMap { c in plan.pairs.indices.map { Unit(kind: .munit, pair: $0, cell: c) } }
     }
 
     /// The folder of the MUNIT of a pair (relative to the run folder) and whether the pair's
