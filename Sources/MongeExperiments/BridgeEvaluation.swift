@@ -71,15 +71,22 @@ public struct BridgeEvaluation: Sendable {
 
     /// This cell's row of the results table.
     public func row(_ outcome: Outcome) -> [String: ResultsTable.Cell] {
-        let c = outcome.comparison
-        return [
-            "kind": .text(kind), "pair": .text(pair), "solver": .text(method.description),
+        Self.row(outcome.comparison, kind: kind, pair: pair, solver: method.description, steps: steps, seed: seed,
+                 bridgeSeconds: outcome.bridgeSeconds)
+    }
+
+    /// A row of the results table for any map measured by `BridgeComparison` (DDIB's cells, the
+    /// MUNIT cell), with `bridgeSeconds` the time the map took.
+    public static func row(_ c: BridgeComparison, kind: String, pair: String, solver: String, steps: Int, seed: UInt64,
+                           bridgeSeconds: Double) -> [String: ResultsTable.Cell] {
+        [
+            "kind": .text(kind), "pair": .text(pair), "solver": .text(solver),
             "steps": .integer(steps), "n": .integer(c.n), "seed": .integer(Int(seed)),
             "cost": .number(c.transportCost), "w2sq": .number(c.exactW2Squared), "gap": .number(c.transportGap),
             "optimality": .number(c.optimalityGap), "monge_dev_mean": .number(c.mongeDeviationMean),
             "monge_dev_max": .number(c.mongeDeviationMax), "realism_w2": .number(c.realismW2),
             "floor_w2": .number(c.samplingFloorW2 ?? .nan), "cycle_mean": .number(c.cycleErrorMean ?? .nan),
-            "cycle_max": .number(c.cycleErrorMax ?? .nan), "bridge_s": .number(outcome.bridgeSeconds),
+            "cycle_max": .number(c.cycleErrorMax ?? .nan), "bridge_s": .number(bridgeSeconds),
             "ot_s": .number(c.otSeconds),
         ]
     }

@@ -48,6 +48,30 @@ public struct MUNITEvaluation: Codable, Equatable, Sendable {
     /// Source rows probed for multimodality.
     public static let styleProbes = 20
 
+    /// The prior styles `measure` translates `n` points with (one per row, from `seed`): the
+    /// styles of its `comparison`.
+    public static func styles(n: Int, dimension: Int, seed: UInt64) -> Matrix<Float> {
+        RandomStream(seed: seed, stream: StreamTag.munitEvaluation).substream(1).normalMatrix(rows: n, columns: dimension, firstRow: 0)
+    }
+
+    /// T(x) = dec(content(x), styles) from `sourceDomain`, its cycle dec(content(T(x)), style(x))
+    /// (MUNIT's x_aba) and their `BridgeComparison` against `target` and `secondTarget`.
+    public static func compare(model: MUNIT<Float>, generator: [Float], source: Matrix<Double>, sourceDomain: MUNITDomain = .a,
+                               styles: Matrix<Float>, target: Matrix<Double>, secondTarget: Matrix<Double>) throws
+        -> (comparison: BridgeComparison, mapped: Matrix<Double>, cycled: Matrix<Double>) {
+        guard source.columns == model.config.dimension, styles.rows == source.rows, styles.columns == model.config.style else {
+            throw MongeError.shapeMismatch("MUNIT takes \(model.config.dimension)-D points with \(model.config.style)-D styles, one per point; got \(source.rows) × \(source.columns) points and \(styles.rows) × \(styles.columns) styles")
+        }
+        let x: Matrix<Float> = source.converted()
+        let mapped = model.translate(from: sourceDomain, x, style: styles, generator: generator)
+        let cycled = model.decode(sourceDomain, content: model.content(sourceDomain.other, mapped, generator: generator),
+                                  style: model.style(sourceDomain, x, generator: generator), generator: generator)
+        let (m, c): (Matrix<Double>, Matrix<Double>) = (mapped.converted(), cycled.converted())
+        try m.checkFinite("MUNIT's translation")
+        let comparison = try BridgeComparison.measure(source: source, mapped: m, target: target, secondTarget: secondTarget, cycled: c)
+        return (comparison, m, c)
+    }
+
     /// Measures `model` with `generator` on `source` (points of A), `target` and `secondTarget`
     /// (independent samples of B, same size), with `targetShells` (when B is a concentric set) and
     /// prior styles drawn from `seed`.
@@ -69,12 +93,10 @@ public struct MUNITEvaluation: Codable, Equatable, Sendable {
         let reconstruction = [meanAbs(model.reconstruct(from, x, generator: generator), x),
                               meanAbs(model.reconstruct(to, y, generator: generator), y)]
 
-        let styles: Matrix<Float> = root.substream(1).normalMatrix(rows: n, columns: s, firstRow: 0)
-        let mapped = model.translate(from: from, x, style: styles, generator: generator)
-        let cycled = model.decode(from, content: model.content(to, mapped, generator: generator),
-                                  style: model.style(from, x, generator: generator), generator: generator)
-        let comparison = try BridgeComparison.measure(source: source, mapped: mapped.converted(), target: target,
-                                                      secondTarget: secondTarget, cycled: cycled.converted())
+        let styles = Self.styles(n: n, dimension: s, seed: seed)
+        let (comparison, mappedPoints, _) = try compare(model: model, generator: generator, source: source, sourceDomain: from,
+                                                        styles: styles, target: target, secondTarget: secondTarget)
+        let mapped: Matrix<Float> = mappedPoints.converted()
         let atZero: Matrix<Double> = model.translate(from: from, x, style: Matrix(rows: n, columns: s), generator: generator).converted()
         let zeroCost = PointDistances.rowwise(source, atZero).reduce(0.0) { $0 + $1 * $1 } / Double(n)
         let correlation = try CircularCorrelation.fisherLee(try CircularCorrelation.angles(source),

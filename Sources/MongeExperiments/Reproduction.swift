@@ -26,6 +26,8 @@ public struct Reproduction: GridExperiment {
     public var showTrainingProgress = true
     /// The models loaded or trained so far in this process, by dataset.
     private let models = ModelCache()
+    /// The MUNITs loaded or trained so far in this process (`plan.munit`).
+    let munitModels = MUNITCache()
 
     final class ModelCache: @unchecked Sendable {
         private var models: [String: NetworkDenoiser] = [:]
@@ -60,32 +62,37 @@ public struct Reproduction: GridExperiment {
     /// One unit of the grid: one (pair, cell) of the trained or of the oracle bridges. Units are
     /// what shards split; each gives one row of `results` or `oracle_results`.
     public struct Unit: Hashable, Codable, Sendable {
-        public enum Kind: String, Codable, Sendable { case trained, oracle, cycle }
+        public enum Kind: String, Codable, Sendable { case trained, oracle, cycle, munit }
         public let kind: Kind
-        /// Index into `plan.pairs` (trained), the oracle pairs or `plan.cyclePairs`.
+        /// Index into `plan.pairs` (trained, munit), the oracle pairs or `plan.cyclePairs`.
         public let pair: Int
-        /// Index into `plan.cells` (trained) or `plan.oracleCells`; 0 for a cycle (`plan.cycleCell`).
+        /// Index into `plan.cells` (trained) or `plan.oracleCells`; 0 for a cycle (`plan.cycleCell`);
+        /// into `munitSolvers` for MUNIT (0: a sampled style, 1: s = 0).
         public let cell: Int
     }
 
     /// What one unit produced: its row, and the files it wrote (arrays, figures).
     public typealias UnitOutput = GridUnitOutput<Unit>
 
-    /// Every unit, in the grid's fixed order: trained pairs × cells, oracle pairs × cells, then the
-    /// cycle pairs.
+    /// Every unit, in the grid's fixed order: trained pairs × cells, the MUNIT cells (when on),
+    /// oracle pairs × cells, then the cycle pairs.
     public var units: [Unit] {
         plan.pairs.indices.flatMap { p in plan.cells.indices.map { Unit(kind: .trained, pair: p, cell: $0) } }
+            + munitUnits
             + (0..<Self.oraclePairCount).flatMap { p in plan.oracleCells.indices.map { Unit(kind: .oracle, pair: p, cell: $0) } }
             + plan.cyclePairs.indices.map { Unit(kind: .cycle, pair: $0, cell: 0) }
     }
 
     /// The unit's name, e.g. "seed 0 trained moons → checkerboard ddim:10".
     public func name(of unit: Unit) -> String {
+        if unit.kind == .munit {
+            return "seed \(plan.seed) munit \(plan.pairs[unit.pair].joined(separator: " → ")) \(Self.munitSolvers[unit.cell]):\(plan.munit?.training.steps ?? 0)"
+        }
         let cell: ReproductionPlan.Cell, pair: String
         switch unit.kind {
         case .trained: (cell, pair) = (plan.cells[unit.cell], plan.pairs[unit.pair].joined(separator: " → "))
         case .oracle: (cell, pair) = (plan.oracleCells[unit.cell], Self.oraclePairNames[unit.pair])
-        case .cycle: (cell, pair) = (plan.cycleCell, plan.cyclePairs[unit.pair].joined(separator: " → "))
+        case .cycle, .munit: (cell, pair) = (plan.cycleCell, plan.cyclePairs[unit.pair].joined(separator: " → "))
         }
         return "seed \(plan.seed) \(unit.kind.rawValue) \(pair) \(cell.solver):\(cell.steps)"
     }
@@ -94,6 +101,7 @@ public struct Reproduction: GridExperiment {
     /// needs in `folder`/models, translates, measures, and writes its arrays and figures under
     /// `output` (the run folder itself, or a shard's folder).
     public func run(_ unit: Unit, into output: String, position: (Int, Int)) throws -> UnitOutput {
+        if unit.kind == .munit { return try runMUNIT(unit, into: output, position: position) }
         if unit.kind == .cycle {
             return UnitOutput(unit: unit, name: name(of: unit), row: try cycle(unit.pair, position: position), files: [])
         }
@@ -114,7 +122,7 @@ public struct Reproduction: GridExperiment {
             seed = pairSeed(a, b)
             points = plan.translationPoints
             figureName = "map_\(a)__\(b)"
-        case .oracle, .cycle:
+        case .oracle, .cycle, .munit:
             cell = plan.oracleCells[unit.cell]
             isLast = unit.cell == plan.oracleCells.count - 1
             domains = try Self.oraclePair(unit.pair, schedule: plan.schedule)
@@ -139,7 +147,7 @@ public struct Reproduction: GridExperiment {
             let cellFolder = "pairs/\(a)__\(b)/\(cell.solver)-\(cell.steps)"
             try evaluation.writeArrays(outcome, to: output + "/" + cellFolder)
             files += ["source", "latent", "mapped", "cycled", "exact_ot_image"].map { "\(cellFolder)/\($0).npy" }
-        case .oracle, .cycle:
+        case .oracle, .cycle, .munit:
             log(String(format: "[oracle %d/%d] %@ %@ %d steps: gap %.4f, optimality %.4f%@",
                        position.0, position.1, domains.name, cell.solver, cell.steps, c.transportGap, c.optimalityGap,
                        domains.closedFormGap.map { String(format: " (closed form %.4f)", $0) } ?? ""))
@@ -178,6 +186,8 @@ public struct Reproduction: GridExperiment {
             case .oracle:
                 try oracleResults.append(output.row)
                 oracleCurves[pair, default: []].append((plan.oracleCells[unit.cell], output.row))
+            case .munit:
+                try results.append(output.row)
             case .cycle:
                 try cycleResults.append(output.row)
             }

@@ -40,6 +40,70 @@ public struct ReproductionPlan: Codable, Equatable, Sendable {
     /// name), with their content hashes: plans of different files differ, so their shards refuse
     /// to merge.
     public var files: [String: PointFile] = [:]
+    /// The opt-in MUNIT cell of the trained pairs (`--cells …,munit`): one MUNIT per unordered pair
+    /// and seed, measured beside DDIB on the same samples; nil (and absent from plan.json) when off.
+    public var munit: MUNITCell? = nil
+
+    /// MUNIT's settings in a reproduction: the networks and losses, the training, and the points
+    /// drawn per domain to train on (a file domain trains on its training rows).
+    public struct MUNITCell: Codable, Equatable, Sendable {
+        public var model: MUNITConfig
+        public var training: MUNITTrainingConfig
+        public var trainingPoints: Int
+
+        /// The paper's settings (`MUNITConfig` and `MUNITTrainingConfig` defaults: widths 64,
+        /// LSGAN + 10·L1 + 1·content + 1·style, Adam 1e-4, β (0.5, 0.999), batch 256) at `steps`
+        /// steps on 10,000 points per domain.
+        public init(steps: Int = MUNITTrainingConfig().steps, trainingPoints: Int = 10_000) {
+            model = MUNITConfig()
+            training = MUNITTrainingConfig(steps: steps)
+            self.trainingPoints = trainingPoints
+        }
+
+        /// The MUNIT cell of a plan mode: 2000 training steps in quick, the default 10,000 otherwise.
+        public static func standard(mode: String) -> MUNITCell {
+            MUNITCell(steps: mode == "quick" ? 2000 : MUNITTrainingConfig().steps)
+        }
+
+        enum CodingKeys: String, CodingKey { case model, training, trainingPoints }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            model = try container.decode(SnakeSafeModel.self, forKey: .model).config
+            training = try container.decode(MUNITTrainingConfig.self, forKey: .training)
+            trainingPoints = try container.decode(Int.self, forKey: .trainingPoints)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(SnakeSafeModel(model), forKey: .model)
+            try container.encode(training, forKey: .training)
+            try container.encode(trainingPoints, forKey: .trainingPoints)
+        }
+
+        /// `MUNITConfig` under keys that survive plan.json's snake_case round trip
+        /// (`styleMLPWidth` would come back as `styleMlpWidth`); its checkpoints keep their keys.
+        struct SnakeSafeModel: Codable {
+            var dimension, content, style, width, encoderDepth, decoderDepth: Int
+            var styleMlpWidth, styleMlpDepth, discriminatorWidth, discriminatorDepth: Int
+            var activation, discriminatorActivation: Activation
+            var negativeSlope: Double
+            var weights: MUNITLossWeights
+
+            init(_ c: MUNITConfig) {
+                (dimension, content, style, width, encoderDepth, decoderDepth) = (c.dimension, c.content, c.style, c.width, c.encoderDepth, c.decoderDepth)
+                (styleMlpWidth, styleMlpDepth, discriminatorWidth, discriminatorDepth) = (c.styleMLPWidth, c.styleMLPDepth, c.discriminatorWidth, c.discriminatorDepth)
+                (activation, discriminatorActivation, negativeSlope, weights) = (c.activation, c.discriminatorActivation, c.negativeSlope, c.weights)
+            }
+
+            var config: MUNITConfig {
+                MUNITConfig(dimension: dimension, content: content, style: style, width: width, encoderDepth: encoderDepth,
+                            decoderDepth: decoderDepth, styleMLPWidth: styleMlpWidth, styleMLPDepth: styleMlpDepth,
+                            discriminatorWidth: discriminatorWidth, discriminatorDepth: discriminatorDepth, activation: activation,
+                            discriminatorActivation: discriminatorActivation, negativeSlope: negativeSlope, weights: weights)
+            }
+        }
+    }
 
     public struct Cell: Codable, Equatable, Sendable {
         /// "ddim" or "heun".
@@ -231,5 +295,12 @@ public struct ReproductionPlan: Codable, Equatable, Sendable {
         }
         try model.validate()
         try training.validate()
+        if let munit {
+            try munit.model.validate()
+            try munit.training.validate()
+            guard munit.trainingPoints >= 1, munit.model.dimension == 2 else {
+                throw MongeError.invalidArgument(name: "munit", message: "needs 2-D points and at least 1 training point per domain")
+            }
+        }
     }
 }

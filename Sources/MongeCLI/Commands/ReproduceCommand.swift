@@ -58,7 +58,7 @@ struct ReproduceCommand: ParsableCommand {
     @Option(name: .customLong("training-points"), help: "Override: training points per dataset.") var trainingPoints: Int?
     @Option(help: "Override: pairs to translate, e.g. moons:checkerboard,gaussians25:gaussians8 or (ddib-digits) 3:8,1:7 (their datasets are trained). ddib-2d: a domain may be your own point file, A.csv:B.npy or A.csv:moons (N × 2, at least 16 rows, no ':' in the path; named by its base name): its rows are split with the seed, up to 2·max(n, cycle points) and at most half held out for translation and exact OT, the rest train its ε-model (--training-points does not apply).")
     var pairs: String?
-    @Option(help: "Override: (solver:steps) cells for trained pairs, e.g. ddim:10,ddim:100,heun:50; the cycle table then uses the DDIM cell with the most steps.") var cells: String?
+    @Option(help: "Override: (solver:steps) cells for trained pairs, e.g. ddim:10,ddim:100,heun:50; the cycle table then uses the DDIM cell with the most steps. ddib-2d: add munit (or munit:STEPS) for a MUNIT baseline per pair: one MUNIT per pair and seed with the paper's settings (2000 training steps in --quick, else 10,000), its map with a sampled style (solver munit) and with s = 0 (munit-s0) measured on the DDIB rows' samples; steps = MUNIT's training steps.") var cells: String?
     @Option(name: .customLong("oracle-cells"), help: "Override: (solver:steps) cells for the oracle bridges.") var oracleCells: String?
     @Option(help: "ddib-2d, ddib-digits, ddib-images: run only the K-th of N parts of the grid (seeds × units — pairs × cells, models; unit i belongs to shard i mod N + 1) into OUT/shard-K-of-N/, training or reusing the models in OUT (shards sharing OUT never train one model twice); then `monge merge OUT OUT/shard-*-of-N`. For Slurm job arrays and GNU parallel (see the README).",
             transform: { try ShardSpec(parsing: $0) })
@@ -135,8 +135,22 @@ struct ReproduceCommand: ParsableCommand {
             plan.cyclePairs = CycleEvaluation.pairs(among: datasets, fallback: plan.pairs)
         }
         if let cells {
-            plan.cells = try Self.parseCells(cells, option: "--cells")
-            plan.cycleCell = ReproductionPlan.cycleCell(of: plan.cells)
+            // `munit` or `munit:STEPS` adds the MUNIT cell (its training steps; quick 2000, else 10,000).
+            let items = cells.split(separator: ",").map(String.init)
+            let munit = items.filter { $0 == "munit" || $0.hasPrefix("munit:") }
+            if let last = munit.last {
+                var cell = ReproductionPlan.MUNITCell.standard(mode: plan.mode)
+                if last != "munit" {
+                    guard let steps = Int(last.dropFirst(6)), steps >= 1 else {
+                        throw ValidationError("--cells: expected munit or munit:STEPS (MUNIT's training steps, ≥ 1), got '\(last)'")
+                    }
+                    cell.training.steps = steps
+                }
+                plan.munit = cell
+            }
+            let ddib = items.filter { !munit.contains($0) }
+            plan.cells = ddib.isEmpty ? [] : try Self.parseCells(ddib.joined(separator: ","), option: "--cells")
+            if !ddib.isEmpty { plan.cycleCell = ReproductionPlan.cycleCell(of: plan.cells) }
         }
         if let oracleCells { plan.oracleCells = try Self.parseCells(oracleCells, option: "--oracle-cells") }
         return plan
