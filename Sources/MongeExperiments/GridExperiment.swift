@@ -85,12 +85,17 @@ public struct GridUnitOutput<Unit: Hashable & Codable & Sendable>: Codable, Send
     /// The unit's name in logs and merge reports.
     public let name: String
     public let row: [String: ResultsTable.Cell]
+    /// Every row of a unit that measures several things on the models it trained (bridges-2d: one
+    /// pair and seed, every method), in table order; nil when `row` is the unit's one row.
+    public let rows: [[String: ResultsTable.Cell]]?
     public let files: [String]
 
-    public init(unit: Unit, name: String, row: [String: ResultsTable.Cell] = [:], files: [String] = []) {
+    public init(unit: Unit, name: String, row: [String: ResultsTable.Cell] = [:], rows: [[String: ResultsTable.Cell]]? = nil,
+                files: [String] = []) {
         self.unit = unit
         self.name = name
         self.row = row
+        self.rows = rows
         self.files = files
     }
 }
