@@ -145,24 +145,9 @@ public struct BridgesReproduction: GridExperiment {
         let pair = plan.pairs[unit.pair]
         let pairPath = "seed_\(unit.seed)/\(Self.pairFolderName(pair))"
         let (rows, maps) = try runPair(pair, index: unit.pair, seed: unit.seed, pairFolder: output + "/" + pairPath)
-        var files = try Self.files(under: pairPath, in: output)
+        var files = try unitFiles(under: pairPath, in: output)
         if unit.seed == plan.seeds[0] { files += try figure(pair, maps: maps, in: output) }
         return GridUnitOutput(unit: unit, name: name(of: unit), rows: rows, files: files)
-    }
-
-    /// The files under `output/path`, relative to `output` (hidden files and claims left out).
-    static func files(under path: String, in output: String) throws -> [String] {
-        let manager = FileManager.default
-        guard let walk = manager.enumerator(atPath: output + "/" + path) else { return [] }
-        var files: [String] = []
-        while let relative = walk.nextObject() as? String {
-            var isFolder: ObjCBool = false
-            let full = output + "/" + path + "/" + relative
-            guard manager.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue,
-                  !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") || $0.hasSuffix(".claim") }) else { continue }
-            files.append(path + "/" + relative)
-        }
-        return files.sorted()
     }
 
     /// plan.json, each seed's table, the interval table and summary.md from the units' rows.

@@ -106,3 +106,19 @@ func renderUnitFigure(_ figure: some Figure, _ path: String, in output: String) 
     try figure.render(to: output + "/" + path)
     return [path, path + ".gp", path + ".dat"].filter { FileManager.default.fileExists(atPath: output + "/" + $0) }
 }
+
+/// The files a unit wrote under `output/path`, relative to `output` (hidden files and model claims
+/// left out), for `GridUnitOutput.files`.
+public func unitFiles(under path: String, in output: String) throws -> [String] {
+    let manager = FileManager.default
+    guard let walk = manager.enumerator(atPath: output + "/" + path) else { return [] }
+    var files: [String] = []
+    while let relative = walk.nextObject() as? String {
+        var isFolder: ObjCBool = false
+        let full = output + "/" + path + "/" + relative
+        guard manager.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue,
+              !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") || $0.hasSuffix(".claim") }) else { continue }
+        files.append(path + "/" + relative)
+    }
+    return files.sorted()
+}

@@ -38,6 +38,7 @@ struct MergeCommand: ParsableCommand {
         case DigitsReproduction.experimentName: try merge(DigitsReproduction.self, log: log)
         case ImageReproduction.experimentName: try merge(ImageReproduction.self, log: log)
         case BridgesReproduction.experimentName: try merge(BridgesReproduction.self, log: log)
+        case GANSeeds.experimentName: _ = try ExperimentGrid<GANSeeds>.merge(into: out, shards: shards, log: log)
         default:
             throw MongeError.invalidFile(path: shards[0] + "/shard.json", location: nil,
                                          message: "is a shard of \(first.experiment), which this monge cannot merge")
