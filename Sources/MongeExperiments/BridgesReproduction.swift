@@ -89,21 +89,39 @@ public struct BridgesPlan: Codable, Equatable, Sendable {
 /// points, plus NFE (dopri5) and the normalised path energy NPE = |PE − W2²|/W2² (Tong et al. 2024),
 /// W2² the certified exact OT cost between the source points and an independent target sample.
 ///
+/// A `GridExperiment` whose units are seed × pair: a unit trains every model of its pair and seed
+/// in its own folder, so shards share nothing but the plan.
+///
 /// Layout of `folder`: plan.json; seed_<s>/results.{csv,md,json} and seed_<s>/<pair>/<method>/ (flow
 /// checkpoints, source/mapped .npy); results_seeds.{csv,md,json} (mean and 95 % t-interval per cell);
 /// summary.md (the compact table); figures/maps_<pair>.png (every method's map on the same points).
-public struct BridgesReproduction {
+public struct BridgesReproduction: GridExperiment {
+    public static let experimentName = "bridges-2d"
     public let plan: BridgesPlan
     public let folder: String
-    public let log: (String) -> Void
-    public var showProgress = true
+    public let log: @Sendable (String) -> Void
+    public var showTrainingProgress = true
 
-    public init(plan: BridgesPlan, folder: String, log: @escaping (String) -> Void) throws {
+    public init(plan: BridgesPlan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
         try plan.validate()
         self.plan = plan
         self.folder = folder
         self.log = log
     }
+
+    /// The first seed: the seeds are the plan's own axis (one plan, `seed_<s>/` folders inside).
+    public static func seed(of plan: BridgesPlan) -> UInt64 { plan.seeds[0] }
+
+    /// One pair (by index in `plan.pairs`) trained and measured for one seed.
+    public struct Unit: Hashable, Codable, Sendable {
+        public let seed: UInt64
+        public let pair: Int
+    }
+
+    /// Seeds, then pairs: the tables' order.
+    public var units: [Unit] { plan.seeds.flatMap { seed in plan.pairs.indices.map { Unit(seed: seed, pair: $0) } } }
+
+    public func name(of unit: Unit) -> String { "seed \(unit.seed) \(pairName(plan.pairs[unit.pair]))" }
 
     /// The rows' methods, in table order.
     public static let methods = ["1-RF", "2-RF", "I-CFM", "OT-CFM", "SB-CFM", BridgesDDIB.method, TrainedDDIB.method,
@@ -120,7 +138,21 @@ public struct BridgesReproduction {
         public let files: [String]
     }
 
-    public func run() throws -> Summary {
+    /// Trains and measures one pair for one seed under `output/seed_<s>/<pair>/`; the first seed
+    /// also draws the pair's figure (`output/figures/`). Its rows are every method's.
+    public func run(_ unit: Unit, into output: String, position: (Int, Int)) throws -> GridUnitOutput<Unit> {
+        log("bridges-2d: \(name(of: unit)) (\(position.0)/\(position.1))")
+        let pair = plan.pairs[unit.pair]
+        let pairPath = "seed_\(unit.seed)/\(Self.pairFolderName(pair))"
+        let (rows, maps) = try runPair(pair, index: unit.pair, seed: unit.seed, pairFolder: output + "/" + pairPath)
+        var files = try unitFiles(under: pairPath, in: output)
+        if unit.seed == plan.seeds[0] { files += try figure(pair, maps: maps, in: output) }
+        return GridUnitOutput(unit: unit, name: name(of: unit), rows: rows, files: files)
+    }
+
+    /// plan.json, each seed's table, the interval table and summary.md from the units' rows.
+    public func assemble(_ outputs: [GridUnitOutput<Unit>]) throws -> Summary {
+        let byUnit = try indexed(outputs)
         var files: [String] = []
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -129,12 +161,11 @@ public struct BridgesReproduction {
         files.append(folder + "/plan.json")
         var tables: [ResultsTable] = []
         for (k, seed) in plan.seeds.enumerated() {
-            log("bridges-2d: seed \(seed) (\(k + 1)/\(plan.seeds.count))")
             var table = ResultsTable(columns: Self.columns)
-            for (p, pair) in plan.pairs.enumerated() {
-                let (rows, maps) = try runPair(pair, index: p, seed: seed)
-                for row in rows { try table.append(row) }
-                if k == 0 { files += try figure(pair, maps: maps) }
+            for p in plan.pairs.indices {
+                let output = byUnit[Unit(seed: seed, pair: p)]!
+                for row in output.rows ?? [output.row] { try table.append(row) }
+                if k == 0 { files += output.files.filter { $0.hasPrefix("figures/") && $0.hasSuffix(".png") }.map { folder + "/" + $0 } }
             }
             files += try table.write(stem: "\(folder)/seed_\(seed)/results")
             tables.append(table)
@@ -181,7 +212,8 @@ public struct BridgesReproduction {
     func pairName(_ pair: [String]) -> String { "\(pair[0]) → \(pair[1])" }
 
     /// Trains every flow of one pair and seed, maps the evaluation points, measures every map.
-    func runPair(_ pair: [String], index p: Int, seed: UInt64) throws -> (rows: [[String: ResultsTable.Cell]], maps: [(String, Matrix<Double>, Matrix<Double>, Matrix<Double>)]) {
+    /// `pairFolder`: where its models and arrays go (the run folder's or a shard's).
+    func runPair(_ pair: [String], index p: Int, seed: UInt64, pairFolder: String) throws -> (rows: [[String: ResultsTable.Cell]], maps: [(String, Matrix<Double>, Matrix<Double>, Matrix<Double>)]) {
         let a = try BridgesData(spec: pair[0]), b = try BridgesData(spec: pair[1])
         let base = seed &* 1_000_003 &+ UInt64(p) &* 101
         let trainSource = try a.sample(n: plan.trainingPoints, seed: base &+ 1)
@@ -190,7 +222,6 @@ public struct BridgesReproduction {
         let target = try b.sample(n: plan.evaluationPoints, seed: base &+ 4)
         let secondTarget = try b.sample(n: plan.evaluationPoints, seed: base &+ 5)
         let reflowSource = try a.sample(n: plan.trainingPoints, seed: base &+ 6)
-        let pairFolder = "\(folder)/seed_\(seed)/\(Self.pairFolderName(pair))"
         let model = try VelocityNetwork(config: plan.model, timeScale: plan.timeScale)
         let integrator = Integrator.dopri5(rtol: plan.tolerance, atol: plan.tolerance)
         var rows: [[String: ResultsTable.Cell]] = []
@@ -203,7 +234,7 @@ public struct BridgesReproduction {
             let start = Date()
             var last = Date()
             try trainer.train { step, loss in
-                if showProgress, Date().timeIntervalSince(last) > 5 || step == steps {
+                if showTrainingProgress, Date().timeIntervalSince(last) > 5 || step == steps {
                     last = Date()
                     log(String(format: "  [%@ %@] step %d/%d loss %.4f", pairName(pair), name, step, steps, loss))
                 }
@@ -212,7 +243,7 @@ public struct BridgesReproduction {
             try FlowCheckpoint.write(config: .init(model: plan.model, timeScale: plan.timeScale, training: config,
                                                    source: "\(a.spec) n=\(plan.trainingPoints)",
                                                    target: name == "2-RF" ? "1-RF's ODE images" : "\(b.spec) n=\(plan.trainingPoints)",
-                                                   reflowOf: name == "2-RF" ? "\(pairFolder)/1-RF" : nil),
+                                                   reflowOf: name == "2-RF" ? "\(folder)/seed_\(seed)/\(Self.pairFolderName(pair))/1-RF" : nil),
                                      weights: trainer.average, raw: trainer.parameters, to: "\(pairFolder)/\(name)")
             return (trainer, seconds)
         }
@@ -283,10 +314,10 @@ public struct BridgesReproduction {
         // DDIB with ε-models trained on the flows' training points; seeds apart from the flows'.
         let trainStart = Date()
         let epsSource = try TrainedDDIB.model(folder: "\(pairFolder)/eps_\(Self.pairFolderName([pair[0]]))", data: trainSource, name: a.spec,
-                                             steps: plan.ddibTrainingSteps, seed: base &+ 30, quiet: !showProgress)
+                                             steps: plan.ddibTrainingSteps, seed: base &+ 30, quiet: !showTrainingProgress)
         let sourceSeconds = Date().timeIntervalSince(trainStart)
         let epsTarget = try TrainedDDIB.model(folder: "\(pairFolder)/eps_\(Self.pairFolderName([pair[1]]))", data: trainTarget, name: b.spec,
-                                             steps: plan.ddibTrainingSteps, seed: base &+ 31, quiet: !showProgress)
+                                             steps: plan.ddibTrainingSteps, seed: base &+ 31, quiet: !showTrainingProgress)
         let targetSeconds = Date().timeIntervalSince(trainStart) - sourceSeconds
         try measure(TrainedDDIB.method, sigma: 0, trainer: nil, trainSeconds: sourceSeconds + targetSeconds) {
             let (mapped, nfe) = try TrainedDDIB.translate(source, from: epsSource, to: epsTarget, steps: plan.ddibSteps)
@@ -303,7 +334,7 @@ public struct BridgesReproduction {
         let classifierStart = Date()
         let classifier = try BridgesEditing.classifier(a: trainSource, b: trainTarget, names: (a.spec, b.spec), schedule: epsTarget.schedule,
                                                        steps: plan.editing.classifierSteps, seed: base &+ 32,
-                                                       folder: "\(pairFolder)/classifier", quiet: !showProgress)
+                                                       folder: "\(pairFolder)/classifier", quiet: !showTrainingProgress)
         let classifierSeconds = Date().timeIntervalSince(classifierStart)
         try measure(BridgesEditing.egsde, sigma: 0, trainer: nil, trainSeconds: targetSeconds + classifierSeconds) {
             let (mapped, nfe) = try BridgesEditing.egsde(source, target: epsTarget, classifier: classifier, settings: plan.editing, noise: editNoise)
@@ -314,12 +345,12 @@ public struct BridgesReproduction {
     }
 
     /// Every method's map of the same source points, side by side (the same arrows in each panel).
-    func figure(_ pair: [String], maps: [(String, Matrix<Double>, Matrix<Double>, Matrix<Double>)]) throws -> [String] {
+    func figure(_ pair: [String], maps: [(String, Matrix<Double>, Matrix<Double>, Matrix<Double>)], in output: String) throws -> [String] {
         let panels = try maps.map { name, source, mapped, target in
             try TransportMapFigure(source: source, target: target, mapped: mapped, title: FigureTitle(name), maxArrows: 150, arrowSeed: 7).panel
         }
         let figure = SideBySideFigure(panels: panels, title: FigureTitle("\(pairName(pair)): every method's map and the exact OT map", n: plan.evaluationPoints, seed: plan.seeds[0]),
                                       panelWidth: 440, height: 500)
-        return [try figure.render(to: "\(folder)/figures/maps_\(Self.pairFolderName(pair)).png").figure]
+        return try renderUnitFigure(figure, "figures/maps_\(Self.pairFolderName(pair)).png", in: output)
     }
 }

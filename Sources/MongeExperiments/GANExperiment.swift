@@ -41,13 +41,20 @@ extension GANExperiment {
     /// - Throws: `MongeError.invalidArgument` for no runs or a run without records.
     public static func trajectoryFigure(_ runs: [(seed: UInt64, records: [GANStepRecord])], title: FigureTitle,
                                         maximumPoints: Int = 400) throws -> CurveFigure {
+        try trajectoryFigure(runs.map { ($0.seed, $0.records.map { (step: $0.step, T: $0.T) }) }, title: title, maximumPoints: maximumPoints)
+    }
+
+    /// As `trajectoryFigure(_:title:maximumPoints:)`, from each step's (step, T) alone (a merge's
+    /// seeds, from their shards' rows).
+    public static func trajectoryFigure(_ runs: [(seed: UInt64, steps: [(step: Int, T: Int)])], title: FigureTitle,
+                                        maximumPoints: Int = 400) throws -> CurveFigure {
         guard !runs.isEmpty else { throw MongeError.invalidArgument(name: "runs", message: "no runs to plot") }
         let curves = try runs.map { run -> Curve in
-            guard let last = run.records.last else {
+            guard let last = run.steps.last else {
                 throw MongeError.invalidArgument(name: "runs", message: "seed \(run.seed) has no training steps")
             }
-            let every = max(1, (run.records.count + maximumPoints - 1) / max(maximumPoints, 1))
-            var points = run.records.filter { $0.step % every == 0 }
+            let every = max(1, (run.steps.count + maximumPoints - 1) / max(maximumPoints, 1))
+            var points = run.steps.filter { $0.step % every == 0 }
             if points.last?.step != last.step { points.append(last) }
             return Curve(x: points.map { Double($0.step) }, y: points.map { Double($0.T) }, label: "seed \(run.seed)")
         }

@@ -85,12 +85,17 @@ public struct GridUnitOutput<Unit: Hashable & Codable & Sendable>: Codable, Send
     /// The unit's name in logs and merge reports.
     public let name: String
     public let row: [String: ResultsTable.Cell]
+    /// Every row of a unit that measures several things on the models it trained (bridges-2d: one
+    /// pair and seed, every method), in table order; nil when `row` is the unit's one row.
+    public let rows: [[String: ResultsTable.Cell]]?
     public let files: [String]
 
-    public init(unit: Unit, name: String, row: [String: ResultsTable.Cell] = [:], files: [String] = []) {
+    public init(unit: Unit, name: String, row: [String: ResultsTable.Cell] = [:], rows: [[String: ResultsTable.Cell]]? = nil,
+                files: [String] = []) {
         self.unit = unit
         self.name = name
         self.row = row
+        self.rows = rows
         self.files = files
     }
 }
@@ -100,4 +105,20 @@ public struct GridUnitOutput<Unit: Hashable & Codable & Sendable>: Codable, Send
 func renderUnitFigure(_ figure: some Figure, _ path: String, in output: String) throws -> [String] {
     try figure.render(to: output + "/" + path)
     return [path, path + ".gp", path + ".dat"].filter { FileManager.default.fileExists(atPath: output + "/" + $0) }
+}
+
+/// The files a unit wrote under `output/path`, relative to `output` (hidden files and model claims
+/// left out), for `GridUnitOutput.files`.
+public func unitFiles(under path: String, in output: String) throws -> [String] {
+    let manager = FileManager.default
+    guard let walk = manager.enumerator(atPath: output + "/" + path) else { return [] }
+    var files: [String] = []
+    while let relative = walk.nextObject() as? String {
+        var isFolder: ObjCBool = false
+        let full = output + "/" + path + "/" + relative
+        guard manager.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue,
+              !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") || $0.hasSuffix(".claim") }) else { continue }
+        files.append(path + "/" + relative)
+    }
+    return files.sorted()
 }

@@ -35,16 +35,30 @@ struct BridgesReproductionCommandTests {
     /// every model, 2 seeds): every pair has every row in each seed's table and in the interval
     /// table; every cell is filled except path energy and NPE (and their intervals) of the DDIB,
     /// SDEdit and EGSDE rows, which are empty (NaN) exactly there; the intervals are finite over the
-    /// 2 seeds and contain the mean; and a second run gives the same bytes but for the timing columns.
+    /// 2 seeds and contain the mean; and a second run, in 3 shards merged by `monge merge`, gives
+    /// the same bytes but for the timing columns (a merge missing a shard names its units).
     @Test func tinyRunHasEveryRowAndIsDeterministic() throws {
         let folder = TestSupport.temporaryFolder("bridges-2d-cli")
         let small = ["reproduce", "bridges-2d", "--quick", "--seeds", "0,1", "--n", "12", "--training-steps", "4",
                      "--training-points", "16", "--quiet"]
         let first = try TestSupport.monge(small + ["--out", folder + "/a"])
         #expect(first.status == 0, "\(first.stderr)")
-        let second = try TestSupport.monge(small + ["--out", folder + "/b"])
+        // The second run in 3 shards (units seed × pair: 2 each), merged: the same tables and maps.
+        for k in 1...3 {
+            let shard = try TestSupport.monge(small + ["--out", folder + "/b", "--shard", "\(k)/3"])
+            #expect(shard.status == 0, "shard \(k)/3: \(shard.stderr)")
+        }
+        let shards = (1...3).map { "\(folder)/b/shard-\($0)-of-3" }
+        // Without shard 2, the merge names its units and writes nothing.
+        let partial = try TestSupport.monge(["merge", folder + "/b", shards[0], shards[2]])
+        #expect(partial.status != 0)
+        #expect(partial.stderr.contains("\"seed 0 moons → 8gaussians\" (shard 2/3)") && partial.stderr.contains("\"seed 1 moons → 8gaussians\" (shard 2/3)"),
+                "\(partial.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/b/results_seeds.csv"))
+        let second = try TestSupport.monge(["merge", folder + "/b"] + shards + ["--quiet"])
         #expect(second.status == 0, "\(second.stderr)")
         guard first.status == 0, second.status == 0 else { return }
+        #expect(FileManager.default.fileExists(atPath: folder + "/b/manifest.json"))
 
         for seed in [0, 1] {
             let (header, rows) = try Self.read("\(folder)/a/seed_\(seed)/results.csv")
@@ -61,7 +75,7 @@ struct BridgesReproductionCommandTests {
                 }
             }
             #expect(try Self.withoutTiming("\(folder)/a/seed_\(seed)/results.csv") == (try Self.withoutTiming("\(folder)/b/seed_\(seed)/results.csv")),
-                    "seed \(seed): two runs differ outside the timing columns")
+                    "seed \(seed): the run and the merged shards differ outside the timing columns")
         }
 
         let (header, rows) = try Self.read(folder + "/a/results_seeds.csv")
@@ -89,7 +103,7 @@ struct BridgesReproductionCommandTests {
                      "seed_1/ddib-moons__ddib-checkerboard/SDEdit/mapped.npy", "seed_1/ddib-moons__ddib-checkerboard/EGSDE/mapped.npy",
                      "seed_0/moons__8gaussians/OT-CFM/mapped.npy", "seed_0/normal__8gaussians/DDIB_trained/mapped.npy"] {
             let a = FileManager.default.contents(atPath: "\(folder)/a/\(file)"), b = FileManager.default.contents(atPath: "\(folder)/b/\(file)")
-            #expect(a != nil && a == b, "\(file) differs between two runs (or is missing)")
+            #expect(a != nil && a == b, "\(file) differs between the run and the merged shards (or is missing)")
         }
         #expect(first.stdout == second.stdout)
         for pair in ["normal__8gaussians", "moons__8gaussians", "ddib-moons__ddib-checkerboard"] {

@@ -87,6 +87,26 @@ struct EGSDECommandTests {
         for i in 0..<3 {
             #expect(g8.matrix[i, 2] > 0.5 && g8.matrix[i, 2] <= 1 && g8.matrix[i, 3] >= 0 && g8.matrix[i, 3] < log(8), "\(g8.matrix.row(i))")
         }
+        // The same sweep in 2 shards merged by `monge merge`: the same tables and points, byte for byte
+        // (no timing column); without shard 1 the merge names seeds 0 and 2; --shard needs --seeds.
+        let sweep = ["egsde", "oracle:gaussians8", folder + "/a.npy", "--classifier", folder + "/cls", "--out", folder + "/g8s",
+                     "--steps", "40", "--lambda-s", "0", "--lambda-i", "0", "--m", "0.9", "--seeds", "0-2", "--quiet"]
+        for k in 1...2 {
+            let shard = try TestSupport.monge(sweep + ["--shard", "\(k)/2"])
+            #expect(shard.status == 0, "shard \(k)/2: \(shard.stderr)")
+        }
+        let partial = try TestSupport.monge(["merge", folder + "/g8s", folder + "/g8s/shard-2-of-2"])
+        #expect(partial.status != 0 && partial.stderr.contains("\"seed 0\" (shard 1/2)") && partial.stderr.contains("\"seed 2\" (shard 1/2)"),
+                "\(partial.stderr)")
+        let merged = try TestSupport.monge(["merge", folder + "/g8s", folder + "/g8s/shard-1-of-2", folder + "/g8s/shard-2-of-2", "--quiet"])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        for file in ["per_seed.csv", "per_seed.md", "summary.csv", "summary.json", "seed_0.npy", "seed_1.npy", "seed_2.npy"] {
+            let a = FileManager.default.contents(atPath: folder + "/g8/" + file)
+            #expect(a != nil && a == FileManager.default.contents(atPath: folder + "/g8s/" + file), "\(file): the merged shards differ from the one-process sweep")
+        }
+        let unsplit = try TestSupport.monge(["egsde", "oracle:gaussians8", folder + "/a.npy", "--classifier", folder + "/cls",
+                                             "--out", folder + "/u.npy", "--shard", "1/2"])
+        #expect(unsplit.status != 0 && unsplit.stderr.contains("--shard"), "\(unsplit.stderr)")
         // compare --modes reports the same split for a mapped file.
         let compared = try TestSupport.monge(["compare", folder + "/a.npy", folder + "/g8/seed_0.npy", folder + "/b.npy",
                                               "--modes", "oracle:gaussians8", "--json"])

@@ -102,4 +102,38 @@ struct GANCommandTests {
         let markdown = try String(contentsOfFile: folder + "/out/summary.md", encoding: .utf8)
         #expect(markdown.hasPrefix("| metric | seeds | mean | sd | ci95_low | ci95_high | min | max |"))
     }
+
+    /// `--seeds 0-2 --shard K/2` then `monge merge`: the per-seed table, summary and T.png of the
+    /// one-process run (apart from training_seconds), every seed's samples and log byte for byte;
+    /// without shard 2 the merge names seed 1 and writes nothing; --shard without --seeds is refused.
+    @Test func shardsMergedEqualTheOneProcessSweep() throws {
+        let folder = TestSupport.temporaryFolder()
+        let sweep = ["gan", "--mode", "diffusion", "--seeds", "0-2", "--d-target", "0.2", "--noise-sd", "1"] + Self.small
+        let whole = try TestSupport.monge(sweep + ["--out", folder + "/a"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        for k in 1...2 {
+            let shard = try TestSupport.monge(sweep + ["--out", folder + "/b", "--shard", "\(k)/2"])
+            #expect(shard.status == 0, "shard \(k)/2: \(shard.stderr)")
+        }
+        let partial = try TestSupport.monge(["merge", folder + "/b", folder + "/b/shard-1-of-2"])
+        #expect(partial.status != 0 && partial.stderr.contains("\"seed 1\" (shard 2/2)"), "\(partial.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/b/summary.csv"))
+        let merged = try TestSupport.monge(["merge", folder + "/b", folder + "/b/shard-1-of-2", folder + "/b/shard-2-of-2"])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        // training_seconds is per_seed's last column and summary's last row.
+        func lines(_ path: String) throws -> [String] { try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init) }
+        let perSeed = { (path: String) in try lines(path).map { $0.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",") } }
+        let summary = { (path: String) in try lines(path).filter { !$0.hasPrefix("training_seconds,") } }
+        let (a, b) = (try perSeed(folder + "/a/per_seed.csv"), try perSeed(folder + "/b/per_seed.csv"))
+        #expect(a.count == 4 && a == b, "per_seed.csv: \(a) vs \(b)")
+        let (c, d) = (try summary(folder + "/a/summary.csv"), try summary(folder + "/b/summary.csv"))
+        #expect(c.count >= 4 && c == d, "summary.csv: \(c) vs \(d)")
+        for file in ["T.png", "seed_0/samples.npy", "seed_1/samples.npy", "seed_2/log.csv"] {
+            let a = FileManager.default.contents(atPath: folder + "/a/" + file)
+            #expect(a != nil && a == FileManager.default.contents(atPath: folder + "/b/" + file), "\(file)")
+        }
+        #expect(FileManager.default.fileExists(atPath: folder + "/b/summary.csv.manifest.json"))
+        let unsplit = try TestSupport.monge(["gan", "--mode", "vanilla", "--out", folder + "/c", "--shard", "1/2"])
+        #expect(unsplit.status != 0 && unsplit.stderr.contains("--shard"), "\(unsplit.stderr)")
+    }
 }

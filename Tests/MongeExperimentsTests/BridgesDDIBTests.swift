@@ -37,7 +37,7 @@ struct BridgesDDIBTests {
         let plan = Self.tinyPlan()
         let folder = TestSupport.temporaryFolder("bridges-ddib")
         var runner = try BridgesReproduction(plan: plan, folder: folder) { _ in }
-        runner.showProgress = false
+        runner.showTrainingProgress = false
         let summary = try runner.run()
         #expect(summary.perSeed.count == plan.seeds.count)
 
@@ -112,7 +112,7 @@ struct BridgesDDIBTests {
         let plan = Self.tinyPlan()
         let folder = TestSupport.temporaryFolder("bridges-editing")
         var runner = try BridgesReproduction(plan: plan, folder: folder) { _ in }
-        runner.showProgress = false
+        runner.showTrainingProgress = false
         let summary = try runner.run()
         let path = try EGSDE.timesteps(start: 500, steps: 9)
         for (seed, table) in zip(plan.seeds, summary.perSeed) {

@@ -46,6 +46,9 @@ struct EGSDECommand: ParsableCommand {
     @Option(help: "Run several seeds (noise streams): a comma-separated list of seeds and ranges a-b, e.g. 0-4.",
             transform: SeedList.init(parsing:))
     var seeds: SeedList?
+    @Option(help: "With --seeds: run only the K-th of N parts of the seeds (seed i belongs to shard i mod N + 1) into DIR/shard-K-of-N/; then `monge merge DIR DIR/shard-*-of-N`.",
+            transform: { try ShardSpec(parsing: $0) })
+    var shard: ShardSpec?
     @Option(help: "An independent sample of B with as many points as INPUT: adds realism W2 and the optimality gap.")
     var target: String?
     @Option(help: "A second independent sample of B (same size), for the sampling floor W2(B′, B); needs --target.")
@@ -61,6 +64,7 @@ struct EGSDECommand: ParsableCommand {
         try Check.model(model)
         if seed != nil && seeds != nil { throw ValidationError("give --seed or --seeds, not both") }
         if secondTarget != nil && target == nil { throw ValidationError("--second-target needs --target") }
+        if shard != nil && seeds == nil { throw ValidationError("--shard splits --seeds; give --seeds") }
         if seeds == nil {
             try Check.arrayFile(out, "--out")
         } else if ArrayFile.acceptedExtensions.contains(URL(fileURLWithPath: out).pathExtension.lowercased()) {
@@ -188,17 +192,27 @@ struct EGSDECommand: ParsableCommand {
             if metrics.count > 1 { print("egsde: " + Self.line(metrics)) }
             return
         }
-        let folder = URL(fileURLWithPath: out)
-        var perSeed: ResultsTable?
-        for (k, seed) in seeds.seeds.enumerated() {
-            let label = "egsde seed \(seed) (\(k + 1)/\(seeds.seeds.count))"
-            let metrics = try runSeed(s, seed: seed, to: folder.appendingPathComponent("seed_\(seed).npy").path, label: label)
-            if perSeed == nil { perSeed = ResultsTable(columns: ["seed"] + metrics.map(\.name)) }
-            var row: [String: ResultsTable.Cell] = ["seed": .integer(Int(seed))]
-            for (name, value) in metrics { row[name] = .number(value) }
-            try perSeed!.append(row)
+        var grid = try ExperimentGrid<EGSDESeeds>(plans: [EGSDESeeds.Plan(arguments: arguments, seeds: seeds.seeds)], folder: out,
+                                                  seeded: false) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        grid.showTrainingProgress = !quiet
+        if let shard {
+            let shardFolder = try grid.runShard(shard, binary: binaryIdentity())
+            FileHandle.standardError.write(Data("egsde: shard \(shard) wrote \(shardFolder)/; merge the shards with `monge merge \(out) \(out)/shard-*-of-\(shard.count)`\n".utf8))
+        } else {
+            _ = try grid.run()
         }
-        try writeSeedTables(perSeed!, seeds: seeds.seeds, folder: folder, setup: s)
+    }
+
+    /// Every setting but the seeds, the output and the shard, as arguments: a seed sweep's plan
+    /// (its shards' runs are parsed back from them).
+    var arguments: [String] {
+        var list = [model, input, "--classifier", classifier, "--m", "\(m)", "--lambda-s", "\(lambdaS)", "--lambda-i", "\(lambdaI)",
+                    "--variance", variance.rawValue]
+        if let lowPass { list += ["--low-pass", "\(lowPass)"] }
+        if let steps { list += ["--steps", "\(steps)"] }
+        if let target { list += ["--target", target] }
+        if let secondTarget { list += ["--second-target", secondTarget] }
+        return list
     }
 
     /// DIR/per_seed.{csv,md,json} and DIR/summary.{csv,md,json} (mean, sd, 95 % t-interval per
@@ -235,3 +249,69 @@ struct EGSDECommand: ParsableCommand {
 }
 
 extension DDPM.Variance: ExpressibleByArgument {}
+
+/// `monge egsde --seeds`: the seeds (noise streams) as the units of an `ExperimentGrid`, run whole
+/// or in shards that `monge merge` combines into the same per-seed table, summary and manifest.
+struct EGSDESeeds: GridExperiment {
+    static let experimentName = "egsde"
+
+    /// The command's settings (`EGSDECommand.arguments`) and the seeds.
+    struct Plan: Codable, Equatable, Sendable {
+        let arguments: [String]
+        let seeds: [UInt64]
+    }
+
+    let plan: Plan
+    let folder: String
+    let log: @Sendable (String) -> Void
+    var showTrainingProgress = true
+    /// The command the settings parse to, and what every seed shares.
+    let command: EGSDECommand
+    let setup: EGSDECommand.Setup
+
+    init(plan: Plan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
+        guard !plan.seeds.isEmpty else { throw MongeError.invalidArgument(name: "seeds", message: "at least one seed") }
+        do {
+            command = try EGSDECommand.parse(plan.arguments + ["--out", folder, "--seeds", plan.seeds.map(String.init).joined(separator: ",")])
+            try command.validate()
+        } catch {
+            throw MongeError.invalidArgument(name: "plan", message: "the shard's settings do not parse: \(EGSDECommand.message(for: error))")
+        }
+        setup = try command.setup()
+        self.plan = plan
+        self.folder = folder
+        self.log = log
+    }
+
+    static func seed(of plan: Plan) -> UInt64 { plan.seeds[0] }
+
+    var units: [UInt64] { plan.seeds }
+    func name(of unit: UInt64) -> String { "seed \(unit)" }
+
+    /// A seed's translation into `output/seed_<s>.npy`; its row is the per-seed table's, with the
+    /// metrics' order as text (`columns`).
+    func run(_ seed: UInt64, into output: String, position: (Int, Int)) throws -> GridUnitOutput<UInt64> {
+        var command = self.command
+        command.quiet = !showTrainingProgress
+        let label = "egsde seed \(seed) (\(position.0)/\(position.1))"
+        let file = "seed_\(seed).npy"
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let metrics = try command.runSeed(setup, seed: seed, to: output + "/" + file, label: label)
+        var row: [String: ResultsTable.Cell] = ["seed": .integer(Int(seed)), "columns": .text(metrics.map(\.name).joined(separator: ","))]
+        for (name, value) in metrics { row[name] = .number(value) }
+        let files = [file, RunManifest.path(beside: file)].filter { FileManager.default.fileExists(atPath: output + "/" + $0) }
+        return GridUnitOutput(unit: seed, name: name(of: seed), row: row, files: files)
+    }
+
+    /// per_seed and summary tables with their manifest.
+    func assemble(_ outputs: [GridUnitOutput<UInt64>]) throws -> Void {
+        let byUnit = try indexed(outputs)
+        let rows = plan.seeds.map { byUnit[$0]!.row }
+        guard case let .text(names)? = rows[0]["columns"] else {
+            throw MongeError.invalidArgument(name: "columns", message: "seed \(plan.seeds[0]) names no metrics")
+        }
+        var perSeed = ResultsTable(columns: ["seed"] + names.split(separator: ",").map(String.init))
+        for row in rows { try perSeed.append(row.filter { $0.key != "columns" }) }
+        try command.writeSeedTables(perSeed, seeds: plan.seeds, folder: URL(fileURLWithPath: folder), setup: setup)
+    }
+}

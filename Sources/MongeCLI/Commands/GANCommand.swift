@@ -35,6 +35,9 @@ struct GANCommand: ParsableCommand {
     @Option(help: "Run several seeds: a comma-separated list of seeds and inclusive ranges a-b, e.g. 0,1,2 or 0-4.",
             transform: SeedList.init(parsing:))
     var seeds: SeedList?
+    @Option(help: "With --seeds: run only the K-th of N parts of the seeds (seed i belongs to shard i mod N + 1) into DIR/shard-K-of-N/; then `monge merge DIR DIR/shard-*-of-N`.",
+            transform: { try ShardSpec(parsing: $0) })
+    var shard: ShardSpec?
     @Option(help: "Hidden width of G and D.") var width: Int = 128
     @Option(help: "Latent dimension of G.") var latent: Int = 2
     @Option(help: "Adam learning rate of G and D.") var lr: Double = 2e-4
@@ -73,6 +76,7 @@ struct GANCommand: ParsableCommand {
         try Check.range(dataPoints, "--data-points", 1...Check.maximumPoints)
         try Check.range(logEvery, "--log-every", 1...Int.max)
         if seed != nil && seeds != nil { throw ValidationError("give --seed or --seeds, not both") }
+        if shard != nil && seeds == nil { throw ValidationError("--shard splits --seeds; give --seeds") }
         try Check.memory(Footprint.gan(width: width, latent: latent, batch: batch, steps: steps, samples: samples, dataPoints: dataPoints))
     }
 
@@ -172,47 +176,68 @@ struct GANCommand: ParsableCommand {
 
     func run() throws {
         let folder = URL(fileURLWithPath: out)
-        let list = seeds?.seeds ?? [seed ?? 0]
-        var runs: [SeedRun] = []
-        for (k, s) in list.enumerated() {
-            if seeds == nil {
-                runs.append(try runSeed(s, folder: folder, label: "gan \(mode.rawValue)"))
-                print("gan \(mode.rawValue): \(Self.line(runs[k])); saved in \(out)")
+        if let seeds {
+            var grid = try ExperimentGrid<GANSeeds>(plans: [GANSeeds.Plan(arguments: arguments, seeds: seeds.seeds)], folder: out,
+                                                    seeded: false) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            grid.showTrainingProgress = !quiet
+            if let shard {
+                let shardFolder = try grid.runShard(shard, binary: binaryIdentity())
+                FileHandle.standardError.write(Data("gan: shard \(shard) wrote \(shardFolder)/; merge the shards with `monge merge \(out) \(out)/shard-*-of-\(shard.count)`\n".utf8))
             } else {
-                let label = "gan \(mode.rawValue) seed \(s) (\(k + 1)/\(list.count))"
-                runs.append(try runSeed(s, folder: folder.appendingPathComponent("seed_\(s)"), label: label))
-                if !quiet { FileHandle.standardError.write(Data("\(label): \(Self.line(runs[k]))\n".utf8)) }
+                _ = try grid.run()
             }
+            return
         }
+        let s = seed ?? 0
+        let run = try runSeed(s, folder: folder, label: "gan \(mode.rawValue)")
+        print("gan \(mode.rawValue): \(Self.line(run)); saved in \(out)")
         if mode == .diffusion {
-            let title = FigureTitle("Diffusion-GAN adaptive T: σ = \(noiseSd), r_d target \(dTarget), \(tDistribution.rawValue) t",
-                                    seed: list.count == 1 ? list[0] : nil, steps: steps)
-            try GANExperiment.trajectoryFigure(runs.map { ($0.seed, $0.result.run.records) }, title: title)
+            try GANExperiment.trajectoryFigure([(s, run.result.run.records)], title: trajectoryTitle(seed: s))
                 .render(to: folder.appendingPathComponent("T.png").path)
         }
-        guard seeds != nil else { return }
-        try writeSeedTables(runs, folder: folder)
+    }
+
+    /// The title of T.png (the seed only for a single run).
+    func trajectoryTitle(seed: UInt64?) -> FigureTitle {
+        FigureTitle("Diffusion-GAN adaptive T: σ = \(noiseSd), r_d target \(dTarget), \(tDistribution.rawValue) t", seed: seed, steps: steps)
+    }
+
+    /// Every setting but the seeds, the output and the shard, as options: a seed sweep's plan (its
+    /// shards' runs are parsed back from them).
+    var arguments: [String] {
+        var list = ["--mode", mode.rawValue, "--steps", "\(steps)", "--batch", "\(batch)", "--width", "\(width)", "--latent", "\(latent)",
+                    "--lr", "\(lr)", "--noise-sd", "\(noiseSd)", "--d-target", "\(dTarget)", "--t-max", "\(tMax)",
+                    "--t-distribution", tDistribution.rawValue, "--samples", "\(samples)", "--sample-seed", "\(sampleSeed)",
+                    "--data-points", "\(dataPoints)", "--data-seed", "\(dataSeed)", "--log-every", "\(logEvery)"]
+        if let tInitial { list += ["--t-initial", "\(tInitial)"] }
+        return list
+    }
+
+    /// The per-seed table's columns.
+    static let perSeedColumns = ["seed", "modes_covered", "high_quality_percent", "reverse_kl", "final_t", "max_t",
+                                 "real_sign_last100", "training_seconds"]
+
+    /// A seed's row of per_seed.{csv,md,json}.
+    static func perSeedRow(_ run: SeedRun) -> [String: ResultsTable.Cell] {
+        let c = run.result.coverage
+        let records = run.result.run.records
+        let diffusion = run.result.run.diffusion
+        return [
+            "seed": .integer(Int(run.seed)), "modes_covered": .integer(c.modesCovered),
+            "high_quality_percent": .number(100 * c.highQualityFraction), "reverse_kl": .number(c.reverseKL ?? .nan),
+            "final_t": diffusion.map { .integer($0.T) } ?? .number(.nan),
+            "max_t": diffusion != nil ? .integer(records.map(\.T).max() ?? 0) : .number(.nan),
+            "real_sign_last100": .number(records.suffix(100).map(\.realSign).reduce(0, +) / Double(max(records.suffix(100).count, 1))),
+            "training_seconds": .number(run.result.trainingSeconds),
+        ]
     }
 
     /// DIR/per_seed.{csv,md,json} (one row per seed) and DIR/summary.{csv,md,json} (mean, sd,
     /// 95 % t-interval per metric), with a manifest beside summary.csv.
-    func writeSeedTables(_ runs: [SeedRun], folder: URL) throws {
-        var manifest = RunManifest.begin(command: "monge gan", seed: runs.first?.seed, parameters: settings)
-        var perSeed = ResultsTable(columns: ["seed", "modes_covered", "high_quality_percent", "reverse_kl", "final_t", "max_t",
-                                             "real_sign_last100", "training_seconds"])
-        for run in runs {
-            let c = run.result.coverage
-            let records = run.result.run.records
-            let diffusion = run.result.run.diffusion
-            try perSeed.append([
-                "seed": .integer(Int(run.seed)), "modes_covered": .integer(c.modesCovered),
-                "high_quality_percent": .number(100 * c.highQualityFraction), "reverse_kl": .number(c.reverseKL ?? .nan),
-                "final_t": diffusion.map { .integer($0.T) } ?? .number(.nan),
-                "max_t": diffusion != nil ? .integer(records.map(\.T).max() ?? 0) : .number(.nan),
-                "real_sign_last100": .number(records.suffix(100).map(\.realSign).reduce(0, +) / Double(max(records.suffix(100).count, 1))),
-                "training_seconds": .number(run.result.trainingSeconds),
-            ])
-        }
+    func writeSeedTables(_ rows: [[String: ResultsTable.Cell]], seeds: [UInt64], folder: URL) throws {
+        var manifest = RunManifest.begin(command: "monge gan", seed: seeds.first, parameters: settings)
+        var perSeed = ResultsTable(columns: Self.perSeedColumns)
+        for row in rows { try perSeed.append(row) }
         // Each metric over the seeds that have it (reverse KL is undefined without high-quality samples).
         var metrics: [(name: String, values: [Double])] = []
         for name in perSeed.columns where name != "seed" {
@@ -228,7 +253,7 @@ struct GANCommand: ParsableCommand {
         let summary = try ResultsTable.seedSummary(metrics)
         try perSeed.write(stem: folder.appendingPathComponent("per_seed").path)
         let paths = try summary.write(stem: folder.appendingPathComponent("summary").path)
-        var results: [String: JSONValue] = ["seeds": .array(runs.map { .integer(Int($0.seed)) })]
+        var results: [String: JSONValue] = ["seeds": .array(seeds.map { .integer(Int($0)) })]
         for row in summary.rows {
             guard case let .text(name) = row[0], case let .number(mean) = row[2], case let .number(low) = row[4],
                   case let .number(high) = row[5] else { continue }
@@ -236,11 +261,11 @@ struct GANCommand: ParsableCommand {
                                      "ci95_high": high.isFinite ? .number(high) : .null])
         }
         var outputs = ["per_seed.csv", "per_seed.md", "per_seed.json", "summary.csv", "summary.md", "summary.json"]
-            + runs.map { "seed_\($0.seed)/" }
+            + seeds.map { "seed_\($0)/" }
         if mode == .diffusion { outputs.append("T.png") }
         manifest.finish(outputs: outputs, results: results)
         try manifest.write(beside: paths[0])
-        print("gan \(mode.rawValue), seeds \(runs.map { String($0.seed) }.joined(separator: ",")): mean and 95 % t-interval over seeds")
+        print("gan \(mode.rawValue), seeds \(seeds.map(String.init).joined(separator: ",")): mean and 95 % t-interval over seeds")
         print(summary.markdown(), terminator: "")
         print("saved in \(out)")
     }
@@ -248,3 +273,80 @@ struct GANCommand: ParsableCommand {
 
 extension GANConfig.Mode: ExpressibleByArgument {}
 extension AdaptiveDiffusionConfig.TimestepLaw: ExpressibleByArgument {}
+
+/// `monge gan --seeds`: the seeds as the units of an `ExperimentGrid`, run whole or in shards that
+/// `monge merge` combines into the same per-seed table, summary, T.png and manifest.
+struct GANSeeds: GridExperiment {
+    static let experimentName = "gan"
+
+    /// The command's settings (`GANCommand.arguments`) and the seeds.
+    struct Plan: Codable, Equatable, Sendable {
+        let arguments: [String]
+        let seeds: [UInt64]
+    }
+
+    let plan: Plan
+    let folder: String
+    let log: @Sendable (String) -> Void
+    var showTrainingProgress = true
+    /// The command the settings parse to.
+    let command: GANCommand
+
+    init(plan: Plan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
+        guard !plan.seeds.isEmpty else { throw MongeError.invalidArgument(name: "seeds", message: "at least one seed") }
+        do {
+            command = try GANCommand.parse(plan.arguments + ["--out", folder])
+            try command.validate()
+        } catch {
+            throw MongeError.invalidArgument(name: "plan", message: "the shard's settings do not parse: \(GANCommand.message(for: error))")
+        }
+        self.plan = plan
+        self.folder = folder
+        self.log = log
+    }
+
+    static func seed(of plan: Plan) -> UInt64 { plan.seeds[0] }
+
+    var units: [UInt64] { plan.seeds }
+    func name(of unit: UInt64) -> String { "seed \(unit)" }
+
+    /// A seed's run into `output/seed_<s>/`; its row is the per-seed table's, plus (diffusion) the
+    /// T curve of T.png as text.
+    func run(_ seed: UInt64, into output: String, position: (Int, Int)) throws -> GridUnitOutput<UInt64> {
+        var command = self.command
+        command.quiet = !showTrainingProgress
+        let label = "gan \(command.mode.rawValue) seed \(seed) (\(position.0)/\(position.1))"
+        let run = try command.runSeed(seed, folder: URL(fileURLWithPath: output).appendingPathComponent("seed_\(seed)"), label: label)
+        if !command.quiet { log("\(label): \(GANCommand.line(run))") }
+        var row = GANCommand.perSeedRow(run)
+        if command.mode == .diffusion {
+            row["T_curve"] = .text(run.result.run.records.map { "\($0.step):\($0.T)" }.joined(separator: " "))
+        }
+        return GridUnitOutput(unit: seed, name: name(of: seed), row: row, files: try unitFiles(under: "seed_\(seed)", in: output))
+    }
+
+    /// T.png over the seeds, per_seed and summary tables with their manifest.
+    func assemble(_ outputs: [GridUnitOutput<UInt64>]) throws -> Void {
+        let byUnit = try indexed(outputs)
+        let rows = plan.seeds.map { byUnit[$0]!.row }
+        let folderURL = URL(fileURLWithPath: folder)
+        if command.mode == .diffusion {
+            let runs = try zip(plan.seeds, rows).map { seed, row -> (seed: UInt64, steps: [(step: Int, T: Int)]) in
+                guard case let .text(curve)? = row["T_curve"] else {
+                    throw MongeError.invalidArgument(name: "T_curve", message: "seed \(seed) has no T curve")
+                }
+                let steps = try curve.split(separator: " ").map { item -> (step: Int, T: Int) in
+                    let parts = item.split(separator: ":")
+                    guard parts.count == 2, let step = Int(parts[0]), let T = Int(parts[1]) else {
+                        throw MongeError.invalidArgument(name: "T_curve", message: "seed \(seed): expected STEP:T, got '\(item)'")
+                    }
+                    return (step, T)
+                }
+                return (seed, steps)
+            }
+            try GANExperiment.trajectoryFigure(runs, title: command.trajectoryTitle(seed: plan.seeds.count == 1 ? plan.seeds[0] : nil))
+                .render(to: folderURL.appendingPathComponent("T.png").path)
+        }
+        try command.writeSeedTables(rows.map { $0.filter { $0.key != "T_curve" } }, seeds: plan.seeds, folder: folderURL)
+    }
+}

@@ -6,13 +6,13 @@ import MongeExperiments
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Combine the shards of `monge reproduce ddib-2d|ddib-digits|ddib-images --shard K/N` into the tables, figures and manifests of one run.",
+        abstract: "Combine the shards of `monge reproduce ddib-2d|ddib-digits|ddib-images|bridges-2d --shard K/N` (or of `monge gan|egsde --seeds … --shard K/N`) into the tables, figures and manifests of one run.",
         discussion: """
         Each SHARD_DIR is a shard's folder (OUT/shard-K-of-N) holding the shard.json its run wrote \
         last. The merge refuses shards of different configurations, seeds, splits or monge binaries, \
         and names every missing or duplicated unit (seed, pair, solver and steps) with the shard that \
         runs it. The tables equal those of one unsharded run byte for byte apart from the timing \
-        columns (bridge_s, ot_s, cycle_s; seconds for ddib-images).
+        columns (bridge_s, ot_s, cycle_s; seconds for ddib-images; train_s, map_s for bridges-2d; training_seconds for gan).
         """)
 
     @Argument(help: "The run folder to write (usually the shards' OUT).") var out: String
@@ -37,6 +37,9 @@ struct MergeCommand: ParsableCommand {
         case Reproduction.experimentName: try merge(Reproduction.self, log: log)
         case DigitsReproduction.experimentName: try merge(DigitsReproduction.self, log: log)
         case ImageReproduction.experimentName: try merge(ImageReproduction.self, log: log)
+        case BridgesReproduction.experimentName: try merge(BridgesReproduction.self, log: log)
+        case GANSeeds.experimentName: _ = try ExperimentGrid<GANSeeds>.merge(into: out, shards: shards, log: log)
+        case EGSDESeeds.experimentName: _ = try ExperimentGrid<EGSDESeeds>.merge(into: out, shards: shards, log: log)
         default:
             throw MongeError.invalidFile(path: shards[0] + "/shard.json", location: nil,
                                          message: "is a shard of \(first.experiment), which this monge cannot merge")

@@ -60,7 +60,7 @@ struct ReproduceCommand: ParsableCommand {
     var pairs: String?
     @Option(help: "Override: (solver:steps) cells for trained pairs, e.g. ddim:10,ddim:100,heun:50; the cycle table then uses the DDIM cell with the most steps. ddib-2d: add munit (or munit:STEPS) for a MUNIT baseline per pair: one MUNIT per pair and seed with the paper's settings (2000 training steps in --quick, else 10,000), its map with a sampled style (solver munit) and with s = 0 (munit-s0) measured on the DDIB rows' samples; steps = MUNIT's training steps.") var cells: String?
     @Option(name: .customLong("oracle-cells"), help: "Override: (solver:steps) cells for the oracle bridges.") var oracleCells: String?
-    @Option(help: "ddib-2d, ddib-digits, ddib-images: run only the K-th of N parts of the grid (seeds × units — pairs × cells, models; unit i belongs to shard i mod N + 1) into OUT/shard-K-of-N/, training or reusing the models in OUT (shards sharing OUT never train one model twice); then `monge merge OUT OUT/shard-*-of-N`. For Slurm job arrays and GNU parallel (see the README).",
+    @Option(help: "Run only the K-th of N parts of the grid (seeds × units — pairs × cells, models; bridges-2d: seeds × pairs; unit i belongs to shard i mod N + 1) into OUT/shard-K-of-N/, training or reusing the models in OUT (shards sharing OUT never train one model twice); then `monge merge OUT OUT/shard-*-of-N`. For Slurm job arrays and GNU parallel (see the README).",
             transform: { try ShardSpec(parsing: $0) })
     var shard: ShardSpec?
     @Flag(help: "No training progress lines on stderr.") var quiet = false
@@ -78,9 +78,8 @@ struct ReproduceCommand: ParsableCommand {
         if let option = images.given.first { throw ValidationError("\(option) is for ddib-images") }
         if experiment == "bridges-2d" {
             if seed != nil { throw ValidationError("bridges-2d runs over --seeds (e.g. --seeds 0-4), not --seed") }
-            if shard != nil { throw ValidationError("--shard is for ddib-2d, ddib-digits and ddib-images") }
             if oracleCells != nil || cells != nil || pairs != nil || medium {
-                throw ValidationError("bridges-2d takes --quick, --seeds, --n, --training-steps, --training-points and --out")
+                throw ValidationError("bridges-2d takes --quick, --seeds, --n, --training-steps, --training-points, --shard and --out")
             }
             try Check.range(n, "--n", 2...Check.maximumPoints)
             try Check.range(trainingSteps, "--training-steps", 1...Int.max)
@@ -204,27 +203,9 @@ struct ReproduceCommand: ParsableCommand {
         return plan
     }
 
-    /// `monge reproduce bridges-2d`.
+    /// `monge reproduce bridges-2d`: one plan, its seeds × pairs the grid's units.
     func runBridges() throws {
-        let out = self.out ?? "runs/bridges-2d"
-        let plan = try makeBridgesPlan()
-        var manifest = RunManifest.begin(command: "monge reproduce bridges-2d", seed: plan.seeds.first)
-        let start = Date()
-        var runner = try BridgesReproduction(plan: plan, folder: out) { line in
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
-        runner.showProgress = !quiet
-        try RunManifest.remove(at: out + "/manifest.json")  // it describes files about to change
-        let summary = try runner.run()
-        manifest.parameters["seeds"] = .array(plan.seeds.map { .integer(Int($0)) })
-        manifest.finish(outputs: summary.files, results: [
-            "seeds": .integer(plan.seeds.count), "rows": .integer(summary.results.rows.count),
-            "seconds": .number(Date().timeIntervalSince(start)),
-        ])
-        try manifest.write(to: out + "/manifest.json", describing: summary.files.filter { FileManager.default.fileExists(atPath: $0) })
-        print("mean and 95 % Student-t interval over seeds \(plan.seeds.map(String.init).joined(separator: ","))")
-        print(summary.compact.markdown())
-        FileHandle.standardError.write(Data("reproduce: wrote \(out)/results_seeds.{csv,md,json}, summary.md, seed_<s>/, figures/ and manifest.json in \(String(format: "%.0f", Date().timeIntervalSince(start))) s\n".utf8))
+        try runGrid(BridgesReproduction.self, plans: [try makeBridgesPlan()], out: self.out ?? "runs/bridges-2d", seeded: false)
     }
 
     /// The ddib-digits plan with the overrides given.

@@ -68,6 +68,17 @@ extension ImageReproduction: ReportedExperiment {
     }
 }
 
+extension BridgesReproduction: ReportedExperiment {
+    static func outputs(of summary: Summary) -> [String] { summary.files }
+    static func manifestResults(_ summary: Summary, plan: BridgesPlan) -> [String: JSONValue] {
+        ["seeds": .array(plan.seeds.map { .integer(Int($0)) }), "rows": .integer(summary.results.rows.count)]
+    }
+    static func report(_ summary: Summary, plan: BridgesPlan) {
+        print("mean and 95 % Student-t interval over seeds \(plan.seeds.map(String.init).joined(separator: ","))")
+        print(summary.compact.markdown())
+    }
+}
+
 /// The manifests of a grid — one per seed folder, and one over the seeds — written the same way
 /// by `monge reproduce` and by `monge merge` of its shards.
 struct ReproductionManifests<Experiment: ReportedExperiment> {
