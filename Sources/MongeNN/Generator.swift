@@ -67,6 +67,9 @@ public struct Generator<S: NetworkScalar>: Sendable {
 
     /// Fresh parameters (PyTorch's default initialisation, drawn from `seed`).
     public func initialParameters(seed: UInt64) -> [S] { layout.initialValues(seed: seed) }
+    /// Fresh parameters drawn from `stream` (its seed and stream both count), for a network that is
+    /// one of several initialised from one seeded root.
+    public func initialParameters(stream: RandomStream) -> [S] { layout.initialValues(stream: stream) }
 
     /// A forward pass: the generated points and what backward needs.
     public struct Pass: Sendable {

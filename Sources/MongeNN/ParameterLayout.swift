@@ -44,9 +44,14 @@ public struct ParameterLayout: Sendable, Equatable {
 
     /// Fresh parameters: each tensor drawn from its own substream of `seed` (by entry index), so
     /// that adding a tensor at the end never changes the others.
-    public func initialValues<S: MatrixScalar>(seed: UInt64, as _: S.Type = S.self) -> [S] {
+    public func initialValues<S: MatrixScalar>(seed: UInt64, as type: S.Type = S.self) -> [S] {
+        initialValues(stream: RandomStream(seed: seed, stream: StreamTag.networkInitialisation), as: type)
+    }
+
+    /// Fresh parameters drawn from `stream` (seed and stream both matter): the form for a model of
+    /// several networks, each initialised from its own substream of one seeded root.
+    public func initialValues<S: MatrixScalar>(stream root: RandomStream, as _: S.Type = S.self) -> [S] {
         var values = [S](repeating: 0, count: count)
-        let root = RandomStream(seed: seed, stream: StreamTag.networkInitialisation)
         for (k, entry) in entries.enumerated() {
             switch entry.initialization {
             case let .constant(value):

@@ -212,6 +212,17 @@ struct GANTests {
         }
     }
 
+    /// Untrained runs of two seeds start from different networks (a former bug drew the initial
+    /// weights from the stream tag alone, so every seed of a GAN grid shared them).
+    @Test(arguments: GANConfig.Mode.allCases)
+    func initialNetworksDependOnTheSeed(_ mode: GANConfig.Mode) throws {
+        let data = Matrix<Float>(rows: 25, columns: 2) { k, j in Float(Self.grid[k, j]) }
+        let a: GANRun<Float> = try GANTraining.train(data: data, config: Self.tiny(mode, steps: 0, seed: 3))
+        let b: GANRun<Float> = try GANTraining.train(data: data, config: Self.tiny(mode, steps: 0, seed: 4))
+        #expect(a.generatorParameters != b.generatorParameters)
+        #expect(a.discriminatorParameters != b.discriminatorParameters)
+    }
+
     @Test func sameSeedGivesIdenticalParameters() throws {
         let data = Matrix<Float>(rows: 100, columns: 2) { i, j in Float(RandomStream(seed: 2).normal(UInt64(2 * i + j))) }
         let a: GANRun<Float> = try GANTraining.train(data: data, config: Self.tiny(.diffusion, steps: 30))

@@ -184,6 +184,19 @@ struct MUNITGradientTests {
         #expect(throws: MongeError.self) { try MUNIT<Float>(config: MUNITConfig(decoderDepth: 0)) }
     }
 
+    /// Each seed draws its own initial networks (a former bug derived them from the stream tag
+    /// alone, so every seed of a MUNIT grid started from the same weights).
+    @Test func initialParametersDependOnTheSeed() throws {
+        let model = try MUNIT<Float>(config: MUNITConfig())
+        let (g3, d3) = model.initialParameters(seed: 3), (g4, d4) = model.initialParameters(seed: 4)
+        #expect(g3 == model.initialParameters(seed: 3).generator)
+        #expect(g3 != g4 && d3 != d4)
+        let image = try ImageMUNIT<Float>(config: ImageMUNITGradientTests.tiny)
+        let (i3, j3) = image.initialParameters(seed: 3), (i4, j4) = image.initialParameters(seed: 4)
+        #expect(i3 == image.initialParameters(seed: 3).generator)
+        #expect(i3 != i4 && j3 != j4)
+    }
+
     @Test func rowsAreIndependentOfTheBatch() throws {
         let model = try MUNIT<Float>(config: MUNITConfig())
         let (gp, _) = model.initialParameters(seed: 3)

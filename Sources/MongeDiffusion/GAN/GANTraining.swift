@@ -127,8 +127,8 @@ public enum GANTraining {
         let generator = try Generator<S>(config: config.generator)
         let discriminator = try DomainClassifier<S>(config: config.discriminator, timesteps: config.discriminatorTimesteps)
         let root = RandomStream(seed: config.seed, stream: StreamTag.ganInitialisation)
-        var gParameters = generator.initialParameters(seed: root.substream(1).stream)
-        var dParameters = discriminator.initialParameters(seed: root.substream(2).stream)
+        var gParameters = generator.initialParameters(stream: root.substream(1))
+        var dParameters = discriminator.initialParameters(stream: root.substream(2))
         var gAdam = AdamState<S>(count: generator.parameterCount)
         var dAdam = AdamState<S>(count: discriminator.parameterCount)
         var diffusion = config.mode == .diffusion ? try AdaptiveDiffusion(config: config.diffusion, batchSize: config.batchSize) : nil

@@ -46,8 +46,8 @@ public struct MUNIT<S: NetworkScalar>: Sendable {
     @_specialize(where S == Double)
     public func initialParameters(seed: UInt64) -> (generator: [S], discriminator: [S]) {
         let root = RandomStream(seed: seed, stream: StreamTag.munitInitialisation)
-        return (generatorLayout.initialValues(seed: root.substream(1).stream),
-                discriminatorLayout.initialValues(seed: root.substream(2).stream))
+        return (generatorLayout.initialValues(stream: root.substream(1)),
+                discriminatorLayout.initialValues(stream: root.substream(2)))
     }
 
     // MARK: Inference

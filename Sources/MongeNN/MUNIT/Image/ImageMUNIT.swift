@@ -35,7 +35,7 @@ public struct ImageMUNIT<S: NetworkScalar>: Sendable {
     /// Fresh generator and discriminator parameters (PyTorch's default initialisation) from `seed`.
     public func initialParameters(seed: UInt64) -> (generator: [S], discriminator: [S]) {
         let root = RandomStream(seed: seed, stream: StreamTag.imageMUNITInitialisation)
-        return (generatorLayout.initialValues(seed: root.substream(1).stream), discriminatorLayout.initialValues(seed: root.substream(2).stream))
+        return (generatorLayout.initialValues(stream: root.substream(1)), discriminatorLayout.initialValues(stream: root.substream(2)))
     }
 
     var columnCount: Int { nets.map(\.columnCount).max()! }
