@@ -55,6 +55,8 @@ public enum StreamTag {
     public static let pointFileDraws: UInt64 = 0x50_5444_5241_57
     /// The image MUNIT's parameter initialisation ("IMUNIT").
     public static let imageMUNITInitialisation: UInt64 = 0x494D_554E_4954
+    /// The image reproduction's MUNIT prior styles, one per translated image ("IMSTYL").
+    public static let imageMUNITStyles: UInt64 = 0x494D_5354_594C
     /// bridges-2d's SDEdit and EGSDE noise, shared by the two rows ("EDIT").
     public static let bridgesEditing: UInt64 = 0x4544_4954
 
@@ -68,7 +70,7 @@ public enum StreamTag {
         ("munitStyles", munitStyles), ("flowTraining", flowTraining), ("torchCFMData", torchCFMData),
         ("slicedWasserstein", slicedWasserstein), ("digitsSampling", digitsSampling), ("imageSDEdit", imageSDEdit),
         ("imageEGSDE", imageEGSDE), ("benchUNet", benchUNet), ("bridgesEditing", bridgesEditing),
-        ("imageMUNITInitialisation", imageMUNITInitialisation),
+        ("imageMUNITInitialisation", imageMUNITInitialisation), ("imageMUNITStyles", imageMUNITStyles),
         ("pointFileSplit", pointFileSplit), ("pointFileDraws", pointFileDraws),
     ]
 

@@ -15,6 +15,8 @@ public enum ImageMethod: String, Codable, CaseIterable, Sendable {
     case egsde
     /// The exact optimal transport assignment onto the target test images (the reference map).
     case exactOT = "exact_ot"
+    /// MUNIT (Huang et al. 2018): one image MUNIT per pair and seed, a prior style per image.
+    case munit
 
     /// The label of a figure row.
     public var label: String {
@@ -24,7 +26,29 @@ public enum ImageMethod: String, Codable, CaseIterable, Sendable {
         case .sdedit: return "SDEdit"
         case .egsde: return "EGSDE"
         case .exactOT: return "exact OT"
+        case .munit: return "MUNIT"
         }
+    }
+
+    /// Whether the method translates with the per-class ε-models (the grid trains them only then).
+    public var usesClassModels: Bool { self != .exactOT && self != .munit }
+}
+
+/// MUNIT's settings in the image reproduction (the `munit` method): the image MUNIT's networks
+/// at the plan's image size (`ImageMUNITConfig` defaults) and its training (`MUNITTrainingConfig`
+/// defaults — Adam 1e-4, β (0.5, 0.999) — at batch 4).
+public struct ImageMUNITCell: Codable, Equatable, Sendable {
+    public var model: ImageMUNITConfig
+    public var training: MUNITTrainingConfig
+
+    public init(image: ImageShape, steps: Int, batchSize: Int = 4) {
+        model = ImageMUNITConfig(image: image)
+        training = MUNITTrainingConfig(steps: steps, batchSize: batchSize)
+    }
+
+    /// The cell of a mode: 2000 training steps in quick, 10,000 in full.
+    public static func standard(image: ImageShape, quick: Bool) -> ImageMUNITCell {
+        ImageMUNITCell(image: image, steps: quick ? 2000 : 10_000)
     }
 }
 
@@ -87,6 +111,8 @@ public struct ImagePlan: Codable, Equatable, Sendable {
     public var lambdaS: Double
     public var lambdaI: Double
     public var lowPassFactor: Int
+    /// The MUNIT method's networks and training; nil (and absent from plan.json) without it.
+    public var munit: ImageMUNITCell? = nil
 
     /// The images the models see.
     public var imageShape: ImageShape {
@@ -134,7 +160,8 @@ public struct ImagePlan: Codable, Equatable, Sendable {
                          classifierImages: 20_000,
                          domainClassifier: ConvClassifierConfig(image: image, width: 16, depth: 1, groups: 8, features: 64, classes: 2, timeEmbedding: 32),
                          domainTraining: ConvClassifierTrainingConfig(epochs: 2, batchSize: 128, adam: AdamConfig(learningRate: 2e-3)),
-                         domainImages: 3000, lambdaS: 500, lambdaI: 2, lowPassFactor: 4)
+                         domainImages: 3000, lambdaS: 500, lambdaI: 2, lowPassFactor: 4,
+                         munit: .standard(image: image, quick: true))
     }
 
     /// The full reproduction: 28 × 28, the bench_unet.py U-Net at width 32, three pairs (hours).
@@ -161,6 +188,7 @@ public struct ImagePlan: Codable, Equatable, Sendable {
         plan.translated = 1000
         plan.ddibSteps = 50
         plan.editSteps = 100
+        plan.munit = .standard(image: image, quick: false)
         return plan
     }
 
@@ -213,6 +241,17 @@ public struct ImagePlan: Codable, Equatable, Sendable {
         guard lambdaS.isFinite, lambdaS >= 0, lambdaI.isFinite, lambdaI >= 0 else { throw fail("lambda", "λ_s and λ_i must be finite and ≥ 0") }
         guard lowPassFactor >= 1, imageShape.height % lowPassFactor == 0 else {
             throw fail("low-pass factor", "\(lowPassFactor) must divide the image side \(imageShape.height)")
+        }
+        if methods.contains(.munit) {
+            guard let munit else { throw fail("munit", "the munit method needs MUNIT's settings (plan.munit)") }
+            guard munit.model.image == imageShape else {
+                throw fail("munit", "the MUNIT works on \(munit.model.image) images but the plan's images are \(imageShape)")
+            }
+            do {
+                try munit.model.validate()
+                try munit.training.validate()
+            } catch let error as MongeError { throw fail("munit", error.description) }
+            guard munit.training.steps >= 1 else { throw fail("munit", "needs at least 1 training step, got \(munit.training.steps)") }
         }
     }
 }

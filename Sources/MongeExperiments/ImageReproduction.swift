@@ -13,7 +13,8 @@ import MongePlot
 /// shards by `ExperimentGrid`.
 ///
 /// Layout of `folder`: plan.json, results.{csv,md,json}, manifest.json (every file below with its
-/// digest), models/class-<c>/ (the checkpoints, loss.csv with the held-out loss),
+/// digest), models/class-<c>/ (the checkpoints, loss.csv with the held-out loss), models/munit/<a>__<b>/seed_<s>/
+/// (the MUNIT method's image MUNIT of a pair and seed; maps/<a>__<b>/munit/seed_<s>/metrics.json its diversity),
 /// maps/<a>__<b>/<method>.npy and <method>_cycled.npy (T(x) and T_BA(T_AB(x)) of the first seed), figures/translations_<a>__<b>.png
 /// (source | each method | exact-OT target), figures/cycles_<a>__<b>.png, figures/loss_<c>.png.
 public struct ImageReproduction: GridExperiment {
@@ -26,7 +27,7 @@ public struct ImageReproduction: GridExperiment {
     public let log: @Sendable (String) -> Void
     public var showTrainingProgress = true
     /// What this process loaded, trained or computed once for several units (data, models, contexts).
-    private let cache = UnitCache()
+    let cache = UnitCache()
     private let targetFeatures = TargetFeatureCache()
 
     public init(plan: ImagePlan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
@@ -229,9 +230,11 @@ public struct ImageReproduction: GridExperiment {
         case map(direction: ImageDirection, method: ImageMethod, seed: UInt64)
     }
 
-    /// The class models, then directions × seeds × methods (the order of the table's rows).
+    /// The class models (when a method uses them), then directions × seeds × methods (the order
+    /// of the table's rows; MUNIT's model of a pair and seed is trained by the first of its two
+    /// directions' units to run, under a claim).
     public var units: [Unit] {
-        plan.classes.map { Unit.model(classLabel: $0) }
+        (plan.methods.contains { $0.usesClassModels } ? plan.classes.map { Unit.model(classLabel: $0) } : [])
             + plan.directions.flatMap { d in plan.seeds.flatMap { s in plan.methods.map { Unit.map(direction: d, method: $0, seed: s) } } }
     }
 
@@ -262,10 +265,12 @@ public struct ImageReproduction: GridExperiment {
         case .map(let direction, let method, let seed):
             let context = try self.context(direction, seed: seed)
             let (judge, _) = try self.judge()
-            let models = try Dictionary(uniqueKeysWithValues: [direction.source, direction.target].map { ($0, try model($0).model) })
+            let models = method.usesClassModels
+                ? try Dictionary(uniqueKeysWithValues: [direction.source, direction.target].map { ($0, try model($0).model) }) : [:]
             let expert = method == .egsde ? try domain(direction).classifier : nil
+            let munit = method == .munit ? try self.munit(direction, seed: seed) : nil
             let start = Date()
-            let (mapped, cycled) = try translate(context, method: method, seed: seed, models: models, domain: expert)
+            let (mapped, cycled) = try translate(context, method: method, seed: seed, models: models, domain: expert, munit: munit)
             let seconds = Date().timeIntervalSince(start)
             let realism: ImageMapMetrics.Realism? = try realismOf(mapped, context: context, judge: judge, cache: targetFeatures, seed: seed)
             let ssim = try StructuralSimilarity(dataRange: ImageMapMetrics.dataRange, sigma: plan.ssimSigma)
@@ -281,6 +286,7 @@ public struct ImageReproduction: GridExperiment {
             row["cell"] = .text(method.rawValue)
             row["seed"] = .integer(Int(seed))
             var files: [String] = []
+            if let munit { files.append(try munitDiversity(context, seed: seed, munit: munit, into: output)) }
             if seed == plan.seeds[0] {
                 // The first seed's maps: kept, and drawn by `assemble` (here or after a merge).
                 for (file, matrix) in [(mapFile(direction, method), mapped), (cycleFile(direction, method), cycled)] {
@@ -348,7 +354,8 @@ public struct ImageReproduction: GridExperiment {
 
     /// T(x) and T_BA(T_AB(x)) of one method.
     func translate(_ context: PairContext, method: ImageMethod, seed: UInt64,
-                   models: [Int: NetworkDenoiser], domain: TimeConvClassifier<Float>?) throws -> (Matrix<Float>, Matrix<Float>) {
+                   models: [Int: NetworkDenoiser], domain: TimeConvClassifier<Float>?,
+                   munit: TrainedImageMUNIT? = nil) throws -> (Matrix<Float>, Matrix<Float>) {
         let (a, b) = (context.direction.source, context.direction.target)
         let x = context.x
         switch method {
@@ -376,6 +383,9 @@ public struct ImageReproduction: GridExperiment {
             // y_σ(i); the inverse assignment maps it back to x_i exactly.
             let mapped: Matrix<Float> = context.targets.rows(at: Array(context.exact.permutation.prefix(x.rows))).converted()
             return (mapped, x)
+        case .munit:
+            guard let munit else { throw MongeError.invalidArgument(name: "munit", message: "no MUNIT for \(context.direction)") }
+            return munitTranslate(x, direction: context.direction, seed: seed, munit: munit)
         }
     }
 

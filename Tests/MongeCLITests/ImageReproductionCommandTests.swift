@@ -10,7 +10,8 @@ import Testing
 struct ImageReproductionCommandTests {
     static let tiny = ["--quick", "--pairs", "7:9", "--crop", "8", "--width", "8", "--T", "50", "--training-steps", "12",
                        "--batch", "16", "--n", "16", "--transport-images", "24", "--ddib-steps", "3", "--edit-steps", "3",
-                       "--held-out", "16", "--training-images", "64", "--classifier-images", "640", "--domain-images", "64", "--quiet"]
+                       "--held-out", "16", "--training-images", "64", "--classifier-images", "640", "--domain-images", "64", "--quiet",
+                       "--cells", "ddib_ddim,ddib_heun,sdedit,egsde,exact_ot"]
 
     @Test("Every column of every row is filled, the files and the manifest exist; a second run reuses the models")
     func tinyReproduction() throws {
@@ -79,7 +80,9 @@ struct ImageReproductionCommandTests {
         let folder = TestSupport.temporaryFolder("monge-cli-images") + "/bad"
         for (arguments, words) in [(["--pairs", "7:7"], "two different"), (["--pairs", "7:shoe"], "not a Fashion-MNIST class"),
                                    (["--n", "2000"], "--n"), (["--crop", "40"], "crop"), (["--edit-steps", "900", "--T", "100"], "edit steps"),
-                                   (["--seeds", "1", "--seed", "2"], "not both")] as [([String], String)] {
+                                   (["--seeds", "1", "--seed", "2"], "not both"), (["--cells", "munit:0"], "munit:STEPS"),
+                                   (["--cells", "munit,ddim"], "unknown ddib-images method 'ddim'"),
+                                   (["--cells", "munit,munit:5"], "given twice")] as [([String], String)] {
             let result = try TestSupport.monge(["reproduce", "ddib-images", "--quick", "--out", folder] + arguments)
             #expect(result.status != 0 && result.stderr.contains(words), "\(arguments): \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: folder))

@@ -12,7 +12,8 @@ struct ImageShardCommandTests {
     static let images = ["reproduce", "ddib-images", "--quick", "--pairs", "7:9", "--crop", "8", "--width", "8", "--T", "50",
                          "--training-steps", "8", "--batch", "16", "--n", "12", "--transport-images", "16", "--ddib-steps", "2",
                          "--edit-steps", "2", "--held-out", "16", "--training-images", "48", "--classifier-images", "320",
-                         "--domain-images", "64", "--seeds", "0,1", "--quiet"]
+                         "--domain-images", "64", "--seeds", "0,1", "--quiet",
+                         "--cells", "ddib_ddim,ddib_heun,sdedit,egsde,exact_ot"]
     static let digits = ["reproduce", "ddib-digits", "--training-steps", "10", "--n", "10", "--pairs", "3:8,8:3",
                          "--cells", "ddim:3,heun:2", "--quiet"]
     static let timing: Set<String> = ["bridge_s", "ot_s", "cycle_s", "seconds"]

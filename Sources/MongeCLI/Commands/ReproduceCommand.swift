@@ -41,8 +41,10 @@ struct ReproduceCommand: ParsableCommand {
         domain classifier per pair, low-pass faithfulness), and every map measured against the \
         certified exact OT between the two classes' test images: target-class accuracy and Fréchet \
         distance under a 10-class conv classifier (beside the floor of two target samples), L2, PSNR, \
-        SSIM, c(T) vs W2², the optimality of T's own coupling, cycle error and cycle PSNR. --quick: \
-        14 × 14 images (average-pooled, padded to 16 × 16), a small U-Net, 7 ↔ 9 only.
+        SSIM, c(T) vs W2², the optimality of T's own coupling, cycle error and cycle PSNR. MUNIT \
+        (one image MUNIT per pair and seed, a prior style per image) is a row like the others. \
+        --cells selects methods (e.g. munit,exact_ot). --quick: 14 × 14 images (average-pooled, \
+        padded to 16 × 16), a small U-Net, 7 ↔ 9 only.
         """)
 
     @Argument(help: "The experiment: ddib-2d, ddib-digits, ddib-images or bridges-2d.") var experiment: String
@@ -58,7 +60,7 @@ struct ReproduceCommand: ParsableCommand {
     @Option(name: .customLong("training-points"), help: "Override: training points per dataset.") var trainingPoints: Int?
     @Option(help: "Override: pairs to translate, e.g. moons:checkerboard,gaussians25:gaussians8 or (ddib-digits) 3:8,1:7 (their datasets are trained). ddib-2d: a domain may be your own point file, A.csv:B.npy or A.csv:moons (N × 2, at least 16 rows, no ':' in the path; named by its base name): its rows are split with the seed, up to 2·max(n, cycle points) and at most half held out for translation and exact OT, the rest train its ε-model (--training-points does not apply).")
     var pairs: String?
-    @Option(help: "Override: (solver:steps) cells for trained pairs, e.g. ddim:10,ddim:100,heun:50; the cycle table then uses the DDIM cell with the most steps. ddib-2d: add munit (or munit:STEPS) for a MUNIT baseline per pair: one MUNIT per pair and seed with the paper's settings (2000 training steps in --quick, else 10,000), its map with a sampled style (solver munit) and with s = 0 (munit-s0) measured on the DDIB rows' samples; steps = MUNIT's training steps.") var cells: String?
+    @Option(help: "Override: (solver:steps) cells for trained pairs, e.g. ddim:10,ddim:100,heun:50; the cycle table then uses the DDIM cell with the most steps. ddib-2d: add munit (or munit:STEPS) for a MUNIT baseline per pair: one MUNIT per pair and seed with the paper's settings (2000 training steps in --quick, else 10,000), its map with a sampled style (solver munit) and with s = 0 (munit-s0) measured on the DDIB rows' samples; steps = MUNIT's training steps. ddib-images: the methods, of ddib_ddim, ddib_heun, sdedit, egsde, exact_ot and munit (or munit:STEPS, MUNIT's training steps; 2000 in --quick, else 10,000), e.g. munit,exact_ot. [all]") var cells: String?
     @Option(name: .customLong("oracle-cells"), help: "Override: (solver:steps) cells for the oracle bridges.") var oracleCells: String?
     @Option(help: "Run only the K-th of N parts of the grid (seeds × units — pairs × cells, models; bridges-2d: seeds × pairs; unit i belongs to shard i mod N + 1) into OUT/shard-K-of-N/, training or reusing the models in OUT (shards sharing OUT never train one model twice); then `monge merge OUT OUT/shard-*-of-N`. For Slurm job arrays and GNU parallel (see the README).",
             transform: { try ShardSpec(parsing: $0) })

@@ -41,8 +41,8 @@ struct ImageReproductionOptions: ParsableArguments {
 
 extension ReproduceCommand {
     func validateImages() throws {
-        if trainingPoints != nil || oracleCells != nil || cells != nil {
-            throw ValidationError("--training-points, --cells and --oracle-cells are for ddib-2d and ddib-digits")
+        if trainingPoints != nil || oracleCells != nil {
+            throw ValidationError("--training-points and --oracle-cells are for ddib-2d and ddib-digits")
         }
         if seeds != nil && seed != nil { throw ValidationError("give --seed or --seeds, not both") }
         try Check.range(n, "--n", 2...FashionMNIST.Split.test.imagesPerClass)
@@ -95,6 +95,7 @@ extension ReproduceCommand {
         if let heldOut = images.heldOut { plan.heldOutImages = heldOut }
         plan.trainingImages = images.trainingImages ?? plan.trainingImages
         if let timesteps = images.timesteps { plan.schedule = try .linear(count: timesteps) }
+        if let cells { (plan.methods, plan.munit) = try Self.parseImageMethods(cells, munit: plan.munit) }
         // The model follows the image size: one level per halving the side allows (at most the plan's).
         let shape = plan.imageShape
         var multipliers = plan.model.channelMultipliers ?? [1]
@@ -105,10 +106,32 @@ extension ReproduceCommand {
         plan.model.groups = min(8, plan.model.width)
         plan.classifier.image = shape
         plan.domainClassifier.image = shape
+        plan.munit?.model.image = shape
         // The largest standard SSIM window that fits the images.
         plan.ssimSigma = [1.5, 1.0, 0.8, 0.5].first { 2 * Int(3.5 * $0 + 0.5) + 1 <= shape.height } ?? 0.5
         plan.evaluationEvery = min(plan.evaluationEvery, max(plan.training.logEvery, plan.training.steps / 4 / plan.training.logEvery * plan.training.logEvery))
         return plan
+    }
+
+    /// The methods of `--cells` for ddib-images (e.g. munit,exact_ot or munit:500): the plan's
+    /// MUNIT settings with `munit:STEPS`'s training steps, nil without munit.
+    static func parseImageMethods(_ text: String, munit: ImageMUNITCell?) throws -> ([ImageMethod], ImageMUNITCell?) {
+        var methods: [ImageMethod] = [], munit = munit
+        for item in text.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+            if item.hasPrefix("munit:") {
+                guard let steps = Int(item.dropFirst(6)), steps >= 1 else {
+                    throw ValidationError("--cells: expected munit or munit:STEPS (MUNIT's training steps, ≥ 1), got '\(item)'")
+                }
+                munit?.training.steps = steps
+                methods.append(.munit)
+            } else if let method = ImageMethod(rawValue: item) {
+                methods.append(method)
+            } else {
+                throw ValidationError("--cells: unknown ddib-images method '\(item)'; available: \(ImageMethod.allCases.map(\.rawValue).joined(separator: ", ")) (and munit:STEPS)")
+            }
+        }
+        guard Set(methods).count == methods.count else { throw ValidationError("--cells: a method is given twice in '\(text)'") }
+        return (methods, methods.contains(.munit) ? munit : nil)
     }
 
     /// `monge reproduce ddib-images`.
