@@ -141,7 +141,8 @@ public struct ImagePlan: Codable, Equatable, Sendable {
     /// this project was shared when it was written): 14 × 14 images (average-pooled) padded to
     /// 16 × 16, a two-level U-Net of width 32 (1000 steps of 64 per class), 500 translated test
     /// images per direction against exact OT on 1000 + 1000, DDIB with 10 ODE steps per half,
-    /// SDEdit and EGSDE with 25 DDPM steps from M = T/2; 7 ↔ 9 only.
+    /// SDEdit and EGSDE with 25 DDPM steps from M = T/2, an image MUNIT (2000 steps of 4, ≈ 3 minutes);
+    /// 7 ↔ 9 only.
     public static func quick(seeds: [UInt64] = [0]) throws -> ImagePlan {
         let image = ImageShape(channels: 1, height: 16, width: 16)
         var training = TrainingConfig(steps: 1000, batchSize: 64, seed: 0)
