@@ -75,6 +75,27 @@ struct ImageReproductionCommandTests {
         }
     }
 
+    @Test("--cells munit:STEPS,exact_ot: MUNIT rows with every column, its model and diversity; no U-Net trained")
+    func munitCells() throws {
+        let folder = TestSupport.temporaryFolder("monge-cli-images") + "/munit"
+        let arguments = Self.tiny.dropLast(2) + ["--cells", "munit:6,exact_ot"]
+        let run = try TestSupport.monge(["reproduce", "ddib-images", "--out", folder] + arguments)
+        #expect(run.status == 0, "\(run.stderr)")
+        let table = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/results.json"))) as? [[String: Any]])
+        #expect(table.compactMap { $0["cell"] as? String } == ["munit", "exact_ot", "munit", "exact_ot"])
+        for row in table where row["cell"] as? String == "munit" {
+            for key in ["target_accuracy", "frechet", "l2", "ssim", "optimality_gap", "cycle_psnr"] {
+                #expect((row[key] as? Double)?.isFinite == true, "\(key): \(row)")
+            }
+        }
+        let plan = try String(contentsOfFile: folder + "/plan.json", encoding: .utf8)
+        #expect(plan.contains("\"steps\" : 6") && plan.contains("\"batch_size\" : 4"), "\(plan)")
+        for file in ["models/munit/7__9/seed_0/model.safetensors", "maps/9__7/munit/seed_0/metrics.json", "maps/7__9/munit_cycled.npy"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "\(file) missing")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/models/class-7"))
+    }
+
     @Test("Bad plans are refused before anything is written")
     func badOptions() throws {
         let folder = TestSupport.temporaryFolder("monge-cli-images") + "/bad"
