@@ -115,7 +115,7 @@ public struct MultiscaleAssignment: TransportSolver {
             engine.tighten()
             progress?("level \(depth) n=\(n): tighten: \(engine.refills - refills) refills, \(secondsSince(t)) s")
         }
-        progress?("level \(depth) n=\(n): auction \(engine.bids) bids, \(engine.refills) refills, \(secondsSince(tAuction)) s; \(engine.freeRowCount) rows left")
+        progress?("level \(depth) n=\(n): auction \(engine.bids) bids, \(engine.refills) refills (\(engine.parallelRefills) ahead, on all cores), \(secondsSince(tAuction)) s; \(engine.freeRowCount) rows left")
         var rounds = 0
         while true {
             let (refills, t) = (engine.refills, now())

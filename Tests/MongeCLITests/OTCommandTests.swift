@@ -9,6 +9,34 @@ struct OTCommandTests {
         try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
     }
 
+    /// The multiscale auction refills stale candidate lists on all cores ahead of their bids; the
+    /// refills are pure functions of the potentials at that moment, so the solve — map, cost and
+    /// the number of bids — is the same with one thread or two.
+    @Test func theMultiscaleSolveIsTheSameWhateverTheThreadCount() throws {
+        let folder = TestSupport.temporaryFolder()
+        let x: Matrix<Double> = RandomStream(seed: 3).normalMatrix(rows: 5000, columns: 2)
+        let y = Matrix<Double>(rows: 5000, columns: 2) { i, k in
+            let z = RandomStream(seed: 4).normal(UInt64(2 * i + k))
+            return k == 0 ? 2 * z : 0.3 * z + Double(i % 3)  // three stretched clusters
+        }
+        try ArrayFile.write(x, to: folder + "/x.npy")
+        try ArrayFile.write(y, to: folder + "/y.npy")
+        let binary = try #require(TestSupport.mongeBinary)
+        var maps: [Data] = [], results: [[String: Any]] = []
+        for threads in ["1", "2"] {
+            let r = try TestSupport.run(binary, ["ot", folder + "/x.npy", folder + "/y.npy", "--json", "--quiet",
+                                                                  "--map", folder + "/map\(threads).npy"],
+                                        environment: ["MONGE_THREADS": threads])
+            #expect(r.status == 0, "\(r.stderr)")
+            results.append(try json(r.stdout))
+            maps.append(try Data(contentsOf: URL(fileURLWithPath: folder + "/map\(threads).npy")))
+        }
+        #expect(results[0]["solver"] as? String == "multiscale-assignment")
+        #expect(maps[0] == maps[1])
+        #expect((results[0]["cost"] as! Double).bitPattern == (results[1]["cost"] as! Double).bitPattern)
+        #expect(results[0]["iterations"] as! Int == results[1]["iterations"] as! Int)
+    }
+
     @Test func aTranslationIsTransportedExactlyWithItsCertificateAndFiles() throws {
         let folder = TestSupport.temporaryFolder()
         let x: Matrix<Double> = RandomStream(seed: 1).normalMatrix(rows: 60, columns: 2)
