@@ -31,8 +31,7 @@ public struct PointFile: Codable, Equatable, Sendable {
 
     /// Whether `token` names a point file rather than a dataset (its extension is .csv or .npy).
     public static func isFileName(_ token: String) -> Bool {
-        let lower = token.lowercased()
-        return ArrayFile.acceptedExtensions.contains { lower.hasSuffix("." + $0) }
+        ArrayFile.isArrayFile(token)
     }
 
     /// Reads and checks `path`, and holds out up to `heldOut` rows (at most half of them).

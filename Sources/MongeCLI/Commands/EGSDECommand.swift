@@ -67,7 +67,7 @@ struct EGSDECommand: ParsableCommand {
         if shard != nil && seeds == nil { throw ValidationError("--shard splits --seeds; give --seeds") }
         if seeds == nil {
             try Check.arrayFile(out, "--out")
-        } else if ArrayFile.acceptedExtensions.contains(URL(fileURLWithPath: out).pathExtension.lowercased()) {
+        } else if ArrayFile.isArrayFile(out) {
             throw ValidationError("with --seeds, --out names a folder (one seed_<s>.npy per seed), got the file name \(out)")
         }
     }
