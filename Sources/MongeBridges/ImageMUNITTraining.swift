@@ -97,9 +97,7 @@ public enum ImageMUNITCheckpoint {
     /// it is missing or holds neither.
     public static func isImageModel(_ folder: String) throws -> Bool {
         let file = MUNITCheckpoint.path(folder, MUNITCheckpoint.configFile)
-        guard FileManager.default.fileExists(atPath: file) else {
-            throw MongeError.invalidFile(path: file, location: nil, message: "missing: not a `monge munit train` output folder")
-        }
+        try CheckpointFolder.requireConfig(file, madeBy: "monge munit train")
         struct Header: Decodable { var format: String }
         let header = try JSONFile.read(Header.self, from: file, what: "a MUNIT config")
         switch header.format {
@@ -116,30 +114,9 @@ public enum ImageMUNITCheckpoint {
         guard config.model == run.model.config else {
             throw MongeError.invalidArgument(name: "config", message: "describes another network than the run's")
         }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw MongeError.writeFailed(path: folder, message: "cannot create the folder: \(error.localizedDescription)")
-        }
-        var tensors: [String: NDArray] = [:]
-        for (prefix, layout, values) in [("generator", run.model.generatorLayout, run.generator),
-                                         ("discriminator", run.model.discriminatorLayout, run.discriminator)] {
-            for entry in layout.entries {
-                tensors["\(prefix).\(entry.name)"] = try NDArray(shape: entry.shape, values: Array(values[entry.range]))
-            }
-        }
-        try SafeTensors.write(tensors: tensors, metadata: ["format": format, "steps": String(run.records.count)],
-                              to: MUNITCheckpoint.path(folder, MUNITCheckpoint.weightsFile))
-        var text = MUNITCheckpoint.lossColumns + "\n"
-        for r in run.records where r.step % max(logEvery, 1) == 0 || r.step == run.records.count - 1 {
-            let g = r.generator
-            let values = [r.discriminator, g.total] + g.adversarial + g.image + g.content + g.style + g.cycle
-            text += "\(r.step)," + values.map { "\($0)" }.joined(separator: ",") + "\n"
-        }
-        try AtomicFile.write(text, to: MUNITCheckpoint.path(folder, MUNITCheckpoint.lossFile))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(encoder.encode(config) + Data("\n".utf8), to: MUNITCheckpoint.path(folder, MUNITCheckpoint.configFile))
+        try MUNITCheckpoint.writeFiles(config, format: format, generator: (run.model.generatorLayout, run.generator),
+                                       discriminator: (run.model.discriminatorLayout, run.discriminator), records: run.records,
+                                       logEvery: logEvery, to: folder)
     }
 
     /// Reads config.json, with errors naming the file and field (a 2-D MUNIT's folder is refused).
@@ -149,11 +126,9 @@ public enum ImageMUNITCheckpoint {
             throw MongeError.invalidFile(path: file, location: "format", message: "holds a 2-D MUNIT (\"\(MUNITCheckpoint.format)\"), this needs an image MUNIT (\"\(format)\")")
         }
         let config = try JSONFile.read(Config.self, from: file, what: "an image MUNIT config")
-        do {
+        try CheckpointFolder.validate(file) {
             _ = try ImageMUNIT<Float>(config: config.model)
             try config.training.validate()
-        } catch let error as MongeError {
-            throw MongeError.invalidFile(path: file, location: nil, message: error.description)
         }
         return config
     }
@@ -162,20 +137,8 @@ public enum ImageMUNITCheckpoint {
     public static func read(from folder: String) throws -> (config: Config, model: ImageMUNIT<Float>, generator: [Float], discriminator: [Float]) {
         let config = try readConfig(from: folder)
         let model = try ImageMUNIT<Float>(config: config.model)
-        let file = MUNITCheckpoint.path(folder, MUNITCheckpoint.weightsFile)
-        let (tensors, metadata) = try SafeTensors.read(file)
-        guard metadata["format"] == format else {
-            throw MongeError.invalidFile(path: file, location: "metadata",
-                                         message: "format is \(metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
-        }
-        let expected = model.generatorLayout.entries.count + model.discriminatorLayout.entries.count
-        guard tensors.count == expected else {
-            throw MongeError.invalidFile(path: file, location: nil,
-                                         message: "has \(tensors.count) tensors, config.json describes \(expected): a checkpoint of another architecture")
-        }
-        func load(_ prefix: String, _ layout: ParameterLayout) throws -> [Float] {
-            try layout.parameters(fromTensors: tensors, prefix: prefix + ".", file: file, hint: " (config.json describes another architecture)")
-        }
-        return (config, model, try load("generator", model.generatorLayout), try load("discriminator", model.discriminatorLayout))
+        let parameters = try MUNITCheckpoint.readParameters(from: folder, format: format, generator: model.generatorLayout,
+                                                            discriminator: model.discriminatorLayout)
+        return (config, model, parameters.generator, parameters.discriminator)
     }
 }
