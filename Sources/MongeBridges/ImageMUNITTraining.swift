@@ -35,35 +35,9 @@ public enum ImageMUNITTraining {
         let model = try ImageMUNIT<Float>(config: config)
         try check(a, "domain A", config: config)
         try check(b, "domain B", config: config)
-        var (gParameters, dParameters) = model.initialParameters(seed: training.seed)
-        var gAdam = AdamState<Float>(count: gParameters.count)
-        var dAdam = AdamState<Float>(count: dParameters.count)
-        let n = training.batchSize, s = config.style
-        var records: [MUNITStepRecord] = []
-        records.reserveCapacity(training.steps)
-        progress?.start(atStep: 0)
-        for step in 0..<training.steps {
-            let draws = MUNITTraining.Draws(seed: training.seed, step: step)
-            let xa = MUNITTraining.batch(a, rows: n, stream: draws.index(.a)), xb = MUNITTraining.batch(b, rows: n, stream: draws.index(.b))
-            func prior(_ update: UInt64, _ domain: MUNITDomain) -> Matrix<Float> {
-                draws.style(update, domain).normalMatrix(rows: n, columns: s, firstRow: 0)
-            }
-            var dGradient = [Float](repeating: 0, count: dParameters.count)
-            let dLoss = model.discriminatorLoss(a: xa, b: xb, styleA: prior(0, .a), styleB: prior(0, .b), generator: gParameters,
-                                                discriminator: dParameters, gradient: &dGradient).reduce(0, +)
-            dAdam.update(&dParameters, gradient: dGradient, config: training.discriminatorAdam)
-            var gGradient = [Float](repeating: 0, count: gParameters.count)
-            let gLoss = model.generatorLoss(a: xa, b: xb, styleA: prior(1, .a), styleB: prior(1, .b), generator: gParameters,
-                                            discriminator: dParameters, gradient: &gGradient)
-            gAdam.update(&gParameters, gradient: gGradient, config: training.generatorAdam)
-            guard dLoss.isFinite, gLoss.total.isFinite else {
-                throw MongeError.nonFinite("the image MUNIT's losses are D \(dLoss), G \(gLoss.total) at step \(step); lower the learning rate")
-            }
-            records.append(MUNITStepRecord(step: step, discriminator: dLoss, generator: gLoss))
-            progress?.update(StepRecord(step: step, loss: gLoss.total, gradientNorm: 0, learningRate: training.generatorAdam.learningRate))
-        }
-        progress?.finish()
-        return Run(model: model, generator: gParameters, discriminator: dParameters, records: records)
+        let trained = try MUNITTraining.loop(model, a: a, b: b, styleDimension: config.style, training: training, progress: progress,
+                                             name: "the image MUNIT's")
+        return Run(model: model, generator: trained.generator, discriminator: trained.discriminator, records: trained.records)
     }
 }
 
