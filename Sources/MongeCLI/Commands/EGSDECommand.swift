@@ -219,24 +219,8 @@ struct EGSDECommand: ParsableCommand {
     /// metric over the seeds that have a finite value), with a manifest beside summary.csv.
     func writeSeedTables(_ perSeed: ResultsTable, seeds: [UInt64], folder: URL, setup s: Setup) throws {
         var manifest = RunManifest.begin(command: "monge egsde", seed: seeds.first, parameters: settings(s))
-        var metrics: [(name: String, values: [Double])] = []
-        for name in perSeed.columns where name != "seed" {
-            let values = perSeed.column(name).compactMap { cell -> Double? in
-                if case let .number(x) = cell, x.isFinite { return x }
-                return nil
-            }
-            if !values.isEmpty { metrics.append((name, values)) }
-        }
-        let summary = try ResultsTable.seedSummary(metrics)
-        try perSeed.write(stem: folder.appendingPathComponent("per_seed").path)
-        let paths = try summary.write(stem: folder.appendingPathComponent("summary").path)
-        var results: [String: JSONValue] = ["seeds": .array(seeds.map { .integer(Int($0)) })]
-        for row in summary.rows {
-            guard case let .text(name) = row[0], case let .number(mean) = row[2], case let .number(low) = row[4],
-                  case let .number(high) = row[5] else { continue }
-            results[name] = .object(["mean": .number(mean), "ci95_low": low.isFinite ? .number(low) : .null,
-                                     "ci95_high": high.isFinite ? .number(high) : .null])
-        }
+        // The metric columns hold numbers only (seed and the "columns" text are not metrics).
+        let (summary, paths, results) = try ResultsTable.writeSeedTables(perSeed, seeds: seeds, folder: folder)
         manifest.finish(outputs: ["per_seed.csv", "per_seed.md", "per_seed.json", "summary.csv", "summary.md", "summary.json"]
                             + seeds.map { "seed_\($0).npy" }, results: results)
         try manifest.write(beside: paths[0])

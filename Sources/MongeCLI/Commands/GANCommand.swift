@@ -239,27 +239,7 @@ struct GANCommand: ParsableCommand {
         var perSeed = ResultsTable(columns: Self.perSeedColumns)
         for row in rows { try perSeed.append(row) }
         // Each metric over the seeds that have it (reverse KL is undefined without high-quality samples).
-        var metrics: [(name: String, values: [Double])] = []
-        for name in perSeed.columns where name != "seed" {
-            let values = perSeed.column(name).compactMap { cell -> Double? in
-                switch cell {
-                case let .integer(i): return Double(i)
-                case let .number(x): return x.isFinite ? x : nil
-                case .text: return nil
-                }
-            }
-            if !values.isEmpty { metrics.append((name, values)) }
-        }
-        let summary = try ResultsTable.seedSummary(metrics)
-        try perSeed.write(stem: folder.appendingPathComponent("per_seed").path)
-        let paths = try summary.write(stem: folder.appendingPathComponent("summary").path)
-        var results: [String: JSONValue] = ["seeds": .array(seeds.map { .integer(Int($0)) })]
-        for row in summary.rows {
-            guard case let .text(name) = row[0], case let .number(mean) = row[2], case let .number(low) = row[4],
-                  case let .number(high) = row[5] else { continue }
-            results[name] = .object(["mean": .number(mean), "ci95_low": low.isFinite ? .number(low) : .null,
-                                     "ci95_high": high.isFinite ? .number(high) : .null])
-        }
+        let (summary, paths, results) = try ResultsTable.writeSeedTables(perSeed, seeds: seeds, folder: folder)
         var outputs = ["per_seed.csv", "per_seed.md", "per_seed.json", "summary.csv", "summary.md", "summary.json"]
             + seeds.map { "seed_\($0)/" }
         if mode == .diffusion { outputs.append("T.png") }
