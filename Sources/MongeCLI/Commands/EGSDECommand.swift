@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MongeData
 import MongeExperiments
 import MongeDiffusion
 import MongeNN
@@ -111,7 +112,7 @@ struct EGSDECommand: ParsableCommand {
             guard r.rows == x.rows, r.columns == x.columns else {
                 throw MongeError.shapeMismatch("\(flag) \(path) is \(r.rows)×\(r.columns) but INPUT \(input) is \(x.rows)×\(x.columns): give a target sample of the same shape")
             }
-            try r.checkFinite(path)
+            try PointFile.checkFinite(r, path: path)
             return r
         }
         return Setup(target: denoiser, guide: guide, lowPass: filter, x: x, start: start, timesteps: try EGSDE.timesteps(start: start, steps: steps),
