@@ -165,3 +165,49 @@ struct ResidualBlock: Sendable {
         linear2.dense(rows: n, u, packed: packed, bias: p + linear2.bias, accumulate: true, into: out)
     }
 }
+
+/// The time features of the residual ε-models: e = act(Linear_t1(act(Linear_t0(temb(t))))), with
+/// parameters `time.0` and `time.1`; computed once per distinct timestep of a chunk.
+struct TimeFeatures: Sendable {
+    let time0: Linear
+    let time1: Linear
+    let width: Int
+
+    init(embedding: Int, width: Int, layout: inout ParameterLayout) {
+        time0 = Linear("time.0", inputs: embedding, outputs: width, layout: &layout)
+        time1 = Linear("time.1", inputs: width, outputs: width, layout: &layout)
+        self.width = width
+    }
+
+    /// e (u × W) of `u` embedding rows; `t1` keeps the hidden layer, the aux buffers what the
+    /// activation's backward pass needs (nil when it needs none).
+    func forward<S: NetworkScalar>(rows u: Int, embedding: UnsafePointer<S>, hidden t1: UnsafeMutablePointer<S>,
+                                   hiddenAux: UnsafeMutablePointer<S>?, into e: UnsafeMutablePointer<S>, aux: UnsafeMutablePointer<S>?,
+                                   parameters p: UnsafePointer<S>, activation: Activation, slope: Double) {
+        time0.multiply(rows: u, embedding, parameters: p, into: t1)
+        activation.apply(rows: u, columns: width, t1, bias: p + time0.bias, slope: slope, aux: hiddenAux)
+        time1.multiply(rows: u, t1, parameters: p, into: e)
+        activation.apply(rows: u, columns: width, e, bias: p + time1.bias, slope: slope, aux: aux)
+    }
+
+    /// Accumulates the parameter gradients from de = ∂L/∂e (overwritten); `scratch` holds u × W.
+    func backward<S: NetworkScalar>(rows u: Int, featureGradient de: UnsafeMutablePointer<S>, embedding: UnsafePointer<S>,
+                                    hidden t1: UnsafePointer<S>, hiddenAux: UnsafePointer<S>?, features e: UnsafePointer<S>,
+                                    aux: UnsafePointer<S>?, parameters p: UnsafePointer<S>, gradient g: UnsafeMutablePointer<S>,
+                                    scratch t2: UnsafeMutablePointer<S>, activation: Activation, slope: Double) {
+        activation.backward(rows: u, columns: width, de, output: e, aux: aux, slope: slope)
+        time1.accumulateGradient(rows: u, input: t1, outputGradient: de, gradient: g)
+        time1.inputGradient(rows: u, outputGradient: de, parameters: p, into: t2)
+        activation.backward(rows: u, columns: width, t2, output: t1, aux: hiddenAux, slope: slope)
+        time0.accumulateGradient(rows: u, input: embedding, outputGradient: t2, gradient: g)
+    }
+
+    /// e of one timestep `t` (inference); `t1` is scratch of W.
+    func prepare<S: NetworkScalar>(timestep t: Int, embeddingTable: TimeEmbedding<S>, parameters p: UnsafePointer<S>,
+                                   hidden t1: UnsafeMutablePointer<S>, into e: UnsafeMutablePointer<S>, activation: Activation, slope: Double) {
+        embeddingTable.withRow(t) { row in time0.multiply(rows: 1, row, parameters: p, into: t1) }
+        activation.apply(rows: 1, columns: width, t1, bias: p + time0.bias, slope: slope, aux: nil)
+        time1.multiply(rows: 1, t1, parameters: p, into: e)
+        activation.apply(rows: 1, columns: width, e, bias: p + time1.bias, slope: slope, aux: nil)
+    }
+}

@@ -17,8 +17,7 @@ struct ResidualBody: Sendable {
     let activation: Activation
     let slope: Double
     let dropout: Double
-    let time0: Linear
-    let time1: Linear
+    let time: TimeFeatures
     let input: Linear
     let blocks: [ResidualBlock]
     let outputNorm: GroupNorm?
@@ -37,8 +36,7 @@ struct ResidualBody: Sendable {
         func norm(_ name: String, _ features: Int, _ layout: inout ParameterLayout) -> GroupNorm? {
             config.normalization == .none ? nil : GroupNorm(name, features: features, groups: groups, layout: &layout)
         }
-        time0 = Linear("time.0", inputs: config.timeEmbedding, outputs: width, layout: &layout)
-        time1 = Linear("time.1", inputs: width, outputs: width, layout: &layout)
+        time = TimeFeatures(embedding: config.timeEmbedding, width: width, layout: &layout)
         input = Linear("input", inputs: config.dimension, outputs: width, layout: &layout)
         var blocks: [ResidualBlock] = []
         for b in 0..<config.depth {
@@ -97,10 +95,8 @@ struct ResidualBody: Sendable {
         levels.levels.withUnsafeBufferPointer {
             embeddingTable.gather(rows: u, timesteps: $0.baseAddress!, into: m[s.embedding], ld: embedding)
         }
-        time0.multiply(rows: u, m[s.embedding], parameters: p, into: m[s.t1])
-        activation.apply(rows: u, columns: width, m[s.t1], bias: p + time0.bias, slope: slope, aux: aux ? m[s.t1aux] : nil)
-        time1.multiply(rows: u, m[s.t1], parameters: p, into: m[s.e])
-        activation.apply(rows: u, columns: width, m[s.e], bias: p + time1.bias, slope: slope, aux: aux ? m[s.eaux] : nil)
+        time.forward(rows: u, embedding: m[s.embedding], hidden: m[s.t1], hiddenAux: aux ? m[s.t1aux] : nil, into: m[s.e],
+                     aux: aux ? m[s.eaux] : nil, parameters: p, activation: activation, slope: slope)
         let h = m[s.h], z = m[s.z], timeRows = m[s.timeRows]
         input.multiply(rows: n, m[s.x], parameters: p, into: h)
         addBias(rows: n, columns: width, h, bias: p + input.bias)
@@ -136,11 +132,9 @@ struct ResidualBody: Sendable {
         }
         input.accumulateGradient(rows: n, input: m[s.x], outputGradient: dh, gradient: g)
         if let dx { input.inputGradient(rows: n, outputGradient: dh, parameters: p, into: dx) }
-        activation.backward(rows: u, columns: width, de, output: m[s.e], aux: aux ? m[s.eaux] : nil, slope: slope)
-        time1.accumulateGradient(rows: u, input: m[s.t1], outputGradient: de, gradient: g)
-        time1.inputGradient(rows: u, outputGradient: de, parameters: p, into: t2)
-        activation.backward(rows: u, columns: width, t2, output: m[s.t1], aux: aux ? m[s.t1aux] : nil, slope: slope)
-        time0.accumulateGradient(rows: u, input: m[s.embedding], outputGradient: t2, gradient: g)
+        time.backward(rows: u, featureGradient: de, embedding: m[s.embedding], hidden: m[s.t1], hiddenAux: aux ? m[s.t1aux] : nil,
+                      features: m[s.e], aux: aux ? m[s.eaux] : nil, parameters: p, gradient: g, scratch: t2,
+                      activation: activation, slope: slope)
     }
 
     // MARK: Inference at one timestep
@@ -166,10 +160,8 @@ struct ResidualBody: Sendable {
     /// The timestep-only part: e = time features of t, and per block c_b = e·W_t + b_t + b₁.
     func prepare<S: NetworkScalar>(timestep t: Int, parameters p: UnsafePointer<S>, embeddingTable: TimeEmbedding<S>,
                                    arena m: Arena<S>, slots s: InferenceSlots) {
-        embeddingTable.withRow(t) { row in time0.multiply(rows: 1, row, parameters: p, into: m[s.t]) }
-        activation.apply(rows: 1, columns: width, m[s.t], bias: p + time0.bias, slope: slope, aux: nil)
-        time1.multiply(rows: 1, m[s.t], parameters: p, into: m[s.e])
-        activation.apply(rows: 1, columns: width, m[s.e], bias: p + time1.bias, slope: slope, aux: nil)
+        time.prepare(timestep: t, embeddingTable: embeddingTable, parameters: p, hidden: m[s.t], into: m[s.e],
+                     activation: activation, slope: slope)
         for (k, block) in blocks.enumerated() {
             block.prepare(timeFeatures: m[s.e], parameters: p, into: m[s.constants] + k * width)
         }

@@ -193,7 +193,7 @@ struct EGSDECommand: ParsableCommand {
             if metrics.count > 1 { print("egsde: " + Self.line(metrics)) }
             return
         }
-        var grid = try ExperimentGrid<EGSDESeeds>(plans: [EGSDESeeds.Plan(arguments: arguments, seeds: seeds.seeds)], folder: out,
+        var grid = try ExperimentGrid<EGSDESeeds>(plans: [SeedSweepPlan(arguments: arguments, seeds: seeds.seeds)], folder: out,
                                                   seeded: false) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         grid.showTrainingProgress = !quiet
         if let shard {
@@ -237,16 +237,11 @@ extension DDPM.Variance: ExpressibleByArgument {}
 
 /// `monge egsde --seeds`: the seeds (noise streams) as the units of an `ExperimentGrid`, run whole
 /// or in shards that `monge merge` combines into the same per-seed table, summary and manifest.
-struct EGSDESeeds: GridExperiment {
+struct EGSDESeeds: SeedSweep {
     static let experimentName = "egsde"
 
     /// The command's settings (`EGSDECommand.arguments`) and the seeds.
-    struct Plan: Codable, Equatable, Sendable {
-        let arguments: [String]
-        let seeds: [UInt64]
-    }
-
-    let plan: Plan
+    let plan: SeedSweepPlan
     let folder: String
     let log: @Sendable (String) -> Void
     var showTrainingProgress = true
@@ -254,24 +249,14 @@ struct EGSDESeeds: GridExperiment {
     let command: EGSDECommand
     let setup: EGSDECommand.Setup
 
-    init(plan: Plan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
-        guard !plan.seeds.isEmpty else { throw MongeError.invalidArgument(name: "seeds", message: "at least one seed") }
-        do {
-            command = try EGSDECommand.parse(plan.arguments + ["--out", folder, "--seeds", plan.seeds.map(String.init).joined(separator: ",")])
-            try command.validate()
-        } catch {
-            throw MongeError.invalidArgument(name: "plan", message: "the shard's settings do not parse: \(EGSDECommand.message(for: error))")
-        }
+    init(plan: SeedSweepPlan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
+        command = try Self.command(EGSDECommand.self, of: plan,
+                                   arguments: plan.arguments + ["--out", folder, "--seeds", plan.seeds.map(String.init).joined(separator: ",")])
         setup = try command.setup()
         self.plan = plan
         self.folder = folder
         self.log = log
     }
-
-    static func seed(of plan: Plan) -> UInt64 { plan.seeds[0] }
-
-    var units: [UInt64] { plan.seeds }
-    func name(of unit: UInt64) -> String { "seed \(unit)" }
 
     /// A seed's translation into `output/seed_<s>.npy`; its row is the per-seed table's, with the
     /// metrics' order as text (`columns`).

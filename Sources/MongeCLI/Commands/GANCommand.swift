@@ -177,7 +177,7 @@ struct GANCommand: ParsableCommand {
     func run() throws {
         let folder = URL(fileURLWithPath: out)
         if let seeds {
-            var grid = try ExperimentGrid<GANSeeds>(plans: [GANSeeds.Plan(arguments: arguments, seeds: seeds.seeds)], folder: out,
+            var grid = try ExperimentGrid<GANSeeds>(plans: [SeedSweepPlan(arguments: arguments, seeds: seeds.seeds)], folder: out,
                                                     seeded: false) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
             grid.showTrainingProgress = !quiet
             if let shard {
@@ -256,39 +256,23 @@ extension AdaptiveDiffusionConfig.TimestepLaw: ExpressibleByArgument {}
 
 /// `monge gan --seeds`: the seeds as the units of an `ExperimentGrid`, run whole or in shards that
 /// `monge merge` combines into the same per-seed table, summary, T.png and manifest.
-struct GANSeeds: GridExperiment {
+struct GANSeeds: SeedSweep {
     static let experimentName = "gan"
 
     /// The command's settings (`GANCommand.arguments`) and the seeds.
-    struct Plan: Codable, Equatable, Sendable {
-        let arguments: [String]
-        let seeds: [UInt64]
-    }
-
-    let plan: Plan
+    let plan: SeedSweepPlan
     let folder: String
     let log: @Sendable (String) -> Void
     var showTrainingProgress = true
     /// The command the settings parse to.
     let command: GANCommand
 
-    init(plan: Plan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
-        guard !plan.seeds.isEmpty else { throw MongeError.invalidArgument(name: "seeds", message: "at least one seed") }
-        do {
-            command = try GANCommand.parse(plan.arguments + ["--out", folder])
-            try command.validate()
-        } catch {
-            throw MongeError.invalidArgument(name: "plan", message: "the shard's settings do not parse: \(GANCommand.message(for: error))")
-        }
+    init(plan: SeedSweepPlan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
+        command = try Self.command(GANCommand.self, of: plan, arguments: plan.arguments + ["--out", folder])
         self.plan = plan
         self.folder = folder
         self.log = log
     }
-
-    static func seed(of plan: Plan) -> UInt64 { plan.seeds[0] }
-
-    var units: [UInt64] { plan.seeds }
-    func name(of unit: UInt64) -> String { "seed \(unit)" }
 
     /// A seed's run into `output/seed_<s>/`; its row is the per-seed table's, plus (diffusion) the
     /// T curve of T.png as text.
