@@ -35,35 +35,9 @@ public enum ImageMUNITTraining {
         let model = try ImageMUNIT<Float>(config: config)
         try check(a, "domain A", config: config)
         try check(b, "domain B", config: config)
-        var (gParameters, dParameters) = model.initialParameters(seed: training.seed)
-        var gAdam = AdamState<Float>(count: gParameters.count)
-        var dAdam = AdamState<Float>(count: dParameters.count)
-        let n = training.batchSize, s = config.style
-        var records: [MUNITStepRecord] = []
-        records.reserveCapacity(training.steps)
-        progress?.start(atStep: 0)
-        for step in 0..<training.steps {
-            let draws = MUNITTraining.Draws(seed: training.seed, step: step)
-            let xa = MUNITTraining.batch(a, rows: n, stream: draws.index(.a)), xb = MUNITTraining.batch(b, rows: n, stream: draws.index(.b))
-            func prior(_ update: UInt64, _ domain: MUNITDomain) -> Matrix<Float> {
-                draws.style(update, domain).normalMatrix(rows: n, columns: s, firstRow: 0)
-            }
-            var dGradient = [Float](repeating: 0, count: dParameters.count)
-            let dLoss = model.discriminatorLoss(a: xa, b: xb, styleA: prior(0, .a), styleB: prior(0, .b), generator: gParameters,
-                                                discriminator: dParameters, gradient: &dGradient).reduce(0, +)
-            dAdam.update(&dParameters, gradient: dGradient, config: training.discriminatorAdam)
-            var gGradient = [Float](repeating: 0, count: gParameters.count)
-            let gLoss = model.generatorLoss(a: xa, b: xb, styleA: prior(1, .a), styleB: prior(1, .b), generator: gParameters,
-                                            discriminator: dParameters, gradient: &gGradient)
-            gAdam.update(&gParameters, gradient: gGradient, config: training.generatorAdam)
-            guard dLoss.isFinite, gLoss.total.isFinite else {
-                throw MongeError.nonFinite("the image MUNIT's losses are D \(dLoss), G \(gLoss.total) at step \(step); lower the learning rate")
-            }
-            records.append(MUNITStepRecord(step: step, discriminator: dLoss, generator: gLoss))
-            progress?.update(StepRecord(step: step, loss: gLoss.total, gradientNorm: 0, learningRate: training.generatorAdam.learningRate))
-        }
-        progress?.finish()
-        return Run(model: model, generator: gParameters, discriminator: dParameters, records: records)
+        let trained = try MUNITTraining.loop(model, a: a, b: b, styleDimension: config.style, training: training, progress: progress,
+                                             name: "the image MUNIT's")
+        return Run(model: model, generator: trained.generator, discriminator: trained.discriminator, records: trained.records)
     }
 }
 
@@ -97,9 +71,7 @@ public enum ImageMUNITCheckpoint {
     /// it is missing or holds neither.
     public static func isImageModel(_ folder: String) throws -> Bool {
         let file = MUNITCheckpoint.path(folder, MUNITCheckpoint.configFile)
-        guard FileManager.default.fileExists(atPath: file) else {
-            throw MongeError.invalidFile(path: file, location: nil, message: "missing: not a `monge munit train` output folder")
-        }
+        try CheckpointFolder.requireConfig(file, madeBy: "monge munit train")
         struct Header: Decodable { var format: String }
         let header = try JSONFile.read(Header.self, from: file, what: "a MUNIT config")
         switch header.format {
@@ -116,30 +88,9 @@ public enum ImageMUNITCheckpoint {
         guard config.model == run.model.config else {
             throw MongeError.invalidArgument(name: "config", message: "describes another network than the run's")
         }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw MongeError.writeFailed(path: folder, message: "cannot create the folder: \(error.localizedDescription)")
-        }
-        var tensors: [String: NDArray] = [:]
-        for (prefix, layout, values) in [("generator", run.model.generatorLayout, run.generator),
-                                         ("discriminator", run.model.discriminatorLayout, run.discriminator)] {
-            for entry in layout.entries {
-                tensors["\(prefix).\(entry.name)"] = try NDArray(shape: entry.shape, values: Array(values[entry.range]))
-            }
-        }
-        try SafeTensors.write(tensors: tensors, metadata: ["format": format, "steps": String(run.records.count)],
-                              to: MUNITCheckpoint.path(folder, MUNITCheckpoint.weightsFile))
-        var text = MUNITCheckpoint.lossColumns + "\n"
-        for r in run.records where r.step % max(logEvery, 1) == 0 || r.step == run.records.count - 1 {
-            let g = r.generator
-            let values = [r.discriminator, g.total] + g.adversarial + g.image + g.content + g.style + g.cycle
-            text += "\(r.step)," + values.map { "\($0)" }.joined(separator: ",") + "\n"
-        }
-        try AtomicFile.write(text, to: MUNITCheckpoint.path(folder, MUNITCheckpoint.lossFile))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(encoder.encode(config) + Data("\n".utf8), to: MUNITCheckpoint.path(folder, MUNITCheckpoint.configFile))
+        try MUNITCheckpoint.writeFiles(config, format: format, generator: (run.model.generatorLayout, run.generator),
+                                       discriminator: (run.model.discriminatorLayout, run.discriminator), records: run.records,
+                                       logEvery: logEvery, to: folder)
     }
 
     /// Reads config.json, with errors naming the file and field (a 2-D MUNIT's folder is refused).
@@ -149,11 +100,9 @@ public enum ImageMUNITCheckpoint {
             throw MongeError.invalidFile(path: file, location: "format", message: "holds a 2-D MUNIT (\"\(MUNITCheckpoint.format)\"), this needs an image MUNIT (\"\(format)\")")
         }
         let config = try JSONFile.read(Config.self, from: file, what: "an image MUNIT config")
-        do {
+        try CheckpointFolder.validate(file) {
             _ = try ImageMUNIT<Float>(config: config.model)
             try config.training.validate()
-        } catch let error as MongeError {
-            throw MongeError.invalidFile(path: file, location: nil, message: error.description)
         }
         return config
     }
@@ -162,20 +111,8 @@ public enum ImageMUNITCheckpoint {
     public static func read(from folder: String) throws -> (config: Config, model: ImageMUNIT<Float>, generator: [Float], discriminator: [Float]) {
         let config = try readConfig(from: folder)
         let model = try ImageMUNIT<Float>(config: config.model)
-        let file = MUNITCheckpoint.path(folder, MUNITCheckpoint.weightsFile)
-        let (tensors, metadata) = try SafeTensors.read(file)
-        guard metadata["format"] == format else {
-            throw MongeError.invalidFile(path: file, location: "metadata",
-                                         message: "format is \(metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
-        }
-        let expected = model.generatorLayout.entries.count + model.discriminatorLayout.entries.count
-        guard tensors.count == expected else {
-            throw MongeError.invalidFile(path: file, location: nil,
-                                         message: "has \(tensors.count) tensors, config.json describes \(expected): a checkpoint of another architecture")
-        }
-        func load(_ prefix: String, _ layout: ParameterLayout) throws -> [Float] {
-            try layout.parameters(fromTensors: tensors, prefix: prefix + ".", file: file, hint: " (config.json describes another architecture)")
-        }
-        return (config, model, try load("generator", model.generatorLayout), try load("discriminator", model.discriminatorLayout))
+        let parameters = try MUNITCheckpoint.readParameters(from: folder, format: format, generator: model.generatorLayout,
+                                                            discriminator: model.discriminatorLayout)
+        return (config, model, parameters.generator, parameters.discriminator)
     }
 }

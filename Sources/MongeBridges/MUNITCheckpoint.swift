@@ -40,46 +40,59 @@ public enum MUNITCheckpoint {
         guard config.model == run.model.config else {
             throw MongeError.invalidArgument(name: "config", message: "describes another network than the run's")
         }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw MongeError.writeFailed(path: folder, message: "cannot create the folder: \(error.localizedDescription)")
-        }
-        var tensors: [String: NDArray] = [:]
-        for (prefix, layout, values) in [("generator", run.model.generatorLayout, run.generator),
-                                         ("discriminator", run.model.discriminatorLayout, run.discriminator)] {
-            for entry in layout.entries {
-                tensors["\(prefix).\(entry.name)"] = try NDArray(shape: entry.shape, values: Array(values[entry.range]))
-            }
-        }
-        try SafeTensors.write(tensors: tensors, metadata: ["format": format, "steps": String(run.records.count)], to: path(folder, weightsFile))
+        try writeFiles(config, format: format, generator: (run.model.generatorLayout, run.generator),
+                       discriminator: (run.model.discriminatorLayout, run.discriminator), records: run.records, logEvery: logEvery, to: folder)
+    }
+
+    /// Writes a MUNIT run's three files, the 2-D and the image MUNIT's alike: model.safetensors
+    /// (`generator.<name>`, `discriminator.<name>`, with `format` and the step count), loss.csv
+    /// (every `logEvery`-th step and the last) and config.json last, each atomically.
+    static func writeFiles(_ config: some Encodable, format: String, generator: (layout: ParameterLayout, values: [Float]),
+                           discriminator: (layout: ParameterLayout, values: [Float]), records: [MUNITStepRecord], logEvery: Int,
+                           to folder: String) throws {
+        try CheckpointFolder.create(folder)
+        let tensors = try CheckpointFolder.tensors(generator.layout, generator.values, prefix: "generator.")
+            .merging(try CheckpointFolder.tensors(discriminator.layout, discriminator.values, prefix: "discriminator.")) { first, _ in first }
+        try SafeTensors.write(tensors: tensors, metadata: ["format": format, "steps": String(records.count)], to: path(folder, weightsFile))
         var text = lossColumns + "\n"
-        for r in run.records where r.step % max(logEvery, 1) == 0 || r.step == run.records.count - 1 {
+        for r in records where r.step % max(logEvery, 1) == 0 || r.step == records.count - 1 {
             let g = r.generator
             let values = [r.discriminator, g.total] + g.adversarial + g.image + g.content + g.style + g.cycle
             text += "\(r.step)," + values.map { "\($0)" }.joined(separator: ",") + "\n"
         }
         try AtomicFile.write(text, to: path(folder, lossFile))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(encoder.encode(config) + Data("\n".utf8), to: path(folder, configFile))
+        try AtomicFile.write(CheckpointFolder.configText(config), to: path(folder, configFile))
+    }
+
+    /// The generator's and discriminator's parameters in `folder`'s model.safetensors: its format
+    /// must be `format`, and every tensor present, F32, finite and of its layout's shape.
+    static func readParameters(from folder: String, format: String, generator: ParameterLayout,
+                               discriminator: ParameterLayout) throws -> (generator: [Float], discriminator: [Float]) {
+        let file = path(folder, weightsFile)
+        let (tensors, metadata) = try SafeTensors.read(file)
+        try CheckpointFolder.checkFormat(metadata, format, file: file)
+        let expected = generator.entries.count + discriminator.entries.count
+        guard tensors.count == expected else {
+            throw MongeError.invalidFile(path: file, location: nil,
+                                         message: "has \(tensors.count) tensors, config.json describes \(expected): a checkpoint of another architecture")
+        }
+        func load(_ prefix: String, _ layout: ParameterLayout) throws -> [Float] {
+            try layout.parameters(fromTensors: tensors, prefix: prefix + ".", file: file, hint: " (config.json describes another architecture)")
+        }
+        return (try load("generator", generator), try load("discriminator", discriminator))
     }
 
     /// Reads config.json, with errors naming the file and field.
     public static func readConfig(from folder: String) throws -> Config {
         let file = path(folder, configFile)
-        guard FileManager.default.fileExists(atPath: file) else {
-            throw MongeError.invalidFile(path: file, location: nil, message: "missing: not a `monge munit train` output folder")
-        }
+        try CheckpointFolder.requireConfig(file, madeBy: "monge munit train")
         let config = try JSONFile.read(Config.self, from: file, what: "a MUNIT config")
         guard config.format == format else {
             throw MongeError.invalidFile(path: file, location: "format", message: "expected \"\(format)\" (a `monge munit train` folder), got \"\(config.format)\"")
         }
-        do {
+        try CheckpointFolder.validate(file) {
             try config.model.validate()
             try config.training.validate()
-        } catch let error as MongeError {
-            throw MongeError.invalidFile(path: file, location: nil, message: error.description)
         }
         return config
     }
@@ -88,25 +101,9 @@ public enum MUNITCheckpoint {
     public static func read(from folder: String) throws -> (config: Config, model: MUNIT<Float>, generator: [Float], discriminator: [Float]) {
         let config = try readConfig(from: folder)
         let model = try MUNIT<Float>(config: config.model)
-        let file = path(folder, weightsFile)
-        let (tensors, metadata) = try SafeTensors.read(file)
-        guard metadata["format"] == format else {
-            throw MongeError.invalidFile(path: file, location: "metadata",
-                                         message: "format is \(metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
-        }
-        let expected = model.generatorLayout.entries.count + model.discriminatorLayout.entries.count
-        guard tensors.count == expected else {
-            throw MongeError.invalidFile(path: file, location: nil,
-                                         message: "has \(tensors.count) tensors, config.json describes \(expected): a checkpoint of another architecture")
-        }
-        func load(_ prefix: String, _ layout: ParameterLayout) throws -> [Float] {
-            try layout.parameters(fromTensors: tensors, prefix: prefix + ".", file: file,
-                                  hint: " (config.json describes another architecture)")
-        }
-        return (config, model, try load("generator", model.generatorLayout), try load("discriminator", model.discriminatorLayout))
+        let parameters = try readParameters(from: folder, format: format, generator: model.generatorLayout, discriminator: model.discriminatorLayout)
+        return (config, model, parameters.generator, parameters.discriminator)
     }
 
-    static func path(_ folder: String, _ name: String) -> String {
-        URL(fileURLWithPath: folder).appendingPathComponent(name).path
-    }
+    static func path(_ folder: String, _ name: String) -> String { CheckpointFolder.path(folder, name) }
 }

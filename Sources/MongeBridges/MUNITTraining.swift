@@ -54,6 +54,20 @@ public struct MUNITRun<S: NetworkScalar>: Sendable {
     }
 }
 
+/// What MUNIT's training loop asks of a model: initial parameters and the two losses with their
+/// gradients. The 2-D `MUNIT` and the `ImageMUNIT` conform, so both train in `MUNITTraining.loop`.
+public protocol MUNITTrainable: Sendable {
+    associatedtype Scalar: NetworkScalar
+    func initialParameters(seed: UInt64) -> (generator: [Scalar], discriminator: [Scalar])
+    func discriminatorLoss(a: Matrix<Scalar>, b: Matrix<Scalar>, styleA: Matrix<Scalar>, styleB: Matrix<Scalar>,
+                           generator: [Scalar], discriminator: [Scalar], gradient: inout [Scalar]) -> [Double]
+    func generatorLoss(a: Matrix<Scalar>, b: Matrix<Scalar>, styleA: Matrix<Scalar>, styleB: Matrix<Scalar>,
+                       generator: [Scalar], discriminator: [Scalar], gradient: inout [Scalar]) -> MUNITGeneratorLoss
+}
+
+extension MUNIT: MUNITTrainable { public typealias Scalar = S }
+extension ImageMUNIT: MUNITTrainable { public typealias Scalar = S }
+
 /// The MUNIT training loop, single-threaded and deterministic: every random number is addressed
 /// by (seed, step, purpose, row), so the result depends on the seed only.
 public enum MUNITTraining {
@@ -95,34 +109,44 @@ public enum MUNITTraining {
         let model = try MUNIT<S>(config: config)
         try check(a, "domain A", dimension: config.dimension)
         try check(b, "domain B", dimension: config.dimension)
-        var (gParameters, dParameters): ([S], [S]) = model.initialParameters(seed: training.seed)
-        var gAdam = AdamState<S>(count: gParameters.count)
-        var dAdam = AdamState<S>(count: dParameters.count)
-        let n = training.batchSize, s = config.style
+        let trained = try loop(model, a: a, b: b, styleDimension: config.style, training: training, progress: progress, name: "MUNIT's")
+        return MUNITRun(model: model, generator: trained.generator, discriminator: trained.discriminator, records: trained.records)
+    }
+
+    /// MUNIT's alternation for any `MUNITTrainable` model on checked domains `a` and `b`: per step
+    /// one discriminator update, then one generator update on the same batches, each with its
+    /// own prior styles of `styleDimension` coordinates. `name` starts the divergence error.
+    static func loop<M: MUNITTrainable>(_ model: M, a: Matrix<M.Scalar>, b: Matrix<M.Scalar>, styleDimension s: Int,
+                                        training: MUNITTrainingConfig, progress: TrainingProgress?,
+                                        name: String) throws -> (generator: [M.Scalar], discriminator: [M.Scalar], records: [MUNITStepRecord]) {
+        var (gParameters, dParameters) = model.initialParameters(seed: training.seed)
+        var gAdam = AdamState<M.Scalar>(count: gParameters.count)
+        var dAdam = AdamState<M.Scalar>(count: dParameters.count)
+        let n = training.batchSize
         var records: [MUNITStepRecord] = []
         records.reserveCapacity(training.steps)
         progress?.start(atStep: 0)
         for step in 0..<training.steps {
             let draws = Draws(seed: training.seed, step: step)
             let xa = batch(a, rows: n, stream: draws.index(.a)), xb = batch(b, rows: n, stream: draws.index(.b))
-            func prior(_ update: UInt64, _ domain: MUNITDomain) -> Matrix<S> {
+            func prior(_ update: UInt64, _ domain: MUNITDomain) -> Matrix<M.Scalar> {
                 draws.style(update, domain).normalMatrix(rows: n, columns: s, firstRow: 0)
             }
-            var dGradient = [S](repeating: 0, count: dParameters.count)
+            var dGradient = [M.Scalar](repeating: 0, count: dParameters.count)
             let dLoss = model.discriminatorLoss(a: xa, b: xb, styleA: prior(0, .a), styleB: prior(0, .b), generator: gParameters,
                                                 discriminator: dParameters, gradient: &dGradient).reduce(0, +)
             dAdam.update(&dParameters, gradient: dGradient, config: training.discriminatorAdam)
-            var gGradient = [S](repeating: 0, count: gParameters.count)
+            var gGradient = [M.Scalar](repeating: 0, count: gParameters.count)
             let gLoss = model.generatorLoss(a: xa, b: xb, styleA: prior(1, .a), styleB: prior(1, .b), generator: gParameters,
                                             discriminator: dParameters, gradient: &gGradient)
             gAdam.update(&gParameters, gradient: gGradient, config: training.generatorAdam)
             guard dLoss.isFinite, gLoss.total.isFinite else {
-                throw MongeError.nonFinite("MUNIT's losses are D \(dLoss), G \(gLoss.total) at step \(step); lower the learning rate")
+                throw MongeError.nonFinite("\(name) losses are D \(dLoss), G \(gLoss.total) at step \(step); lower the learning rate")
             }
             records.append(MUNITStepRecord(step: step, discriminator: dLoss, generator: gLoss))
             progress?.update(StepRecord(step: step, loss: gLoss.total, gradientNorm: 0, learningRate: training.generatorAdam.learningRate))
         }
         progress?.finish()
-        return MUNITRun(model: model, generator: gParameters, discriminator: dParameters, records: records)
+        return (gParameters, dParameters, records)
     }
 }

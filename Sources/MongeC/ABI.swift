@@ -86,10 +86,9 @@ func readMatrix<S: MatrixScalar>(_ data: UnsafePointer<Double>?, _ shape: Unsafe
             }
         }
     }
-    if let bad = storage.firstIndex(where: { !$0.isFinite }) {
-        throw MongeError.nonFinite("\(name)[\(bad / max(columns, 1)), \(bad % max(columns, 1))] is \(storage[bad])")
-    }
-    return try Matrix(rows: rows, columns: columns, storage: storage)
+    let matrix = try Matrix(rows: rows, columns: columns, storage: storage)
+    if let (i, j, value) = matrix.firstNonFinite { throw MongeError.nonFinite("\(name)[\(i), \(j)] is \(value)") }
+    return matrix
 }
 
 /// A strided vector of the caller (a matrix of one column), or nil when `data` is null.

@@ -83,11 +83,25 @@ public enum ArrayFile {
         }
     }
 
-    /// The lowercase extension of `path` when it is accepted; otherwise an error naming it.
-    private static func format(of path: String, reading: Bool) throws -> String {
+    /// The accepted extensions as a user reads them: ".npy or .csv".
+    public static var acceptedExtensionsText: String { acceptedExtensions.map { "." + $0 }.joined(separator: " or ") }
+
+    /// Whether `path` names an array file: its last component's extension (any case) is accepted.
+    /// The one test of an output's or a domain's extension; `write` and `readMatrix` apply the same.
+    public static func isArrayFile(_ path: String) -> Bool {
+        acceptedExtensions.contains(fileExtension(of: path))
+    }
+
+    /// The lowercase text after the last dot of the last path component ("" when there is none).
+    static func fileExtension(of path: String) -> String {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let dot = name.lastIndex(of: ".")
-        let fileExtension = dot.map { String(name[name.index(after: $0)...]).lowercased() } ?? ""
+        return dot.map { String(name[name.index(after: $0)...]).lowercased() } ?? ""
+    }
+
+    /// The lowercase extension of `path` when it is accepted; otherwise an error naming it.
+    static func format(of path: String, reading: Bool) throws -> String {
+        let fileExtension = fileExtension(of: path)
         if acceptedExtensions.contains(fileExtension) { return fileExtension }
         let found = fileExtension.isEmpty ? "no extension" : "the extension .\(fileExtension)"
         let message = "\(found); expected one of \(acceptedExtensions.map { "." + $0 }.joined(separator: ", "))"

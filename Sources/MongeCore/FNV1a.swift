@@ -3,14 +3,24 @@ import Foundation
 /// The 64-bit FNV-1a hash: fast, dependency-free fingerprints of files, configs and data, to
 /// tell that two byte strings differ (not a defence against forgery).
 public struct FNV1a64: Sendable {
-    public private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
+    /// The standard 64-bit offset basis.
+    public static let offsetBasis: UInt64 = 0xCBF2_9CE4_8422_2325
+    /// The 64-bit FNV prime, 2⁴⁰ + 2⁸ + 0xb3.
+    public static let prime: UInt64 = 0x0000_0100_0000_01B3
+
+    public private(set) var value: UInt64 = offsetBasis
 
     public init() {}
 
+    /// The hash of `bytes` (a string's `utf8`, say) started from `basis`: the one FNV-1a loop.
+    public static func value(of bytes: some Sequence<UInt8>, basis: UInt64 = offsetBasis) -> UInt64 {
+        var h = basis
+        for byte in bytes { h = (h ^ UInt64(byte)) &* prime }
+        return h
+    }
+
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        var h = value
-        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        value = h
+        value = Self.value(of: bytes, basis: value)
     }
 
     public mutating func update(_ data: Data) {

@@ -152,10 +152,16 @@ public struct Matrix<Scalar: MatrixScalar>: Equatable, Sendable {
     /// Whether every element is finite (no NaN, no ±∞).
     public var isFinite: Bool { storage.allSatisfy { $0.isFinite } }
 
+    /// The 0-based position and value of the first (row-major) NaN or ±∞, or nil when all are finite.
+    public var firstNonFinite: (row: Int, column: Int, value: Scalar)? {
+        guard let k = storage.firstIndex(where: { !$0.isFinite }) else { return nil }
+        return (k / max(columns, 1), k % max(columns, 1), storage[k])
+    }
+
     /// Throws `MongeError.nonFinite` naming `what` and the first bad element when one is NaN or ±∞.
     public func checkFinite(_ what: String) throws {
-        if let k = storage.firstIndex(where: { !$0.isFinite }) {
-            throw MongeError.nonFinite("\(what): element (\(k / max(columns, 1)), \(k % max(columns, 1))) is \(storage[k])")
+        if let (i, j, value) = firstNonFinite {
+            throw MongeError.nonFinite("\(what): element (\(i), \(j)) is \(value)")
         }
     }
 

@@ -118,10 +118,7 @@ extension OutputSet {
     /// Adds a matrix file in the format its extension names (.npy or .csv, checked now); `header`
     /// names the columns of a .csv file.
     public mutating func add<S: MatrixScalar>(_ matrix: Matrix<S>, to path: String, header: [String]? = nil) throws {
-        let fileExtension = URL(fileURLWithPath: path).pathExtension.lowercased()
-        guard ArrayFile.acceptedExtensions.contains(fileExtension) else {
-            throw MongeError.writeFailed(path: path, message: "expected one of \(ArrayFile.acceptedExtensions.map { "." + $0 }.joined(separator: ", "))")
-        }
+        let fileExtension = try ArrayFile.format(of: path, reading: false)
         try add(path) { temporary in
             if fileExtension == "npy" { try NpyFile.write(matrix, to: temporary) } else { try CSVFile.write(matrix, to: temporary, header: header) }
         }

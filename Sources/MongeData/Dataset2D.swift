@@ -109,9 +109,7 @@ extension Dataset2D {
     /// The label of this dataset's substream (FNV-1a of its name): two datasets drawn with the
     /// same seed use independent numbers, so a source and a target never share their noise.
     public static var streamLabel: UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return h
+        FNV1a64.value(of: name.utf8)
     }
 
     public var name: String { Self.name }

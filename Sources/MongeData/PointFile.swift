@@ -31,8 +31,16 @@ public struct PointFile: Codable, Equatable, Sendable {
 
     /// Whether `token` names a point file rather than a dataset (its extension is .csv or .npy).
     public static func isFileName(_ token: String) -> Bool {
-        let lower = token.lowercased()
-        return ArrayFile.acceptedExtensions.contains { lower.hasSuffix("." + $0) }
+        ArrayFile.isArrayFile(token)
+    }
+
+    /// Throws unless every entry of `points` (read from `path`) is finite: `MongeError.invalidFile`
+    /// naming the file and the 1-based data row and column of the first NaN or ±∞ ("row 2, column 1:
+    /// nan is not a finite number"). The one finiteness check of loaded points (domain files here,
+    /// the CLI's DATA and input files).
+    public static func checkFinite<S: MatrixScalar>(_ points: Matrix<S>, path: String) throws {
+        guard let (i, j, value) = points.firstNonFinite else { return }
+        throw MongeError.invalidFile(path: path, location: "row \(i + 1), column \(j + 1)", message: "\(value) is not a finite number")
     }
 
     /// Reads and checks `path`, and holds out up to `heldOut` rows (at most half of them).
@@ -47,10 +55,7 @@ public struct PointFile: Codable, Equatable, Sendable {
         guard points.columns == 2 else {
             throw MongeError.invalidFile(path: path, location: "row 1", message: "has \(points.columns) column\(points.columns == 1 ? "" : "s"); a 2-D domain needs exactly 2 (x, y)")
         }
-        if let k = points.storage.firstIndex(where: { !$0.isFinite }) {
-            throw MongeError.invalidFile(path: path, location: "row \(k / 2 + 1), column \(k % 2 + 1)",
-                                         message: "\(points.storage[k]) is not a finite number")
-        }
+        try checkFinite(points, path: path)
         guard points.rows >= minimumRows else {
             throw MongeError.invalidFile(path: path, location: nil,
                                          message: "has \(points.rows) rows; a domain needs at least \(minimumRows) (half train its ε-model, half are held out for translation and exact OT)")

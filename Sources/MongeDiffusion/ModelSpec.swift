@@ -12,6 +12,13 @@ import Foundation
 ///
 /// Every oracle also takes `:schedule=linear|cosine|scaled-linear` (default linear) and `:T=N`
 /// (default 1000, at most `maximumTimesteps`; DDIB's 2-D models use `:schedule=scaled-linear:T=4000`).
+///
+/// Why this lives in MongeDiffusion: a spec names, and `denoiser(as:)` loads, a diffusion model —
+/// the oracles (`Oracles`, `GaussianOracle`, `MixtureOracle`) and `TrainingCheckpoint` are this
+/// module's types and `AnyDenoiser` is what it returns. Its users (the CLI's MODEL arguments, the C
+/// ABI's `monge_*` model calls, MongeEvaluation's mode oracles) all sit above MongeDiffusion and import
+/// it already; a lower home (MongeCore) could not load either kind of model, and a higher one
+/// (MongeExperiments) would make the C ABI and MongeEvaluation import the experiments layer.
 public struct ModelSpec: Equatable, Sendable, CustomStringConvertible {
     public enum Source: Equatable, Sendable {
         case gaussians25(std: Double, spacing: Double)

@@ -20,6 +20,43 @@ extension ResultsTable {
         }
         return table
     }
+
+    /// A seed sweep's tables in `folder`: per_seed.{csv,md,json} as given, and summary.{csv,md,json}
+    /// with one `seedSummary` row per metric column of `perSeed` (all but `seed`) over the seeds
+    /// that gave a value (`Cell.statisticValue`; a metric no seed gave is left out). Returns the
+    /// summary, its files, and a manifest's results: the seeds, and per metric the mean and its
+    /// 95 % interval (`ci95_low`, `ci95_high`; null where not finite, as with one seed).
+    public static func writeSeedTables(_ perSeed: ResultsTable, seeds: [UInt64],
+                                       folder: URL) throws -> (summary: ResultsTable, paths: [String], results: [String: JSONValue]) {
+        var metrics: [(name: String, values: [Double])] = []
+        for name in perSeed.columns where name != "seed" {
+            let values = perSeed.column(name).compactMap(\.statisticValue)
+            if !values.isEmpty { metrics.append((name, values)) }
+        }
+        let summary = try seedSummary(metrics)
+        try perSeed.write(stem: folder.appendingPathComponent("per_seed").path)
+        let paths = try summary.write(stem: folder.appendingPathComponent("summary").path)
+        var results: [String: JSONValue] = ["seeds": .array(seeds.map { .integer(Int($0)) })]
+        for row in summary.rows {
+            guard case let .text(name) = row[0], case let .number(mean) = row[2], case let .number(low) = row[4],
+                  case let .number(high) = row[5] else { continue }
+            results[name] = .object(["mean": .number(mean), "ci95_low": low.isFinite ? .number(low) : .null,
+                                     "ci95_high": high.isFinite ? .number(high) : .null])
+        }
+        return (summary, paths, results)
+    }
+}
+
+extension ResultsTable.Cell {
+    /// The cell as a value for statistics over seeds: a finite number or an integer; nil for text,
+    /// NaN and ±∞ (a seed that gave no value).
+    public var statisticValue: Double? {
+        switch self {
+        case let .number(x): return x.isFinite ? x : nil
+        case let .integer(i): return Double(i)
+        case .text: return nil
+        }
+    }
 }
 
 extension ResultsTable {
@@ -73,13 +110,7 @@ extension ResultsTable {
             for (name, index) in zip(keys, keyIndices) { out[name] = rows[0][index] }
             for name in metrics {
                 let index = first.columns.firstIndex(of: name)!
-                let values = rows.compactMap { row -> Double? in
-                    switch row[index] {
-                    case let .number(x): return x.isFinite ? x : nil
-                    case let .integer(i): return Double(i)
-                    case .text: return nil
-                    }
-                }
+                let values = rows.compactMap { $0[index].statisticValue }
                 guard !values.isEmpty else {
                     out[name + "_mean"] = .number(.nan); out[name + "_ci95_low"] = .number(.nan); out[name + "_ci95_high"] = .number(.nan)
                     continue

@@ -42,14 +42,9 @@ public enum FlowCheckpoint {
         guard weights.count == layout.count, raw.count == layout.count else {
             throw MongeError.shapeMismatch("\(weights.count) weights for a network of \(layout.count)")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(String(decoding: try encoder.encode(config), as: UTF8.self) + "\n", to: folder + "/" + configFile)
-        var tensors: [String: NDArray] = [:]
-        for entry in layout.entries {
-            tensors[entry.name] = try NDArray(shape: entry.shape, values: Array(weights[entry.range]))
-            tensors["raw." + entry.name] = try NDArray(shape: entry.shape, values: Array(raw[entry.range]))
-        }
+        try AtomicFile.write(CheckpointFolder.configText(config), to: folder + "/" + configFile)
+        let tensors = try CheckpointFolder.tensors(layout, weights)
+            .merging(try CheckpointFolder.tensors(layout, raw, prefix: "raw.")) { first, _ in first }
         try SafeTensors.write(tensors: tensors, metadata: ["format": format], to: folder + "/" + weightsFile)
     }
 

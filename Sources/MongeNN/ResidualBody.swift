@@ -7,16 +7,9 @@
 ///     ε̂  = Linear_out(act(norm(h)))
 ///
 /// Linear₂ of every block and Linear_out start at zero (DDIB's `zero_module`), so an untrained
-/// model is the identity stack with output 0.
+/// model is the identity stack with output 0. The blocks are `ResidualBlock`s (identity skip,
+/// updated in place).
 struct ResidualBody: Sendable {
-    struct Block: Sendable {
-        let norm1: GroupNorm?
-        let linear1: Linear
-        let time: Linear
-        let norm2: GroupNorm?
-        let linear2: Linear
-    }
-
     let dimension: Int
     let width: Int
     let embedding: Int
@@ -24,10 +17,9 @@ struct ResidualBody: Sendable {
     let activation: Activation
     let slope: Double
     let dropout: Double
-    let time0: Linear
-    let time1: Linear
+    let time: TimeFeatures
     let input: Linear
-    let blocks: [Block]
+    let blocks: [ResidualBlock]
     let outputNorm: GroupNorm?
     let output: Linear
 
@@ -41,59 +33,28 @@ struct ResidualBody: Sendable {
         let groups = config.normGroups
         self.groups = config.normalization == .none ? 1 : groups
         let width = config.width
-        func norm(_ name: String, _ layout: inout ParameterLayout) -> GroupNorm? {
-            config.normalization == .none ? nil : GroupNorm(name, features: width, groups: groups, layout: &layout)
+        func norm(_ name: String, _ features: Int, _ layout: inout ParameterLayout) -> GroupNorm? {
+            config.normalization == .none ? nil : GroupNorm(name, features: features, groups: groups, layout: &layout)
         }
-        time0 = Linear("time.0", inputs: config.timeEmbedding, outputs: width, layout: &layout)
-        time1 = Linear("time.1", inputs: width, outputs: width, layout: &layout)
+        time = TimeFeatures(embedding: config.timeEmbedding, width: width, layout: &layout)
         input = Linear("input", inputs: config.dimension, outputs: width, layout: &layout)
-        var blocks: [Block] = []
+        var blocks: [ResidualBlock] = []
         for b in 0..<config.depth {
-            let prefix = "blocks.\(b)"
-            let norm1 = norm("\(prefix).norm1", &layout)
-            let linear1 = Linear("\(prefix).linear1", inputs: width, outputs: width, layout: &layout)
-            let time = Linear("\(prefix).time", inputs: width, outputs: width, layout: &layout)
-            let norm2 = norm("\(prefix).norm2", &layout)
-            let linear2 = Linear("\(prefix).linear2", inputs: width, outputs: width, layout: &layout, zeroInitialized: true)
-            blocks.append(Block(norm1: norm1, linear1: linear1, time: time, norm2: norm2, linear2: linear2))
+            blocks.append(ResidualBlock("blocks.\(b)", inputs: width, width: width, norm: norm, layout: &layout))
         }
         self.blocks = blocks
-        outputNorm = norm("output.norm", &layout)
+        outputNorm = norm("output.norm", width, &layout)
         output = Linear("output", inputs: width, outputs: config.dimension, layout: &layout, zeroInitialized: true)
     }
 
-    // MARK: Norm or identity
-
-    @inline(__always)
-    private func normForward<S: NetworkScalar>(_ norm: GroupNorm?, rows n: Int, _ x: UnsafePointer<S>, parameters p: UnsafePointer<S>,
-                                               xhat: UnsafeMutablePointer<S>, rstd: UnsafeMutablePointer<S>,
-                                               into y: UnsafeMutablePointer<S>) {
-        if let norm {
-            norm.forward(rows: n, x, parameters: p, xhat: xhat, rstd: rstd, into: y)
-        } else if UnsafePointer(y) != x {
-            y.update(from: x, count: n * width)
-        }
-    }
-
-    @inline(__always)
-    private func normBackward<S: NetworkScalar>(_ norm: GroupNorm?, rows n: Int, _ d: UnsafeMutablePointer<S>,
-                                                xhat: UnsafePointer<S>, rstd: UnsafePointer<S>, parameters p: UnsafePointer<S>,
-                                                gradient g: UnsafeMutablePointer<S>) {
-        norm?.backward(rows: n, d, xhat: xhat, rstd: rstd, parameters: p, gradient: g, into: d)
-    }
-
     // MARK: Training
-
-    struct BlockSlots: Sendable {
-        var xhat1 = 0, rstd1 = 0, a1 = 0, s1 = 0, xhat2 = 0, rstd2 = 0, a2 = 0, s2 = 0, mask = 0, d2 = 0
-    }
 
     /// Training buffers. Time features (embedding, t1, e, and their gradients) have one row per
     /// distinct timestep of the chunk (`TimestepLevels`), at most `rows`.
     struct Slots: Sendable {
         var x = 0, embedding = 0, t1 = 0, t1aux = 0, e = 0, eaux = 0, h = 0, z = 0, timeRows = 0
         var xhat = 0, rstd = 0, a = 0, s = 0, output = 0, dh = 0, scratch1 = 0, scratch2 = 0, de = 0, levelGradient = 0
-        var blocks: [BlockSlots] = []
+        var blocks: [ResidualBlock.Slots] = []
     }
 
     func slots(rows n: Int, plan: inout ArenaPlan) -> Slots {
@@ -107,14 +68,9 @@ struct ResidualBody: Sendable {
         s.h = plan.next(n * width)
         s.z = plan.next(n * width)
         s.timeRows = plan.next(n * width)
-        for _ in blocks {
-            var b = BlockSlots()
-            b.xhat1 = plan.next(normed); b.rstd1 = plan.next(stats)
-            b.a1 = plan.next(n * width); b.s1 = plan.next(aux)
-            b.xhat2 = plan.next(normed); b.rstd2 = plan.next(stats)
-            b.a2 = plan.next(n * width); b.s2 = plan.next(aux)
-            b.mask = plan.next(dropout > 0 ? n * width : 0)
-            b.d2 = plan.next(dropout > 0 ? n * width : 0)
+        for block in blocks {
+            var b = ResidualBlock.Slots()
+            block.planActivations(rows: n, groups: groups, needsAux: activation.needsAux, dropout: dropout, plan: &plan, into: &b)
             s.blocks.append(b)
         }
         s.xhat = plan.next(normed); s.rstd = plan.next(stats)
@@ -139,41 +95,16 @@ struct ResidualBody: Sendable {
         levels.levels.withUnsafeBufferPointer {
             embeddingTable.gather(rows: u, timesteps: $0.baseAddress!, into: m[s.embedding], ld: embedding)
         }
-        time0.multiply(rows: u, m[s.embedding], parameters: p, into: m[s.t1])
-        activation.apply(rows: u, columns: width, m[s.t1], bias: p + time0.bias, slope: slope, aux: aux ? m[s.t1aux] : nil)
-        time1.multiply(rows: u, m[s.t1], parameters: p, into: m[s.e])
-        activation.apply(rows: u, columns: width, m[s.e], bias: p + time1.bias, slope: slope, aux: aux ? m[s.eaux] : nil)
+        time.forward(rows: u, embedding: m[s.embedding], hidden: m[s.t1], hiddenAux: aux ? m[s.t1aux] : nil, into: m[s.e],
+                     aux: aux ? m[s.eaux] : nil, parameters: p, activation: activation, slope: slope)
         let h = m[s.h], z = m[s.z], timeRows = m[s.timeRows]
         input.multiply(rows: n, m[s.x], parameters: p, into: h)
         addBias(rows: n, columns: width, h, bias: p + input.bias)
         for (k, block) in blocks.enumerated() {
-            let b = s.blocks[k]
-            normForward(block.norm1, rows: n, h, parameters: p, xhat: m[b.xhat1], rstd: m[b.rstd1], into: m[b.a1])
-            activation.apply(rows: n, columns: width, m[b.a1], bias: nil, slope: slope, aux: aux ? m[b.s1] : nil)
-            // z = a1·W₁ + (e·W_t + b_t + b₁)[timestep of the row].
-            block.time.multiply(rows: u, m[s.e], parameters: p, into: timeRows)
-            addBias(rows: u, columns: width, timeRows, bias: p + block.time.bias)
-            addBias(rows: u, columns: width, timeRows, bias: p + block.linear1.bias)
-            block.linear1.multiply(rows: n, m[b.a1], parameters: p, into: z)
-            levels.index.withUnsafeBufferPointer { S.addRows(rows: n, columns: width, z, table: timeRows, index: $0.baseAddress!) }
-            normForward(block.norm2, rows: n, z, parameters: p, xhat: m[b.xhat2], rstd: m[b.rstd2], into: m[b.a2])
-            activation.apply(rows: n, columns: width, m[b.a2], bias: nil, slope: slope, aux: aux ? m[b.s2] : nil)
-            var dropped = m[b.a2]
-            if dropout > 0, let noise {
-                noise.fillMask(layer: k, firstRow: firstRow, rows: n, columns: width, into: m[b.mask])
-                dropped = m[b.d2]
-                dropped.update(from: m[b.a2], count: n * width)
-                S.multiply(count: n * width, dropped, m[b.mask])
-            } else if dropout > 0 {
-                // Evaluation mode: no mask; the backward pass sees a mask of ones.
-                m[b.d2].update(from: m[b.a2], count: n * width)
-                m[b.mask].update(repeating: 1, count: n * width)
-                dropped = m[b.d2]
-            }
-            block.linear2.multiply(rows: n, dropped, parameters: p, into: h, accumulate: true)
-            addBias(rows: n, columns: width, h, bias: p + block.linear2.bias)
+            block.forward(rows: n, layer: k, h, into: h, timeFeatures: m[s.e], levels: levels, timeRows: timeRows, z: z, parameters: p,
+                          arena: m, slots: s.blocks[k], activation: activation, slope: slope, dropout: dropout, noise: noise, firstRow: firstRow)
         }
-        normForward(outputNorm, rows: n, h, parameters: p, xhat: m[s.xhat], rstd: m[s.rstd], into: m[s.a])
+        ResidualBlock.normForward(outputNorm, rows: n, features: width, h, parameters: p, xhat: m[s.xhat], rstd: m[s.rstd], into: m[s.a])
         activation.apply(rows: n, columns: width, m[s.a], bias: nil, slope: slope, aux: aux ? m[s.s] : nil)
         let out = m[s.output]
         output.multiply(rows: n, m[s.a], parameters: p, into: out)
@@ -190,34 +121,20 @@ struct ResidualBody: Sendable {
         output.accumulateGradient(rows: n, input: m[s.a], outputGradient: dOut, gradient: g)
         output.inputGradient(rows: n, outputGradient: dOut, parameters: p, into: dh)
         activation.backward(rows: n, columns: width, dh, output: m[s.a], aux: aux ? m[s.s] : nil, slope: slope)
-        normBackward(outputNorm, rows: n, dh, xhat: m[s.xhat], rstd: m[s.rstd], parameters: p, gradient: g)
+        outputNorm?.backward(rows: n, dh, xhat: m[s.xhat], rstd: m[s.rstd], parameters: p, gradient: g, into: dh)
         de.update(repeating: 0, count: u * width)
         for k in stride(from: blocks.count - 1, through: 0, by: -1) {
-            let block = blocks[k], b = s.blocks[k]
-            // h_out = h_in + o: the gradient of o is dh.
-            block.linear2.accumulateGradient(rows: n, input: dropout > 0 ? m[b.d2] : m[b.a2], outputGradient: dh, gradient: g)
-            block.linear2.inputGradient(rows: n, outputGradient: dh, parameters: p, into: t1)
-            if dropout > 0 { S.multiply(count: n * width, t1, m[b.mask]) }
-            activation.backward(rows: n, columns: width, t1, output: m[b.a2], aux: aux ? m[b.s2] : nil, slope: slope)
-            normBackward(block.norm2, rows: n, t1, xhat: m[b.xhat2], rstd: m[b.rstd2], parameters: p, gradient: g)
-            block.linear1.accumulateGradient(rows: n, input: m[b.a1], outputGradient: t1, gradient: g)
-            // The time projection saw one row per timestep: sum dz per timestep first.
-            perLevel.update(repeating: 0, count: u * width)
-            levels.index.withUnsafeBufferPointer { S.scatterAddRows(rows: n, columns: width, t1, index: $0.baseAddress!, into: perLevel) }
-            block.time.accumulateGradient(rows: u, input: m[s.e], outputGradient: perLevel, gradient: g)
-            block.time.inputGradient(rows: u, outputGradient: perLevel, parameters: p, into: de, accumulate: true)
-            block.linear1.inputGradient(rows: n, outputGradient: t1, parameters: p, into: t2)
-            activation.backward(rows: n, columns: width, t2, output: m[b.a1], aux: aux ? m[b.s1] : nil, slope: slope)
-            normBackward(block.norm1, rows: n, t2, xhat: m[b.xhat1], rstd: m[b.rstd1], parameters: p, gradient: g)
+            // h_out = h_in + o: the gradient of o is dh, and h_in gets dh plus the branch's.
+            blocks[k].backward(rows: n, outputGradient: dh, timeFeatures: m[s.e], levels: levels, timeGradient: de, parameters: p, arena: m,
+                               slots: s.blocks[k], gradient: g, scratch: t1, perLevel: perLevel, into: t2,
+                               activation: activation, slope: slope, dropout: dropout)
             S.add(count: n * width, dh, t2)
         }
         input.accumulateGradient(rows: n, input: m[s.x], outputGradient: dh, gradient: g)
         if let dx { input.inputGradient(rows: n, outputGradient: dh, parameters: p, into: dx) }
-        activation.backward(rows: u, columns: width, de, output: m[s.e], aux: aux ? m[s.eaux] : nil, slope: slope)
-        time1.accumulateGradient(rows: u, input: m[s.t1], outputGradient: de, gradient: g)
-        time1.inputGradient(rows: u, outputGradient: de, parameters: p, into: t2)
-        activation.backward(rows: u, columns: width, t2, output: m[s.t1], aux: aux ? m[s.t1aux] : nil, slope: slope)
-        time0.accumulateGradient(rows: u, input: m[s.embedding], outputGradient: t2, gradient: g)
+        time.backward(rows: u, featureGradient: de, embedding: m[s.embedding], hidden: m[s.t1], hiddenAux: aux ? m[s.t1aux] : nil,
+                      features: m[s.e], aux: aux ? m[s.eaux] : nil, parameters: p, gradient: g, scratch: t2,
+                      activation: activation, slope: slope)
     }
 
     // MARK: Inference at one timestep
@@ -243,22 +160,16 @@ struct ResidualBody: Sendable {
     /// The timestep-only part: e = time features of t, and per block c_b = e·W_t + b_t + b₁.
     func prepare<S: NetworkScalar>(timestep t: Int, parameters p: UnsafePointer<S>, embeddingTable: TimeEmbedding<S>,
                                    arena m: Arena<S>, slots s: InferenceSlots) {
-        embeddingTable.withRow(t) { row in time0.multiply(rows: 1, row, parameters: p, into: m[s.t]) }
-        activation.apply(rows: 1, columns: width, m[s.t], bias: p + time0.bias, slope: slope, aux: nil)
-        time1.multiply(rows: 1, m[s.t], parameters: p, into: m[s.e])
-        activation.apply(rows: 1, columns: width, m[s.e], bias: p + time1.bias, slope: slope, aux: nil)
+        time.prepare(timestep: t, embeddingTable: embeddingTable, parameters: p, hidden: m[s.t], into: m[s.e],
+                     activation: activation, slope: slope)
         for (k, block) in blocks.enumerated() {
-            let c = m[s.constants] + k * width
-            block.time.multiply(rows: 1, m[s.e], parameters: p, into: c)
-            S.add(count: width, c, p + block.time.bias)
-            S.add(count: width, c, p + block.linear1.bias)
+            block.prepare(timeFeatures: m[s.e], parameters: p, into: m[s.constants] + k * width)
         }
     }
 
     /// The weights the tile pass multiplies by.
     var packedLayers: [PackedLayer] {
-        [input.forwardPacking()] + blocks.flatMap { [$0.linear1.forwardPacking(), $0.linear2.forwardPacking()] }
-            + [output.forwardPacking()]
+        [input.forwardPacking()] + blocks.flatMap(\.packedLayers) + [output.forwardPacking()]
     }
 
     func infer<S: NetworkScalar>(rows n: Int, parameters p: UnsafePointer<S>, packed: PackedParameters<S>, arena m: Arena<S>,
@@ -266,15 +177,11 @@ struct ResidualBody: Sendable {
         let h = m[s.h], u = m[s.u]
         input.dense(rows: n, m[s.input], packed: packed, bias: p + input.bias, into: h)
         for (k, block) in blocks.enumerated() {
-            normForward(block.norm1, rows: n, h, parameters: p, xhat: m[s.xhat], rstd: m[s.rstd], into: u)
-            activation.apply(rows: n, columns: width, u, bias: nil, slope: slope, aux: nil)
-            let z = m[s.xhat]  // the x̂ scratch holds z; the norm below overwrites it with x̂ in place
-            block.linear1.dense(rows: n, u, packed: packed, bias: m[s.constants] + k * width, into: z)
-            normForward(block.norm2, rows: n, z, parameters: p, xhat: z, rstd: m[s.rstd], into: u)
-            activation.apply(rows: n, columns: width, u, bias: nil, slope: slope, aux: nil)
-            block.linear2.dense(rows: n, u, packed: packed, bias: p + block.linear2.bias, accumulate: true, into: h)
+            // The x̂ scratch holds z; norm₂ then overwrites it with x̂ in place.
+            block.infer(rows: n, h, into: h, constant: m[s.constants] + k * width, parameters: p, packed: packed, u: u,
+                        z: m[s.xhat], xhat: m[s.xhat], rstd: m[s.rstd], activation: activation, slope: slope)
         }
-        normForward(outputNorm, rows: n, h, parameters: p, xhat: m[s.xhat], rstd: m[s.rstd], into: u)
+        ResidualBlock.normForward(outputNorm, rows: n, features: width, h, parameters: p, xhat: m[s.xhat], rstd: m[s.rstd], into: u)
         activation.apply(rows: n, columns: width, u, bias: nil, slope: slope, aux: nil)
         let out = m[s.output]
         output.dense(rows: n, u, packed: packed, bias: p + output.bias, into: out)

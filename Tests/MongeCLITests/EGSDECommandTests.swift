@@ -62,13 +62,11 @@ struct EGSDECommandTests {
             sum + (0..<2).reduce(0.0) { let r = y1[i, $1] - a[i, $1]; return $0 + r * r }
         } / Double(y1.rows)
         #expect(abs(perSeed.matrix[0, 1] - cost1) < 1e-9 * cost1, "seed 5's transport cost")
-        let summary = try String(contentsOfFile: folder + "/seeds/summary.csv", encoding: .utf8)
-        let realismLine = try #require(summary.split(separator: "\n").first { $0.hasPrefix("realism_w2,") })
-        let fields = realismLine.split(separator: ",").map(String.init)
+        let fields = try #require(try TestSupport.csvRows(folder + "/seeds/summary.csv").first { $0.first == "realism_w2" })
         let w = [perSeed.matrix[0, 4], perSeed.matrix[1, 4]]
         let mean = (w[0] + w[1]) / 2, half = 12.7062047361747 * abs(w[0] - w[1]) / 2.0.squareRoot() / 2.0.squareRoot()
-        #expect(fields[1] == "2" && abs(Double(fields[2])! - mean) < 1e-12, "\(realismLine)")
-        #expect(abs(Double(fields[4])! - (mean - half)) < 1e-9 && abs(Double(fields[5])! - (mean + half)) < 1e-9, "\(realismLine)")
+        #expect(fields[1] == "2" && abs(Double(fields[2])! - mean) < 1e-12, "\(fields)")
+        #expect(abs(Double(fields[4])! - (mean - half)) < 1e-9 && abs(Double(fields[5])! - (mean + half)) < 1e-9, "\(fields)")
         #expect(seeded.stdout.contains("t-interval"), "\(seeded.stdout)")
         // The fixed-large variance changes the draw; a bad value is named.
         let large = try egsde("y3.npy", threads: "2", extra: ["--variance", "beta"])

@@ -68,6 +68,7 @@ struct MUNITCommandTests {
         try expectFailure(["munit", "translate", model, folder + "/x2.npy", "--out", folder + "/y.npy", "--style", "a,b"], mentions: "--style")
         try expectFailure(["munit", "translate", model, folder + "/x2.npy", "--out", folder + "/y.npy", "--style", "1,2", "--styles", "3"],
                           mentions: "--styles")
+        try expectFailure(["munit", "translate", model, folder + "/x2.npy", "--out", folder + "/y.txt"], mentions: "--out \(folder)/y.txt: the file must end in .npy or .csv")
         try expectFailure(["munit", "translate", folder + "/nothing", folder + "/x2.npy", "--out", folder + "/y.npy"], mentions: "config.json")
         try expectFailure(["munit", "train", "data:concentric-rings", folder + "/x3.npy", "--out", folder + "/bad"], mentions: "columns")
         try expectFailure(["munit", "train", "data:concentric-rings", "data:moons", "--out", folder + "/bad", "--style-weight", "-1"],

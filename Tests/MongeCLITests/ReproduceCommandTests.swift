@@ -38,10 +38,10 @@ struct ReproduceCommandTests {
         #expect(r.stdout.contains("| trained | moons → checkerboard | ddim | 8 |"))
         // DDIB's cycle table: of the two pairs only moons → checkerboard is a paper cycle pair (0→1),
         // run at the largest DDIM cell on --n points.
-        let cycles = try String(contentsOfFile: folder + "/cycle_results.csv", encoding: .utf8).split(separator: "\n")
-        #expect(cycles.first == "pair,paper_pair,solver,steps,n,seed,cycle_mean,cycle_max,cycle_s")
+        let cycles = try TestSupport.csvRows(folder + "/cycle_results.csv")
+        #expect(cycles.first == ["pair", "paper_pair", "solver", "steps", "n", "seed", "cycle_mean", "cycle_max", "cycle_s"])
         #expect(cycles.count == 2)
-        let cycle = cycles.last!.split(separator: ",").map(String.init)
+        let cycle = cycles.last!
         #expect(Array(cycle.prefix(5)) == ["moons → checkerboard", "0→1", "ddim", "8", "64"], "\(cycle)")
         #expect(Double(cycle[7])! >= Double(cycle[6])! && Double(cycle[6])! >= 0, "max ≥ mean ≥ 0: \(cycle)")
         for file in ["cycle_results.md", "cycle_results.json"] {
@@ -59,25 +59,24 @@ struct ReproduceCommandTests {
                      "--cells", "ddim:4,heun:4", "--oracle-cells", "ddim:4", "--quiet"]
         let r = try TestSupport.monge(["reproduce", "ddib-2d", "--seeds", "0,1", "--out", folder + "/seeds"] + small)
         #expect(r.status == 0, "\(r.stderr)")
-        let cycles = try String(contentsOfFile: folder + "/seeds/cycle_results_seeds.csv", encoding: .utf8).split(separator: "\n")
-        let cycleNames = cycles.first.map { $0.split(separator: ",").map(String.init) } ?? []
+        let cycles = try TestSupport.csvRows(folder + "/seeds/cycle_results_seeds.csv")
+        let cycleNames = cycles.first ?? []
         #expect(Array(cycleNames.prefix(5)) == ["pair", "paper_pair", "solver", "steps", "seeds"], "\(cycleNames)")
         for metric in ["cycle_mean", "cycle_max"] {
             for suffix in ["_mean", "_ci95_low", "_ci95_high"] { #expect(cycleNames.contains(metric + suffix), "cycle: \(metric + suffix)") }
         }
-        #expect(cycles.count == 2 && cycles.last!.hasPrefix("moons → checkerboard,0→1,ddim,4,2,"), "\(cycles)")
+        #expect(cycles.count == 2 && cycles.last!.prefix(5) == ["moons → checkerboard", "0→1", "ddim", "4", "2"], "\(cycles)")
         for stem in ["results_seeds", "oracle_results_seeds"] {
-            let text = try String(contentsOfFile: folder + "/seeds/\(stem).csv", encoding: .utf8)
-            let names = text.split(separator: "\n").first.map { $0.split(separator: ",").map(String.init) } ?? []
+            let rows = try TestSupport.csvRows(folder + "/seeds/\(stem).csv")
+            let names = rows.first ?? []
             for metric in ["cost", "w2sq", "optimality", "realism_w2", "cycle_max"] {
                 for suffix in ["_mean", "_ci95_low", "_ci95_high"] { #expect(names.contains(metric + suffix), "\(stem): \(metric + suffix)") }
             }
-            let cells = text.split(separator: "\n").dropFirst()
+            let cells = rows.dropFirst()
             #expect(cells.count == 2, "\(stem): two cells (ddim:4, heun:4 trained; ddim:4 on two oracle pairs)")
-            for line in cells {
-                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            for fields in cells {
                 let low = fields[names.firstIndex(of: "cost_ci95_low")!], high = fields[names.firstIndex(of: "cost_ci95_high")!]
-                #expect(Double(low)! <= Double(high)!, "\(line)")
+                #expect(Double(low)! <= Double(high)!, "\(fields)")
                 #expect(fields[names.firstIndex(of: "seeds")!] == "2")
             }
         }

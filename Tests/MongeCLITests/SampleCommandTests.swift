@@ -73,7 +73,7 @@ struct SampleCommandTests {
         try "x,y\n0.5,1\nnan,2\n".write(toFile: folder + "/nan.csv", atomically: true, encoding: .utf8)
         let nan = try TestSupport.monge(["decode", "oracle:gaussians25", folder + "/nan.csv", "--steps", "10", "--out", folder + "/z.npy"])
         #expect(nan.status != 0)
-        #expect(nan.stderr.contains("nan.csv") && nan.stderr.lowercased().contains("nan"), "\(nan.stderr)")
+        #expect(nan.stderr.contains("nan.csv: row 2, column 1: nan is not a finite number"), "\(nan.stderr)")
 
         let spec = try TestSupport.monge(["sample", "oracle:unicorn", "--n", "5", "--steps", "10", "--out", folder + "/z.npy"])
         #expect(spec.status != 0 && spec.stderr.contains("unknown oracle"), "\(spec.stderr)")

@@ -131,6 +131,13 @@ public enum TestSupport {
         return try run(binary, arguments, currentDirectory: currentDirectory)
     }
 
+    /// The lines of a results CSV file split into fields, the header first; empty fields are kept
+    /// (an interval with one seed). The project's results files quote nothing.
+    public static func csvRows(_ path: String) throws -> [[String]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
     /// The files in `folder` (names only, sorted), for asserting that nothing was left behind.
     public static func files(in folder: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()

@@ -56,13 +56,11 @@ enum Check {
         try validation { try OutputPaths.checkDistinct(outputs) }
     }
 
-    /// Throws unless `path` ends in .npy or .csv.
+    /// Throws unless `path` ends in .npy or .csv: "--out y.txt: the file must end in .npy or .csv".
+    /// Every command's array-file option is checked here (`ArrayFile.isArrayFile`).
     static func arrayFile(_ path: String?, _ option: String) throws {
-        guard let path else { return }
-        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
-        guard ArrayFile.acceptedExtensions.contains(ext) else {
-            throw ValidationError("\(option) \(path): the file must end in .npy or .csv")
-        }
+        guard let path, !ArrayFile.isArrayFile(path) else { return }
+        throw ValidationError("\(option) \(path): the file must end in \(ArrayFile.acceptedExtensionsText)")
     }
 
     /// A MODEL argument parsed and its files checked (a checkpoint is a folder, an empirical

@@ -138,9 +138,6 @@ func loadPoints(_ spec: String, dataPoints: Int, dataSeed: UInt64) throws -> (Ma
         return (points.converted(to: Float.self), "\(spec) n=\(dataPoints) seed=\(dataSeed)")
     }
     let points = try ArrayFile.readMatrix(spec, as: Float.self)
-    if let k = points.storage.firstIndex(where: { !$0.isFinite }) {
-        let c = max(points.columns, 1)
-        throw MongeError.invalidFile(path: spec, location: "row \(k / c), column \(k % c)", message: "\(points.storage[k]) is not a finite number")
-    }
+    try PointFile.checkFinite(points, path: spec)
     return (points, spec)
 }

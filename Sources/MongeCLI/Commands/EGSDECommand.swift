@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MongeData
 import MongeExperiments
 import MongeDiffusion
 import MongeNN
@@ -67,7 +68,7 @@ struct EGSDECommand: ParsableCommand {
         if shard != nil && seeds == nil { throw ValidationError("--shard splits --seeds; give --seeds") }
         if seeds == nil {
             try Check.arrayFile(out, "--out")
-        } else if ArrayFile.acceptedExtensions.contains(URL(fileURLWithPath: out).pathExtension.lowercased()) {
+        } else if ArrayFile.isArrayFile(out) {
             throw ValidationError("with --seeds, --out names a folder (one seed_<s>.npy per seed), got the file name \(out)")
         }
     }
@@ -111,7 +112,7 @@ struct EGSDECommand: ParsableCommand {
             guard r.rows == x.rows, r.columns == x.columns else {
                 throw MongeError.shapeMismatch("\(flag) \(path) is \(r.rows)×\(r.columns) but INPUT \(input) is \(x.rows)×\(x.columns): give a target sample of the same shape")
             }
-            try r.checkFinite(path)
+            try PointFile.checkFinite(r, path: path)
             return r
         }
         return Setup(target: denoiser, guide: guide, lowPass: filter, x: x, start: start, timesteps: try EGSDE.timesteps(start: start, steps: steps),
@@ -192,7 +193,7 @@ struct EGSDECommand: ParsableCommand {
             if metrics.count > 1 { print("egsde: " + Self.line(metrics)) }
             return
         }
-        var grid = try ExperimentGrid<EGSDESeeds>(plans: [EGSDESeeds.Plan(arguments: arguments, seeds: seeds.seeds)], folder: out,
+        var grid = try ExperimentGrid<EGSDESeeds>(plans: [SeedSweepPlan(arguments: arguments, seeds: seeds.seeds)], folder: out,
                                                   seeded: false) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         grid.showTrainingProgress = !quiet
         if let shard {
@@ -219,24 +220,8 @@ struct EGSDECommand: ParsableCommand {
     /// metric over the seeds that have a finite value), with a manifest beside summary.csv.
     func writeSeedTables(_ perSeed: ResultsTable, seeds: [UInt64], folder: URL, setup s: Setup) throws {
         var manifest = RunManifest.begin(command: "monge egsde", seed: seeds.first, parameters: settings(s))
-        var metrics: [(name: String, values: [Double])] = []
-        for name in perSeed.columns where name != "seed" {
-            let values = perSeed.column(name).compactMap { cell -> Double? in
-                if case let .number(x) = cell, x.isFinite { return x }
-                return nil
-            }
-            if !values.isEmpty { metrics.append((name, values)) }
-        }
-        let summary = try ResultsTable.seedSummary(metrics)
-        try perSeed.write(stem: folder.appendingPathComponent("per_seed").path)
-        let paths = try summary.write(stem: folder.appendingPathComponent("summary").path)
-        var results: [String: JSONValue] = ["seeds": .array(seeds.map { .integer(Int($0)) })]
-        for row in summary.rows {
-            guard case let .text(name) = row[0], case let .number(mean) = row[2], case let .number(low) = row[4],
-                  case let .number(high) = row[5] else { continue }
-            results[name] = .object(["mean": .number(mean), "ci95_low": low.isFinite ? .number(low) : .null,
-                                     "ci95_high": high.isFinite ? .number(high) : .null])
-        }
+        // The metric columns hold numbers only (seed and the "columns" text are not metrics).
+        let (summary, paths, results) = try ResultsTable.writeSeedTables(perSeed, seeds: seeds, folder: folder)
         manifest.finish(outputs: ["per_seed.csv", "per_seed.md", "per_seed.json", "summary.csv", "summary.md", "summary.json"]
                             + seeds.map { "seed_\($0).npy" }, results: results)
         try manifest.write(beside: paths[0])
@@ -252,16 +237,11 @@ extension DDPM.Variance: ExpressibleByArgument {}
 
 /// `monge egsde --seeds`: the seeds (noise streams) as the units of an `ExperimentGrid`, run whole
 /// or in shards that `monge merge` combines into the same per-seed table, summary and manifest.
-struct EGSDESeeds: GridExperiment {
+struct EGSDESeeds: SeedSweep {
     static let experimentName = "egsde"
 
     /// The command's settings (`EGSDECommand.arguments`) and the seeds.
-    struct Plan: Codable, Equatable, Sendable {
-        let arguments: [String]
-        let seeds: [UInt64]
-    }
-
-    let plan: Plan
+    let plan: SeedSweepPlan
     let folder: String
     let log: @Sendable (String) -> Void
     var showTrainingProgress = true
@@ -269,24 +249,14 @@ struct EGSDESeeds: GridExperiment {
     let command: EGSDECommand
     let setup: EGSDECommand.Setup
 
-    init(plan: Plan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
-        guard !plan.seeds.isEmpty else { throw MongeError.invalidArgument(name: "seeds", message: "at least one seed") }
-        do {
-            command = try EGSDECommand.parse(plan.arguments + ["--out", folder, "--seeds", plan.seeds.map(String.init).joined(separator: ",")])
-            try command.validate()
-        } catch {
-            throw MongeError.invalidArgument(name: "plan", message: "the shard's settings do not parse: \(EGSDECommand.message(for: error))")
-        }
+    init(plan: SeedSweepPlan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
+        command = try Self.command(EGSDECommand.self, of: plan,
+                                   arguments: plan.arguments + ["--out", folder, "--seeds", plan.seeds.map(String.init).joined(separator: ",")])
         setup = try command.setup()
         self.plan = plan
         self.folder = folder
         self.log = log
     }
-
-    static func seed(of plan: Plan) -> UInt64 { plan.seeds[0] }
-
-    var units: [UInt64] { plan.seeds }
-    func name(of unit: UInt64) -> String { "seed \(unit)" }
 
     /// A seed's translation into `output/seed_<s>.npy`; its row is the per-seed table's, with the
     /// metrics' order as text (`columns`).

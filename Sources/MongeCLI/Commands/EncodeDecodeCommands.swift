@@ -97,6 +97,6 @@ func readPoints<S: MatrixScalar>(_ path: String, as _: S.Type, model: AnyDenoise
         let works = model.imageShape.map { "works on \($0) images (rows of \($0.dimension) values)" } ?? "works on points of dimension \(model.dimension)"
         throw MongeError.shapeMismatch("\(path) has \(x.columns) columns but the model \(model.label) \(works)")
     }
-    try x.checkFinite(path)
+    try PointFile.checkFinite(x, path: path)
     return x
 }

@@ -177,7 +177,7 @@ struct GANCommand: ParsableCommand {
     func run() throws {
         let folder = URL(fileURLWithPath: out)
         if let seeds {
-            var grid = try ExperimentGrid<GANSeeds>(plans: [GANSeeds.Plan(arguments: arguments, seeds: seeds.seeds)], folder: out,
+            var grid = try ExperimentGrid<GANSeeds>(plans: [SeedSweepPlan(arguments: arguments, seeds: seeds.seeds)], folder: out,
                                                     seeded: false) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
             grid.showTrainingProgress = !quiet
             if let shard {
@@ -239,27 +239,7 @@ struct GANCommand: ParsableCommand {
         var perSeed = ResultsTable(columns: Self.perSeedColumns)
         for row in rows { try perSeed.append(row) }
         // Each metric over the seeds that have it (reverse KL is undefined without high-quality samples).
-        var metrics: [(name: String, values: [Double])] = []
-        for name in perSeed.columns where name != "seed" {
-            let values = perSeed.column(name).compactMap { cell -> Double? in
-                switch cell {
-                case let .integer(i): return Double(i)
-                case let .number(x): return x.isFinite ? x : nil
-                case .text: return nil
-                }
-            }
-            if !values.isEmpty { metrics.append((name, values)) }
-        }
-        let summary = try ResultsTable.seedSummary(metrics)
-        try perSeed.write(stem: folder.appendingPathComponent("per_seed").path)
-        let paths = try summary.write(stem: folder.appendingPathComponent("summary").path)
-        var results: [String: JSONValue] = ["seeds": .array(seeds.map { .integer(Int($0)) })]
-        for row in summary.rows {
-            guard case let .text(name) = row[0], case let .number(mean) = row[2], case let .number(low) = row[4],
-                  case let .number(high) = row[5] else { continue }
-            results[name] = .object(["mean": .number(mean), "ci95_low": low.isFinite ? .number(low) : .null,
-                                     "ci95_high": high.isFinite ? .number(high) : .null])
-        }
+        let (summary, paths, results) = try ResultsTable.writeSeedTables(perSeed, seeds: seeds, folder: folder)
         var outputs = ["per_seed.csv", "per_seed.md", "per_seed.json", "summary.csv", "summary.md", "summary.json"]
             + seeds.map { "seed_\($0)/" }
         if mode == .diffusion { outputs.append("T.png") }
@@ -276,39 +256,23 @@ extension AdaptiveDiffusionConfig.TimestepLaw: ExpressibleByArgument {}
 
 /// `monge gan --seeds`: the seeds as the units of an `ExperimentGrid`, run whole or in shards that
 /// `monge merge` combines into the same per-seed table, summary, T.png and manifest.
-struct GANSeeds: GridExperiment {
+struct GANSeeds: SeedSweep {
     static let experimentName = "gan"
 
     /// The command's settings (`GANCommand.arguments`) and the seeds.
-    struct Plan: Codable, Equatable, Sendable {
-        let arguments: [String]
-        let seeds: [UInt64]
-    }
-
-    let plan: Plan
+    let plan: SeedSweepPlan
     let folder: String
     let log: @Sendable (String) -> Void
     var showTrainingProgress = true
     /// The command the settings parse to.
     let command: GANCommand
 
-    init(plan: Plan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
-        guard !plan.seeds.isEmpty else { throw MongeError.invalidArgument(name: "seeds", message: "at least one seed") }
-        do {
-            command = try GANCommand.parse(plan.arguments + ["--out", folder])
-            try command.validate()
-        } catch {
-            throw MongeError.invalidArgument(name: "plan", message: "the shard's settings do not parse: \(GANCommand.message(for: error))")
-        }
+    init(plan: SeedSweepPlan, folder: String, log: @escaping @Sendable (String) -> Void) throws {
+        command = try Self.command(GANCommand.self, of: plan, arguments: plan.arguments + ["--out", folder])
         self.plan = plan
         self.folder = folder
         self.log = log
     }
-
-    static func seed(of plan: Plan) -> UInt64 { plan.seeds[0] }
-
-    var units: [UInt64] { plan.seeds }
-    func name(of unit: UInt64) -> String { "seed \(unit)" }
 
     /// A seed's run into `output/seed_<s>/`; its row is the per-seed table's, plus (diffusion) the
     /// T curve of T.png as text.

@@ -143,8 +143,7 @@ struct MUNITTranslateCommand: ParsableCommand {
     func validate() throws {
         guard styles >= 1 else { throw ValidationError("--styles must be at least 1, got \(styles)") }
         guard dataPoints >= 1 else { throw ValidationError("--data-points must be at least 1, got \(dataPoints)") }
-        let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
-        guard ArrayFile.acceptedExtensions.contains(ext) else { throw ValidationError("\(out): the output must end in .npy or .csv") }
+        try Check.arrayFile(out, "--out")
         if style != "sampled" {
             _ = try fixedStyle()
             guard styles == 1 else { throw ValidationError("--styles \(styles) needs --style sampled (a fixed style gives K equal outputs)") }

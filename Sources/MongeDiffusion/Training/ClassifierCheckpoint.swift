@@ -39,34 +39,15 @@ public enum ClassifierCheckpoint {
         guard config.model == classifier.network.config, config.schedule == classifier.schedule else {
             throw MongeError.invalidArgument(name: "config", message: "describes another network or schedule than the classifier")
         }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw MongeError.writeFailed(path: folder, message: "cannot create the folder: \(error.localizedDescription)")
-        }
-        var tensors: [String: NDArray] = [:]
-        for entry in classifier.network.layout.entries {
-            tensors[entry.name] = try NDArray(shape: entry.shape, values: Array(classifier.parameters[entry.range]))
-        }
-        var metadata = try ConfigSeal(config).metadata
-        metadata["format"] = format
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        var outputs = OutputSet()
-        try outputs.add(path(folder, weightsFile)) { [metadata] temporary in
-            try SafeTensors.write(tensors: tensors, metadata: metadata, to: temporary)
-        }
-        try outputs.add(Data(TrainingCheckpoint.lossText(losses).utf8), to: path(folder, lossFile))  // the same loss.csv as `monge train`
-        try outputs.add(encoder.encode(config) + Data("\n".utf8), to: path(folder, configFile))
-        try outputs.commit()
+        // The same loss.csv as `monge train`.
+        try CheckpointFolder.writeSealed(config, format: format, tensors: try CheckpointFolder.tensors(classifier.network.layout, classifier.parameters),
+                                         losses: losses, to: folder, configFile: configFile, weightsFile: weightsFile, lossFile: lossFile)
     }
 
     /// Reads classifier.json, with errors naming the file and field.
     public static func readConfig(from folder: String) throws -> Config {
         let file = path(folder, configFile)
-        guard FileManager.default.fileExists(atPath: file) else {
-            throw MongeError.invalidFile(path: file, location: nil, message: "missing: not a `monge classifier` output folder")
-        }
+        try CheckpointFolder.requireConfig(file, madeBy: "monge classifier")
         if ConvClassifierCheckpoint.holdsConvClassifier(folder) {
             throw MongeError.invalidFile(path: file, location: "format",
                                          message: "expected \"\(format)\", got \"\(ConvClassifierCheckpoint.format)\" (a conv classifier of images, not the MLP classifier of points)")
@@ -75,11 +56,9 @@ public enum ClassifierCheckpoint {
         guard config.format == format else {
             throw MongeError.invalidFile(path: file, location: "format", message: "expected \"\(format)\", got \"\(config.format)\"")
         }
-        do {
+        try CheckpointFolder.validate(file) {
             try config.model.validate()
             try config.training.validate()
-        } catch let error as MongeError {
-            throw MongeError.invalidFile(path: file, location: nil, message: error.description)
         }
         return config
     }
@@ -93,10 +72,7 @@ public enum ClassifierCheckpoint {
         let network = try DomainClassifier<Float>(config: config.model, timesteps: config.schedule.count)
         let file = path(folder, weightsFile)
         let (tensors, metadata) = try SafeTensors.read(file)
-        guard metadata["format"] == format else {
-            throw MongeError.invalidFile(path: file, location: "metadata",
-                                         message: "format is \(metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
-        }
+        try CheckpointFolder.checkFormat(metadata, format, file: file)
         if !(try ConfigSeal(config).verify(metadata: metadata, configFile: path(folder, configFile), weightsFile: file)) {
             note("note: \(file) predates config seals; \(configFile) is not verified against the weights")
         }
@@ -104,7 +80,5 @@ public enum ClassifierCheckpoint {
         return try TimeClassifier(network: network, parameters: parameters, schedule: config.schedule)
     }
 
-    static func path(_ folder: String, _ name: String) -> String {
-        URL(fileURLWithPath: folder).appendingPathComponent(name).path
-    }
+    static func path(_ folder: String, _ name: String) -> String { CheckpointFolder.path(folder, name) }
 }

@@ -58,26 +58,8 @@ public enum ConvClassifierCheckpoint {
         guard config.classNames.count == config.model.classes else {
             throw MongeError.invalidArgument(name: "class names", message: "\(config.classNames.count) names for \(config.model.classes) classes")
         }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw MongeError.writeFailed(path: folder, message: "cannot create the folder: \(error.localizedDescription)")
-        }
-        var tensors: [String: NDArray] = [:]
-        for entry in classifier.network.layout.entries {
-            tensors[entry.name] = try NDArray(shape: entry.shape, values: Array(classifier.parameters[entry.range]))
-        }
-        var metadata = try ConfigSeal(config).metadata
-        metadata["format"] = format
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        var outputs = OutputSet()
-        try outputs.add(path(folder, weightsFile)) { [metadata] temporary in
-            try SafeTensors.write(tensors: tensors, metadata: metadata, to: temporary)
-        }
-        try outputs.add(Data(TrainingCheckpoint.lossText(losses).utf8), to: path(folder, lossFile))
-        try outputs.add(encoder.encode(config) + Data("\n".utf8), to: path(folder, configFile))
-        try outputs.commit()
+        try CheckpointFolder.writeSealed(config, format: format, tensors: try CheckpointFolder.tensors(classifier.network.layout, classifier.parameters),
+                                         losses: losses, to: folder, configFile: configFile, weightsFile: weightsFile, lossFile: lossFile)
     }
 
     /// Whether `folder` holds a conv classifier (a classifier.json of this format).
@@ -93,20 +75,16 @@ public enum ConvClassifierCheckpoint {
     /// holds the 2-D MLP classifier instead).
     public static func readConfig(from folder: String) throws -> Config {
         let file = path(folder, configFile)
-        guard FileManager.default.fileExists(atPath: file) else {
-            throw MongeError.invalidFile(path: file, location: nil, message: "missing: not a `monge classifier` output folder")
-        }
+        try CheckpointFolder.requireConfig(file, madeBy: "monge classifier")
         if let data = FileManager.default.contents(atPath: file), let probe = try? JSONDecoder().decode(FormatProbe.self, from: data),
            probe.format != format {
             let what = probe.format == ClassifierCheckpoint.format ? " (the MLP domain classifier of 2-D points, not a conv classifier of images)" : ""
             throw MongeError.invalidFile(path: file, location: "format", message: "expected \"\(format)\", got \"\(probe.format)\"\(what)")
         }
         let config = try JSONFile.read(Config.self, from: file, what: "a conv classifier config")
-        do {
+        try CheckpointFolder.validate(file) {
             try config.model.validate()
             try config.training.validate()
-        } catch let error as MongeError {
-            throw MongeError.invalidFile(path: file, location: nil, message: error.description)
         }
         guard config.model.isTimeDependent == (config.schedule != nil) else {
             throw MongeError.invalidFile(path: file, location: "schedule", message: config.model.isTimeDependent
@@ -122,10 +100,7 @@ public enum ConvClassifierCheckpoint {
         let network = try ConvClassifier<Float>(config: config.model, timesteps: config.schedule?.count ?? 0)
         let file = path(folder, weightsFile)
         let (tensors, metadata) = try SafeTensors.read(file)
-        guard metadata["format"] == format else {
-            throw MongeError.invalidFile(path: file, location: "metadata",
-                                         message: "format is \(metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
-        }
+        try CheckpointFolder.checkFormat(metadata, format, file: file)
         guard try ConfigSeal(config).verify(metadata: metadata, configFile: path(folder, configFile), weightsFile: file) else {
             throw MongeError.invalidFile(path: file, location: "metadata", message: "has no config seal")
         }
@@ -134,7 +109,5 @@ public enum ConvClassifierCheckpoint {
         return (try TrainedConvClassifier(network: network, parameters: parameters, schedule: config.schedule), config)
     }
 
-    static func path(_ folder: String, _ name: String) -> String {
-        URL(fileURLWithPath: folder).appendingPathComponent(name).path
-    }
+    static func path(_ folder: String, _ name: String) -> String { CheckpointFolder.path(folder, name) }
 }

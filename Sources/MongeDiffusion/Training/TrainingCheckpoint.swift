@@ -129,9 +129,7 @@ public enum TrainingCheckpoint {
 
     /// Writes config.json.
     public static func writeConfig(_ config: Config, to folder: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(encoder.encode(config) + Data("\n".utf8), to: path(folder, configFile))
+        try AtomicFile.write(CheckpointFolder.configText(config), to: path(folder, configFile))
     }
 
     /// Writes a checkpoint: config.json, then model.safetensors (the commit point), then loss.csv
@@ -180,15 +178,8 @@ public enum TrainingCheckpoint {
         if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
             throw MongeError.nonFinite("parameter \(bad) is \(parameters[bad])")
         }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw MongeError.writeFailed(path: folder, message: error.localizedDescription)
-        }
-        var tensors: [String: NDArray] = [:]
-        for entry in layout.entries {
-            tensors[entry.name] = try NDArray(shape: entry.shape, values: Array(parameters[entry.range]))
-        }
+        try CheckpointFolder.create(folder)
+        let tensors = try CheckpointFolder.tensors(layout, parameters)
         var metadata = try config.seal().metadata
         metadata["format"] = format
         try writeConfig(config, to: folder)
@@ -236,11 +227,9 @@ public enum TrainingCheckpoint {
         guard config.format == format else {
             throw MongeError.invalidFile(path: file, location: "format", message: "expected \"\(format)\", got \"\(config.format)\"")
         }
-        do {
+        try CheckpointFolder.validate(file) {
             try config.model.validate()
             try config.training.validate()
-        } catch let error as MongeError {
-            throw MongeError.invalidFile(path: file, location: nil, message: error.description)
         }
         return config
     }
@@ -306,9 +295,7 @@ public enum TrainingCheckpoint {
 
     static func readState(tensors: [String: NDArray], metadata: [String: String], file: String,
                           layout: ParameterLayout) throws -> TrainingState {
-        guard metadata["format"] == format else {
-            throw MongeError.invalidFile(path: file, location: "metadata", message: "format is \(metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
-        }
+        try CheckpointFolder.checkFormat(metadata, format, file: file)
         guard let stepText = metadata["step"], let step = Int(stepText), step >= 0 else {
             if metadata["step"] == nil && tensors.keys.allSatisfy({ !$0.hasPrefix("adam.") }) {
                 throw MongeError.invalidFile(path: file, location: nil, message:
@@ -362,9 +349,7 @@ public enum TrainingCheckpoint {
         let file = path(folder, weightsFile)
         let (tensors, metadata) = try SafeTensors.read(file)
         let sealed = try config.seal().verify(metadata: metadata, configFile: path(folder, configFile), weightsFile: file)
-        guard metadata["format"] == format else {
-            throw MongeError.invalidFile(path: file, location: "metadata", message: "format is \(metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
-        }
+        try CheckpointFolder.checkFormat(metadata, format, file: file)
         let hasEMA = network.layout.entries.first.map { tensors["ema." + $0.name] != nil } ?? false
         let parameters = try network.layout.parameters(fromTensors: tensors, prefix: useEMA && hasEMA ? "ema." : "", file: file)
         return Weights(config: config, network: network, parameters: parameters, sealed: sealed)
@@ -382,7 +367,5 @@ public enum TrainingCheckpoint {
         return try NetworkDenoiser(network: saved.network, parameters: saved.parameters, schedule: saved.config.schedule)
     }
 
-    static func path(_ folder: String, _ name: String) -> String {
-        URL(fileURLWithPath: folder).appendingPathComponent(name).path
-    }
+    static func path(_ folder: String, _ name: String) -> String { CheckpointFolder.path(folder, name) }
 }
