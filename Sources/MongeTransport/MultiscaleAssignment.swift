@@ -22,7 +22,8 @@ public struct MultiscaleAssignment: TransportSolver {
     /// Length of each row's candidate list.
     public var candidatesPerRow: Int
     /// First auction ε, relative to the largest cost bound (0: no auction). With a `warmStart`
-    /// other than `.off` it is only the on/off switch of the auction.
+    /// other than `.off` the estimated first ε is kept within [auctionStart / 100, auctionStart]
+    /// × the largest cost bound.
     public var auctionStart: Double
     /// How each fine level picks its first auction ε.
     public var warmStart: WarmStart
@@ -45,7 +46,8 @@ public struct MultiscaleAssignment: TransportSolver {
     /// level-dependent amount (about the cluster diameter times the displacement), which the
     /// fixed `auctionStart` (relative to the largest cost) does not see.
     public enum WarmStart: String, Sendable, CaseIterable {
-        /// ε₀ = `auctionStart` × the largest cost bound at every level.
+        /// ε₀ = `auctionStart` × the largest cost bound at every level (the default: the warm
+        /// starts were no faster at 10⁴ and 3·10⁴ points; see BENCHMARKS.md).
         case off
         /// ε₀ = the `warmStartQuantile` of the rows' c-transform gaps: for row i of source cluster
         /// I matched to target cluster J on the coarse level, min_{j ∈ J} (C_ij − g̃_j) − f_i, how
@@ -59,7 +61,7 @@ public struct MultiscaleAssignment: TransportSolver {
     }
 
     public init(leafSize: Int = 8, baseSize: Int = 1024, candidatesPerRow: Int = 32, auctionStart: Double = 1e-3,
-                warmStart: WarmStart = .off, warmStartQuantile: Double = 0.9,
+                warmStart: WarmStart = .off, warmStartQuantile: Double = 0.99,
                 auctionEnd: Double = 1e-9, auctionFactor: Double = 4, relativeTolerance: Double = 1e-13,
                 refillSlack: Double = 8, progress: (@Sendable (String) -> Void)? = nil) {
         self.leafSize = leafSize
@@ -132,9 +134,13 @@ public struct MultiscaleAssignment: TransportSolver {
             let last = auctionEnd * geometry.costBound
             var epsilon = auctionStart * geometry.costBound
             if warmStart != .off {
+                // Trusted between a hundredth of the relative start and the relative start: a
+                // start far below the potentials' error is a long bidding war at a small ε (the
+                // gap is 0 on rows the greedy start matched), and none above it measured faster.
                 let estimate = firstEpsilon(x, y, cx, cy, coarse.permutation, engine: engine, geometry: geometry)
-                progress?("level \(depth) n=\(n): warm start (\(warmStart.rawValue), q=\(warmStartQuantile)): ε₀ = \(estimate) (relative start: \(epsilon))")
-                epsilon = max(estimate, last)
+                let first = max(min(estimate, epsilon), epsilon / Self.warmStartRange, last)
+                progress?("level \(depth) n=\(n): warm start (\(warmStart.rawValue), q=\(warmStartQuantile)): estimate \(estimate), ε₀ = \(first) (relative start: \(epsilon))")
+                epsilon = first
             }
             while epsilon >= last {
                 let (bids, refills, t) = (engine.bids, engine.refills, now())
@@ -163,6 +169,9 @@ public struct MultiscaleAssignment: TransportSolver {
         progress?("level \(depth) n=\(n): coarse \(tCoarse) s, total \(secondsSince(start)) s")
         return LevelSolution(permutation: engine.permutation, f: engine.f, g: engine.g)
     }
+
+    /// A warm-started first ε lies in [relative start / warmStartRange, relative start].
+    static let warmStartRange = 100.0
 
     /// The `warmStartQuantile` of the per-row (`.gap`) or per-cluster (`.displacement`) estimates of
     /// the starting potentials' error (see `WarmStart`); `sigma` is the coarse matching I → J.
