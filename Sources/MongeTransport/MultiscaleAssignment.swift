@@ -27,7 +27,8 @@ public struct MultiscaleAssignment: TransportSolver {
     public var auctionStart: Double
     /// How each fine level picks its first auction ε.
     public var warmStart: WarmStart
-    /// The quantile of the per-row estimates (`WarmStart`) taken as the first ε, in [0, 1].
+    /// The quantile of the per-row (`.gap`) or per-cluster (`.displacement`) estimates taken as
+    /// the first ε, in [0, 1].
     public var warmStartQuantile: Double
     /// Last auction ε, relative to the largest cost bound.
     public var auctionEnd: Double
@@ -46,8 +47,8 @@ public struct MultiscaleAssignment: TransportSolver {
     /// level-dependent amount (about the cluster diameter times the displacement), which the
     /// fixed `auctionStart` (relative to the largest cost) does not see.
     public enum WarmStart: String, Sendable, CaseIterable {
-        /// ε₀ = `auctionStart` × the largest cost bound at every level (the default: the warm
-        /// starts were no faster at 10⁴ and 3·10⁴ points; see BENCHMARKS.md).
+        /// ε₀ = `auctionStart` × the largest cost bound at every level. The default: `.gap` took
+        /// a third less CPU at 10⁵ points but was no faster at 10⁴ and 3·10⁴ (BENCHMARKS.md).
         case off
         /// ε₀ = the `warmStartQuantile` of the rows' c-transform gaps: for row i of source cluster
         /// I matched to target cluster J on the coarse level, min_{j ∈ J} (C_ij − g̃_j) − f_i, how

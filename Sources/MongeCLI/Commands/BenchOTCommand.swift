@@ -118,6 +118,7 @@ struct BenchOT: ParsableCommand {
                         "peak_rss_mb": Double(peak) / 1_048_576, "rss_before_mb": Double(before) / 1_048_576,
                         "threads": Parallel.threadCount]
                     if let holds = outcome.holds { object["certificate_holds"] = holds }
+                    if solver == "multiscale" { object["warm_start"] = warmStart; object["warm_start_quantile"] = warmStartQuantile }
                     object.merge(outcome.extra) { $1 }
                     print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
                 } else {
