@@ -48,7 +48,7 @@ public struct MultiscaleAssignment: TransportSolver {
     /// fixed `auctionStart` (relative to the largest cost) does not see.
     public enum WarmStart: String, Sendable, CaseIterable {
         /// ε₀ = `auctionStart` × the largest cost bound at every level. The default: `.gap` took
-        /// a third less CPU at 10⁵ points but was no faster at 10⁴ and 3·10⁴ (BENCHMARKS.md).
+        /// 21–45 % less CPU at 10⁵ points but was no faster at 10⁴ and 3·10⁴ (BENCHMARKS.md).
         case off
         /// ε₀ = the `warmStartQuantile` of the rows' c-transform gaps: for row i of source cluster
         /// I matched to target cluster J on the coarse level, min_{j ∈ J} (C_ij − g̃_j) − f_i, how
