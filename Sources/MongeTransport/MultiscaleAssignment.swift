@@ -7,8 +7,9 @@ import MongeCore
 /// form an assignment problem of size 2^L, solved the same way (down to `baseSize`, solved by the
 /// network simplex). The coarse source potentials F give fine target potentials by the
 /// c-transform g̃_j = min_I C(x̄_I, y_j) − F_I, the start of `SparseAssignmentEngine`: an
-/// ε-scaling auction from `auctionStart` down to `auctionEnd` (relative to the largest cost,
-/// divided by `auctionFactor` per phase) settles most rows, then exact shortest augmenting paths
+/// ε-scaling auction from a first ε (`warmStart`: estimated from the coarse solution, or
+/// `auctionStart` relative to the largest cost) down to `auctionEnd` (relative to the largest
+/// cost, divided by `auctionFactor` per phase) settles most rows, then exact shortest augmenting paths
 /// match the rest. Every search and bid sees the full problem through per-row bounds, so the
 /// potentials stay dual feasible on all n² pairs; a final scan of all pairs confirms it (and
 /// would repair rounding-level violations). The answer is exact with its certificate; memory is
@@ -20,8 +21,15 @@ public struct MultiscaleAssignment: TransportSolver {
     public var baseSize: Int
     /// Length of each row's candidate list.
     public var candidatesPerRow: Int
-    /// First auction ε, relative to the largest cost bound (0: no auction).
+    /// First auction ε, relative to the largest cost bound (0: no auction). With a `warmStart`
+    /// other than `.off` the estimated first ε is kept within [auctionStart / 100, auctionStart]
+    /// × the largest cost bound.
     public var auctionStart: Double
+    /// How each fine level picks its first auction ε.
+    public var warmStart: WarmStart
+    /// The quantile of the per-row (`.gap`) or per-cluster (`.displacement`) estimates taken as
+    /// the first ε, in [0, 1].
+    public var warmStartQuantile: Double
     /// Last auction ε, relative to the largest cost bound.
     public var auctionEnd: Double
     /// ε is divided by this between auction phases.
@@ -35,13 +43,34 @@ public struct MultiscaleAssignment: TransportSolver {
     /// Messages about levels and rounds (nil: silent).
     public var progress: (@Sendable (String) -> Void)?
 
+    /// The first auction ε of a fine level. The coarse solution's potentials are off by a
+    /// level-dependent amount (about the cluster diameter times the displacement), which the
+    /// fixed `auctionStart` (relative to the largest cost) does not see.
+    public enum WarmStart: String, Sendable, CaseIterable {
+        /// ε₀ = `auctionStart` × the largest cost bound at every level. The default: `.gap` took
+        /// 21–45 % less CPU at 10⁵ points but was no faster at 10⁴ and 3·10⁴ (BENCHMARKS.md).
+        case off
+        /// ε₀ = the `warmStartQuantile` of the rows' c-transform gaps: for row i of source cluster
+        /// I matched to target cluster J on the coarse level, min_{j ∈ J} (C_ij − g̃_j) − f_i, how
+        /// far the coarse matching lifted to the fine level is from complementary slackness
+        /// under the starting potentials (f the exact c-transform of g̃).
+        case gap
+        /// ε₀ = the `warmStartQuantile` of max(diameter of I, diameter of J) × |x̄_I − ȳ_J| over
+        /// the matched clusters (I, J) of the coarse level (half the change of |x − y|² across
+        /// the cluster); geometric, for the squared Euclidean cost.
+        case displacement
+    }
+
     public init(leafSize: Int = 8, baseSize: Int = 1024, candidatesPerRow: Int = 32, auctionStart: Double = 1e-3,
+                warmStart: WarmStart = .off, warmStartQuantile: Double = 0.99,
                 auctionEnd: Double = 1e-9, auctionFactor: Double = 4, relativeTolerance: Double = 1e-13,
                 refillSlack: Double = 8, progress: (@Sendable (String) -> Void)? = nil) {
         self.leafSize = leafSize
         self.baseSize = baseSize
         self.candidatesPerRow = candidatesPerRow
         self.auctionStart = auctionStart
+        self.warmStart = warmStart
+        self.warmStartQuantile = warmStartQuantile
         self.auctionEnd = auctionEnd
         self.auctionFactor = auctionFactor
         self.relativeTolerance = relativeTolerance
@@ -103,8 +132,17 @@ public struct MultiscaleAssignment: TransportSolver {
         let tolerance = relativeTolerance * max(geometry.costBound, .leastNormalMagnitude)
         let tAuction = now()
         if auctionStart > 0 && auctionEnd > 0 && geometry.costBound > 0 {
-            var epsilon = auctionStart * geometry.costBound
             let last = auctionEnd * geometry.costBound
+            var epsilon = auctionStart * geometry.costBound
+            if warmStart != .off {
+                // Trusted between a hundredth of the relative start and the relative start: a
+                // start far below the potentials' error is a long bidding war at a small ε (the
+                // gap is 0 on rows the greedy start matched), and none above it measured faster.
+                let estimate = firstEpsilon(x, y, cx, cy, coarse.permutation, engine: engine, geometry: geometry)
+                let first = max(min(estimate, epsilon), epsilon / Self.warmStartRange, last)
+                progress?("level \(depth) n=\(n): warm start (\(warmStart.rawValue), q=\(warmStartQuantile)): estimate \(estimate), ε₀ = \(first) (relative start: \(epsilon))")
+                epsilon = first
+            }
             while epsilon >= last {
                 let (bids, refills, t) = (engine.bids, engine.refills, now())
                 engine.auction(epsilon: epsilon, refillSlack: refillSlack)
@@ -133,6 +171,63 @@ public struct MultiscaleAssignment: TransportSolver {
         return LevelSolution(permutation: engine.permutation, f: engine.f, g: engine.g)
     }
 
+    /// A warm-started first ε lies in [relative start / warmStartRange, relative start].
+    static let warmStartRange = 100.0
+
+    /// The `warmStartQuantile` of the per-row (`.gap`) or per-cluster (`.displacement`) estimates of
+    /// the starting potentials' error (see `WarmStart`); `sigma` is the coarse matching I → J.
+    func firstEpsilon(_ x: Matrix<Double>, _ y: Matrix<Double>, _ cx: BalancedClusters, _ cy: BalancedClusters,
+                      _ sigma: [Int], engine: SparseAssignmentEngine, geometry: Geometry) -> Double {
+        var estimates: [Double]
+        switch warmStart {
+        case .off:
+            return auctionStart * geometry.costBound
+        case .gap:
+            // Members of each target cluster, then every row's best value inside its matched cluster.
+            var members = [[Int]](repeating: [], count: cy.count)
+            for (j, c) in cy.label.enumerated() { members[c].append(j) }
+            let f = engine.f, g = engine.g
+            estimates = (0..<x.rows).map { i in
+                var best = Double.infinity
+                for j in members[sigma[cx.label[i]]] { best = min(best, geometry.cost(i, j) - g[j]) }
+                return max(0, best - f[i])
+            }
+        case .displacement:
+            let dx = Self.diameters(x, cx), dy = Self.diameters(y, cy)
+            let d = x.columns
+            estimates = (0..<cx.count).map { I in
+                let J = sigma[I]
+                var squared = 0.0
+                for k in 0..<d {
+                    let t = cx.centroids.storage[I * d + k] - cy.centroids.storage[J * d + k]
+                    squared += t * t
+                }
+                return max(dx[I], dy[J]) * squared.squareRoot()
+            }
+        }
+        estimates.sort()
+        let q = min(max(warmStartQuantile, 0), 1)
+        return estimates.isEmpty ? 0 : estimates[Int((q * Double(estimates.count - 1)).rounded(.down))]
+    }
+
+    /// The diagonal of each cluster's bounding box.
+    static func diameters(_ points: Matrix<Double>, _ clusters: BalancedClusters) -> [Double] {
+        let d = points.columns
+        var lo = [Double](repeating: .infinity, count: clusters.count * d)
+        var hi = [Double](repeating: -.infinity, count: clusters.count * d)
+        for (i, c) in clusters.label.enumerated() {
+            for k in 0..<d {
+                let v = points.storage[i * d + k]
+                lo[c * d + k] = min(lo[c * d + k], v)
+                hi[c * d + k] = max(hi[c * d + k], v)
+            }
+        }
+        return (0..<clusters.count).map { c in
+            var squared = 0.0
+            for k in 0..<d where hi[c * d + k] >= lo[c * d + k] { squared += (hi[c * d + k] - lo[c * d + k]) * (hi[c * d + k] - lo[c * d + k]) }
+            return squared.squareRoot()
+        }
+    }
 }
 
 extension CandidateSearch {

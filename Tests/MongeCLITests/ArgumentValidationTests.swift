@@ -106,6 +106,8 @@ struct ArgumentValidationTests {
     @Test func dataAndBenchSizesAreBounded() {
         Self.expectRefused(["data", "moons", "--n", "100000000000", "--out", Self.folder + "/m.npy"], ["--n must be in 1…100000000"])
         Self.expectRefused(["bench", "ot", "--ns", "1000000000000"], ["--ns must be in 1…100000000"])
+        Self.expectRefused(["bench", "ot", "--warm-start", "sometimes"], ["unknown --warm-start sometimes", "gap"])
+        Self.expectRefused(["bench", "ot", "--warm-start-quantile", "1.5"], ["--warm-start-quantile must be in"])
         Self.expectRefused(["bench", "ot", "--ns", "1000000", "--solvers", "sinkhorn", "--quadratic-limit", "1000000"],
                            ["1000000 × 1000000 cost matrix", "physical memory"])
         Self.expectRefused(["bench", "mlp", "--widths", "1000000"], ["--widths must be in 1…65536"])

@@ -32,6 +32,10 @@ struct BenchOT: ParsableCommand {
     @Flag(help: "Solver progress messages (levels, rounds) on stderr.") var verbose = false
     @Option(help: "The multiscale solver's first auction ε relative to the largest cost (0: no auction).")
     var auctionStart: Double = MultiscaleAssignment().auctionStart
+    @Option(help: "How the multiscale solver picks each fine level's first auction ε: off (--auction-start × the largest cost), gap (a quantile of the coarse matching's c-transform gaps), displacement (a quantile of cluster diameter × centroid displacement).")
+    var warmStart: String = MultiscaleAssignment().warmStart.rawValue
+    @Option(help: "The quantile of the warm start's per-row or per-cluster estimates taken as the first ε.")
+    var warmStartQuantile: Double = MultiscaleAssignment().warmStartQuantile
     @Option(help: "The multiscale solver's last auction ε relative to the largest cost.")
     var auctionEnd: Double = MultiscaleAssignment().auctionEnd
     @Option(help: "The multiscale solver's ε reduction factor between auction phases.")
@@ -44,6 +48,10 @@ struct BenchOT: ParsableCommand {
         try Check.range(auctionEnd, "--auction-end", 0...1)
         try Check.range(auctionFactor, "--auction-factor", 1.5...1e6)
         try Check.range(refillSlack, "--refill-slack", 0...1e12)
+        try Check.range(warmStartQuantile, "--warm-start-quantile", 0...1)
+        guard MultiscaleAssignment.WarmStart(rawValue: warmStart) != nil else {
+            throw ValidationError("unknown --warm-start \(warmStart); expected one of \(MultiscaleAssignment.WarmStart.allCases.map(\.rawValue))")
+        }
         guard (source == nil) == (target == nil) else { throw ValidationError("give both --source and --target, or neither") }
         let known = Set(["simplex", "assignment", "dense-assignment", "multiscale", "sinkhorn"])
         for s in solverList where !known.contains(s) { throw ValidationError("unknown solver \(s); expected one of \(known.sorted())") }
@@ -110,6 +118,7 @@ struct BenchOT: ParsableCommand {
                         "peak_rss_mb": Double(peak) / 1_048_576, "rss_before_mb": Double(before) / 1_048_576,
                         "threads": Parallel.threadCount]
                     if let holds = outcome.holds { object["certificate_holds"] = holds }
+                    if solver == "multiscale" { object["warm_start"] = warmStart; object["warm_start_quantile"] = warmStartQuantile }
                     object.merge(outcome.extra) { $1 }
                     print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
                 } else {
@@ -139,7 +148,8 @@ struct BenchOT: ParsableCommand {
         case "assignment": return OptimalTransport(.assignment, progress: log)
         case "dense-assignment": return DenseAssignment()
         case "multiscale":
-            return MultiscaleAssignment(auctionStart: auctionStart, auctionEnd: auctionEnd, auctionFactor: auctionFactor,
+            return MultiscaleAssignment(auctionStart: auctionStart, warmStart: MultiscaleAssignment.WarmStart(rawValue: warmStart) ?? .off,
+                                        warmStartQuantile: warmStartQuantile, auctionEnd: auctionEnd, auctionFactor: auctionFactor,
                                         refillSlack: refillSlack, progress: log)
         default: return Sinkhorn(epsilon: sinkhornRelativeEpsilon * maxCost, tolerance: 1e-9)
         }
