@@ -47,13 +47,13 @@ public struct MultiscaleAssignment: TransportSolver {
     /// level-dependent amount (about the cluster diameter times the displacement), which the
     /// fixed `auctionStart` (relative to the largest cost) does not see.
     public enum WarmStart: String, Sendable, CaseIterable {
-        /// ε₀ = `auctionStart` × the largest cost bound at every level. The default: `.gap` took
-        /// 21–45 % less CPU at 10⁵ points but was no faster at 10⁴ and 3·10⁴ (BENCHMARKS.md).
+        /// ε₀ = `auctionStart` × the largest cost bound at every level (the solver before warm starts).
         case off
         /// ε₀ = the `warmStartQuantile` of the rows' c-transform gaps: for row i of source cluster
         /// I matched to target cluster J on the coarse level, min_{j ∈ J} (C_ij − g̃_j) − f_i, how
         /// far the coarse matching lifted to the fine level is from complementary slackness
-        /// under the starting potentials (f the exact c-transform of g̃).
+        /// under the starting potentials (f the exact c-transform of g̃). The default: 21–45 % less
+        /// CPU at 10⁵ points, the same solve at 10⁴ and within noise at 3·10⁴ (BENCHMARKS.md).
         case gap
         /// ε₀ = the `warmStartQuantile` of max(diameter of I, diameter of J) × |x̄_I − ȳ_J| over
         /// the matched clusters (I, J) of the coarse level (half the change of |x − y|² across
@@ -62,7 +62,7 @@ public struct MultiscaleAssignment: TransportSolver {
     }
 
     public init(leafSize: Int = 8, baseSize: Int = 1024, candidatesPerRow: Int = 32, auctionStart: Double = 1e-3,
-                warmStart: WarmStart = .off, warmStartQuantile: Double = 0.99,
+                warmStart: WarmStart = .gap, warmStartQuantile: Double = 0.99,
                 auctionEnd: Double = 1e-9, auctionFactor: Double = 4, relativeTolerance: Double = 1e-13,
                 refillSlack: Double = 8, progress: (@Sendable (String) -> Void)? = nil) {
         self.leafSize = leafSize
