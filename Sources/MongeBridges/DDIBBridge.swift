@@ -18,11 +18,11 @@ public struct DDIBBridge<A: Denoiser, B: Denoiser>: Sendable where A.Scalar == B
     /// The number of ODE steps of each half (encode and decode).
     public let steps: Int
     /// How the steps are placed among each model's T training timesteps.
-    public let spacing: TimestepSpacing
+    public let spacing: SpacingName
     /// The ODE solver: `.ddim(eta: 0)` (Euler, the paper's choice) or `.heun` (second order).
     public let method: SamplerMethod
 
-    public init(source: A, target: B, steps: Int, spacing: TimestepSpacing = .standard,
+    public init(source: A, target: B, steps: Int, spacing: SpacingName = .standard,
                 method: SamplerMethod = .ddim(eta: 0)) throws {
         guard source.dimension == target.dimension else {
             throw MongeError.shapeMismatch("the source model works on dimension \(source.dimension), the target model on \(target.dimension)")
@@ -45,12 +45,12 @@ public struct DDIBBridge<A: Denoiser, B: Denoiser>: Sendable where A.Scalar == B
 
     /// The encoder's timesteps (descending), `steps` of the source model's T.
     public func sourceTimesteps() throws -> [Int] {
-        try Timesteps.respaced(count: source.schedule.count, steps: steps, spacing: spacing)
+        try spacing.timesteps(for: source.schedule, steps: steps)
     }
 
     /// The decoder's timesteps (descending), `steps` of the target model's T.
     public func targetTimesteps() throws -> [Int] {
-        try Timesteps.respaced(count: target.schedule.count, steps: steps, spacing: spacing)
+        try spacing.timesteps(for: target.schedule, steps: steps)
     }
 
     /// The bridge in the other direction (B → A) with the same solver and steps.

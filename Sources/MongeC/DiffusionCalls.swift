@@ -159,7 +159,7 @@ public func monge_translate(_ fromText: UnsafePointer<CChar>?, _ toText: UnsafeP
         let a = try ModelSpec(parsing: try readString(fromText, name: "model (from)"))
         let b = try ModelSpec(parsing: try readString(toText, name: "model (to)"))
         var options = try Options(optionsText, call: "translate")
-        let sampling = try SamplingOptions(&options, samplers: SamplerName.invertible, spacings: SpacingName.allCases.filter { $0.uniform != nil })
+        let sampling = try SamplingOptions(&options, samplers: SamplerName.invertible)
         let cycle = try options.bool("cycle") ?? false
         try options.finish()
         try a.checkFiles()
@@ -168,7 +168,7 @@ public func monge_translate(_ fromText: UnsafePointer<CChar>?, _ toText: UnsafeP
         func run<S: MatrixScalar>(_: S.Type) throws {
             let modelA = try a.denoiser(as: S.self), modelB = try b.denoiser(as: S.self)
             let points = try readPoints(x, xShape, name: "x", model: modelA)
-            let bridge = try DDIBBridge(source: modelA, target: modelB, steps: sampling.steps, spacing: sampling.spacing.uniform!, method: sampling.method)
+            let bridge = try DDIBBridge(source: modelA, target: modelB, steps: sampling.steps, spacing: sampling.spacing, method: sampling.method)
             let report = samplerProgress(progress, context)
             let translation = try bridge.translate(points, progress: report)
             box.set("mapped", generic: translation.mapped)

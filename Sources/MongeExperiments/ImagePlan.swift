@@ -82,8 +82,16 @@ public struct ImagePlan: Codable, Equatable, Sendable {
     public var translated: Int
     /// Test images per class in the exact OT of W2²(A, B) (≥ `translated`; Fashion-MNIST has 1000).
     public var transportImages: Int
-    /// ODE steps of each DDIB half.
+    /// ODE steps of each DDIB half with DDIM (and with Heun unless `heunSteps` is set).
     public var ddibSteps: Int
+    /// How DDIM's steps are placed among the T levels; nil: the standard linspace, as the paper.
+    /// (The optional fields are absent from plan.json when nil, so earlier plans read back unchanged.)
+    public var ddibSpacing: SpacingName? = nil
+    /// ODE steps of each DDIB half with Heun; nil: `ddibSteps`.
+    public var heunSteps: Int? = nil
+    /// How Heun's steps are placed; nil: `ddibSpacing`. Karras et al.'s σ spacing is what a
+    /// second-order solver needs on images: uniform-in-t steps leave one step from σ ≈ 0.4 to 0.
+    public var heunSpacing: SpacingName? = nil
     /// SDEdit's (and EGSDE's) start level M as a fraction of T (the papers: 0.5).
     public var editStrength: Double
     /// SDEdit's DDPM steps from M to 0.
@@ -122,6 +130,13 @@ public struct ImagePlan: Codable, Equatable, Sendable {
         return ImageShape(channels: 1, height: side, width: side)
     }
 
+    /// DDIB's ODE settings for `.ddibDDIM` or `.ddibHeun`: steps per half, their spacing, the solver.
+    public func ddibSolver(_ method: ImageMethod) -> (steps: Int, spacing: SpacingName, solver: SamplerMethod) {
+        let ddim = (ddibSteps, ddibSpacing ?? .standard)
+        guard method == .ddibHeun else { return (ddim.0, ddim.1, .ddim(eta: 0)) }
+        return (heunSteps ?? ddim.0, heunSpacing ?? ddim.1, .heun)
+    }
+
     /// The classes that get a model, in order of first appearance.
     public var classes: [Int] {
         var seen: [Int] = []
@@ -140,8 +155,8 @@ public struct ImagePlan: Codable, Equatable, Sendable {
     /// ≤ 15 minutes on two free cores including training (estimated from CPU time: the machine of
     /// this project was shared when it was written): 14 × 14 images (average-pooled) padded to
     /// 16 × 16, a two-level U-Net of width 32 (1000 steps of 64 per class), 500 translated test
-    /// images per direction against exact OT on 1000 + 1000, DDIB with 10 ODE steps per half,
-    /// SDEdit and EGSDE with 25 DDPM steps from M = T/2, an image MUNIT (2000 steps of 4, ≈ 3 minutes);
+    /// images per direction against exact OT on 1000 + 1000, DDIB with 10 DDIM steps per half
+    /// (linspace, as the paper) and 20 Heun steps per half at Karras et al.'s σ's, SDEdit and EGSDE with 25 DDPM steps from M = T/2, an image MUNIT (2000 steps of 4, ≈ 3 minutes);
     /// 7 ↔ 9 only.
     public static func quick(seeds: [UInt64] = [0]) throws -> ImagePlan {
         let image = ImageShape(channels: 1, height: 16, width: 16)
@@ -154,7 +169,7 @@ public struct ImagePlan: Codable, Equatable, Sendable {
                          model: .anchorUNet(width: 32, image: image, multipliers: [1, 2], depth: 1),
                          schedule: try .linear(count: 1000), training: training, trainingImages: nil, flipWhereValid: true,
                          heldOutImages: 256, evaluationEvery: 250, translated: 500, transportImages: 1000,
-                         ddibSteps: 10, editStrength: 0.5, editSteps: 25, methods: ImageMethod.allCases,
+                         ddibSteps: 10, heunSteps: 20, heunSpacing: .karras, editStrength: 0.5, editSteps: 25, methods: ImageMethod.allCases,
                          ssimSigma: 1.5, figureColumns: 12,
                          classifier: ConvClassifierConfig(image: image, width: 16, depth: 1, groups: 8, features: 64, classes: 10),
                          classifierTraining: ConvClassifierTrainingConfig(epochs: 2, batchSize: 128, adam: AdamConfig(learningRate: 2e-3)),
@@ -188,6 +203,7 @@ public struct ImagePlan: Codable, Equatable, Sendable {
         plan.evaluationEvery = 1000
         plan.translated = 1000
         plan.ddibSteps = 50
+        plan.heunSteps = 50
         plan.editSteps = 100
         plan.munit = .standard(image: image, quick: false)
         return plan
@@ -222,6 +238,14 @@ public struct ImagePlan: Codable, Equatable, Sendable {
         guard ddibSteps >= 1, ddibSteps <= schedule.count else { throw fail("ddib steps", "must be in 1…T = \(schedule.count), got \(ddibSteps)") }
         guard editStrength > 0, editStrength <= 1 else { throw fail("edit strength", "must be in (0, 1], got \(editStrength)") }
         guard editSteps >= 1, editSteps <= editStart + 1 else { throw fail("edit steps", "must be in 1…M + 1 = \(editStart + 1), got \(editSteps)") }
+        for method in [ImageMethod.ddibDDIM, .ddibHeun] where methods.contains(method) {
+            let (steps, spacing, _) = ddibSolver(method)
+            let name = method == .ddibHeun ? "heun" : "ddib"
+            guard steps >= 1, steps <= schedule.count else { throw fail("\(name) steps", "must be in 1…T = \(schedule.count), got \(steps)") }
+            do { _ = try spacing.timesteps(for: schedule, steps: steps) } catch {
+                throw fail("\(name) steps", "\(steps) steps at \(spacing) spacing do not fall on distinct levels of T = \(schedule.count): give fewer (--\(name)-steps) or another --\(name)-spacing")
+            }
+        }
         guard !methods.isEmpty, Set(methods).count == methods.count else { throw fail("methods", "need distinct methods, got \(methods)") }
         let window = 2 * Int(3.5 * ssimSigma + 0.5) + 1
         guard ssimSigma > 0, window <= imageShape.height else {

@@ -360,8 +360,8 @@ public struct ImageReproduction: GridExperiment {
         let x = context.x
         switch method {
         case .ddibDDIM, .ddibHeun:
-            let bridge = try DDIBBridge(source: models[a]!, target: models[b]!, steps: plan.ddibSteps,
-                                        method: method == .ddibHeun ? .heun : .ddim(eta: 0))
+            let ode = plan.ddibSolver(method)
+            let bridge = try DDIBBridge(source: models[a]!, target: models[b]!, steps: ode.steps, spacing: ode.spacing, method: ode.solver)
             let mapped = try bridge.translate(x).mapped
             return (mapped, try bridge.reversed().translate(mapped).mapped)
         case .sdedit:

@@ -24,9 +24,9 @@ struct DDIBBridgeTests {
         return b.exactFlow(a.exactFlow(x, from: -1, to: top), from: top, to: -1)
     }
 
-    func error(steps: Int, method: SamplerMethod) throws -> Double {
+    func error(steps: Int, method: SamplerMethod, spacing: SpacingName = .standard) throws -> Double {
         let (a, b) = try oracles()
-        let bridge = try DDIBBridge(source: a, target: b, steps: steps, method: method)
+        let bridge = try DDIBBridge(source: a, target: b, steps: steps, spacing: spacing, method: method)
         let x = points()
         let mapped = try bridge.translate(x).mapped
         return mapped.maxAbsDifference(try exactBridge(x, top: schedule.count - 1))
@@ -56,6 +56,21 @@ struct DDIBBridgeTests {
         let p = order(steps, heun)
         #expect(p > 1.6, "Heun bridge order \(p), errors \(heun)")
         #expect(zip(heun, ddim).allSatisfy { $0 < $1 })
+    }
+
+    /// At Karras et al.'s σ's the bridge walks exactly `Timesteps.karras` and Heun keeps its second
+    /// order (the levels are rounded to integers, but every step still ends on a level the exact
+    /// flow knows).
+    @Test func karrasSpacingWalksKarrasLevelsAtSecondOrder() throws {
+        let (a, b) = try oracles()
+        let bridge = try DDIBBridge(source: a, target: b, steps: 12, spacing: .karras, method: .heun)
+        #expect(try bridge.sourceTimesteps() == Timesteps.karras(schedule: schedule, steps: 12))
+        #expect(try bridge.reversed().spacing == .karras)
+        let steps = [5, 10, 20, 40]
+        let heun = try steps.map { try error(steps: $0, method: .heun, spacing: .karras) }
+        #expect(zip(heun, heun.dropFirst()).allSatisfy { $0 > $1 }, "errors \(heun)")
+        #expect(order(steps, heun) > 1.6, "Heun (Karras) bridge order \(order(steps, heun)), errors \(heun)")
+        #expect(throws: MongeError.self) { try DDIBBridge(source: a, target: b, steps: 1, spacing: .karras) }
     }
 
     /// The exact bridge is within O(1/σ_T) of the Monge map; with 200 steps DDIB is close to it.

@@ -9,7 +9,7 @@ import Testing
 @Suite("monge reproduce ddib-images")
 struct ImageReproductionCommandTests {
     static let tiny = ["--quick", "--pairs", "7:9", "--crop", "8", "--width", "8", "--T", "50", "--training-steps", "12",
-                       "--batch", "16", "--n", "16", "--transport-images", "24", "--ddib-steps", "3", "--edit-steps", "3",
+                       "--batch", "16", "--n", "16", "--transport-images", "24", "--ddib-steps", "3", "--heun-steps", "3", "--edit-steps", "3",
                        "--held-out", "16", "--training-images", "64", "--classifier-images", "640", "--domain-images", "64", "--quiet",
                        "--cells", "ddib_ddim,ddib_heun,sdedit,egsde,exact_ot"]
 

@@ -10,7 +10,7 @@ import TestSupport
 struct ImageShardCommandTests {
     /// Tiny Fashion-MNIST images (pooled to 14 × 14, cropped to 8 × 8), a width-8 U-Net, T = 50, a few steps.
     static let images = ["reproduce", "ddib-images", "--quick", "--pairs", "7:9", "--crop", "8", "--width", "8", "--T", "50",
-                         "--training-steps", "8", "--batch", "16", "--n", "12", "--transport-images", "16", "--ddib-steps", "2",
+                         "--training-steps", "8", "--batch", "16", "--n", "12", "--transport-images", "16", "--ddib-steps", "2", "--heun-steps", "2",
                          "--edit-steps", "2", "--held-out", "16", "--training-images", "48", "--classifier-images", "320",
                          "--domain-images", "64", "--seeds", "0,1", "--quiet",
                          "--cells", "ddib_ddim,ddib_heun,sdedit,egsde,exact_ot"]

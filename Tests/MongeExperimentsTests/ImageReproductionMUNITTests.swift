@@ -175,6 +175,18 @@ struct ImageReproductionMUNITTests {
         let camel = JSONDecoder()
         camel.keyDecodingStrategy = .convertFromSnakeCase
         #expect(try camel.decode(ImagePlan.self, from: snake.encode(plan)) == plan)
+        // DDIB's two solvers: DDIM at the paper's linspace, Heun at Karras σ's with more steps; a
+        // plan without the optional fields (an earlier plan.json) falls back to DDIM's settings.
+        #expect(quick.ddibSolver(.ddibDDIM) == (10, .linspace, .ddim(eta: 0)) && quick.ddibSolver(.ddibHeun) == (20, .karras, .heun))
+        var earlier = quick
+        (earlier.ddibSpacing, earlier.heunSteps, earlier.heunSpacing) = (nil, nil, nil)
+        #expect(!String(decoding: try snake.encode(earlier), as: UTF8.self).contains("heun_s"))
+        #expect(earlier.ddibSolver(.ddibHeun) == (10, .linspace, .heun))
+        try quick.validate()
+        try ImagePlan.full().validate()
+        var tooMany = quick
+        tooMany.heunSteps = 1000
+        #expect(throws: MongeError.self) { try tooMany.validate() }
         var missing = plan
         missing.munit = nil
         #expect(throws: MongeError.self) { try missing.validate() }

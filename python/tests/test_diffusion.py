@@ -92,7 +92,11 @@ def test_encode_and_translate_take_euler_and_refuse_denoise_only_samplers(cli, t
     with pytest.raises(monge.MongeError, match="sampler"):
         monge.encode("oracle:gaussians25", x, steps=10, sampler="dpmpp-2m")
     with pytest.raises(monge.MongeError, match="spacing"):
-        monge.translate(("oracle:gaussians25", "oracle:gaussians8"), x, steps=10, spacing="karras")
+        monge.translate(("oracle:gaussians25", "oracle:gaussians8"), x, steps=10, spacing="cosine")
+    # Karras spacing: the translation is encode then decode at the same Karras levels, bit for bit.
+    karras = monge.translate(("oracle:gaussians25", "oracle:gaussians8"), x, steps=10, sampler="heun", spacing="karras").mapped
+    latent = monge.encode("oracle:gaussians25", x, steps=10, sampler="heun", spacing="karras")
+    assert same_bits(karras, monge.decode("oracle:gaussians8", latent, steps=10, sampler="heun", spacing="karras"))
     with pytest.warns(DeprecationWarning):
         old = monge.translate(("oracle:gaussians25", "oracle:gaussians8"), x, steps=10, method="heun")
     assert same_bits(old.mapped, monge.translate(("oracle:gaussians25", "oracle:gaussians8"), x, steps=10, sampler="heun").mapped)

@@ -21,7 +21,12 @@ struct ImageReproductionOptions: ParsableArguments {
     @Option(help: "ddib-images: U-Net width. [32]") var width: Int?
     @Option(name: .customLong("T"), help: "ddib-images: diffusion timesteps T. [1000]") var timesteps: Int?
     @Option(name: .customLong("batch"), help: "ddib-images: training batch. [64 quick, 128 full]") var batch: Int?
-    @Option(name: .customLong("ddib-steps"), help: "ddib-images: ODE steps of each DDIB half. [10 quick, 50 full]") var ddibSteps: Int?
+    @Option(name: .customLong("ddib-steps"), help: "ddib-images: ODE steps of each DDIB half with DDIM. [10 quick, 50 full]") var ddibSteps: Int?
+    @Option(name: .customLong("ddib-spacing"), help: "ddib-images: how DDIM's steps are placed: linspace, leading, trailing or karras. [linspace]")
+    var ddibSpacing: SpacingName?
+    @Option(name: .customLong("heun-steps"), help: "ddib-images: ODE steps of each DDIB half with Heun. [20 quick, 50 full]") var heunSteps: Int?
+    @Option(name: .customLong("heun-spacing"), help: "ddib-images: how Heun's steps are placed (as --ddib-spacing). [karras]")
+    var heunSpacing: SpacingName?
     @Option(name: .customLong("edit-steps"), help: "ddib-images: SDEdit's and EGSDE's DDPM steps from M = T/2. [25 quick, 100 full]") var editSteps: Int?
     @Option(name: .customLong("held-out"), help: "ddib-images: test images per class of the held-out loss. [256]") var heldOut: Int?
     @Option(name: .customLong("training-images"), help: "ddib-images: train-split images per class (a seeded subset). [all 6000]") var trainingImages: Int?
@@ -30,12 +35,13 @@ struct ImageReproductionOptions: ParsableArguments {
     var given: [String] {
         let integers: [(String, Int?)] = [
             ("--transport-images", transportImages), ("--crop", crop), ("--pooling", pooling), ("--width", width), ("--T", timesteps),
-            ("--batch", batch), ("--ddib-steps", ddibSteps), ("--edit-steps", editSteps), ("--held-out", heldOut),
+            ("--batch", batch), ("--ddib-steps", ddibSteps), ("--heun-steps", heunSteps), ("--edit-steps", editSteps), ("--held-out", heldOut),
             ("--training-images", trainingImages), ("--pad", pad), ("--classifier-images", classifierImages),
             ("--domain-images", domainImages), ("--low-pass", lowPass),
         ]
         let numbers: [(String, Double?)] = [("--lambda-s", lambdaS), ("--lambda-i", lambdaI)]
-        return integers.filter { $0.1 != nil }.map(\.0) + numbers.filter { $0.1 != nil }.map(\.0)
+        return integers.filter { $0.1 != nil }.map(\.0) + numbers.filter { $0.1 != nil }.map(\.0) 
+            + [("--ddib-spacing", ddibSpacing), ("--heun-spacing", heunSpacing)].filter { $0.1 != nil }.map(\.0)
     }
 }
 
@@ -52,6 +58,7 @@ extension ReproduceCommand {
         try Check.range(images.timesteps, "--T", 2...Check.maximumTimesteps)
         try Check.range(images.batch, "--batch", 1...Int.max)
         try Check.range(images.ddibSteps, "--ddib-steps", 1...Check.maximumTimesteps)
+        try Check.range(images.heunSteps, "--heun-steps", 1...Check.maximumTimesteps)
         try Check.range(images.editSteps, "--edit-steps", 1...Check.maximumTimesteps)
         try Check.range(images.heldOut, "--held-out", 1...FashionMNIST.Split.test.imagesPerClass)
         try Check.range(images.trainingImages, "--training-images", 1...FashionMNIST.Split.train.imagesPerClass)
@@ -91,6 +98,9 @@ extension ReproduceCommand {
         if let trainingSteps { plan.training.steps = trainingSteps }
         if let batch = images.batch { plan.training.batchSize = batch }
         if let ddibSteps = images.ddibSteps { plan.ddibSteps = ddibSteps }
+        if let spacing = images.ddibSpacing { plan.ddibSpacing = spacing }
+        if let steps = images.heunSteps { plan.heunSteps = steps }
+        if let spacing = images.heunSpacing { plan.heunSpacing = spacing }
         if let editSteps = images.editSteps { plan.editSteps = editSteps }
         if let heldOut = images.heldOut { plan.heldOutImages = heldOut }
         plan.trainingImages = images.trainingImages ?? plan.trainingImages

@@ -20,8 +20,8 @@ struct TranslateCommand: ParsableCommand {
     @Option(help: "ODE steps of each half (1 … T).") var steps: Int
     @Option(help: "ddim (Euler, DDIB's choice), heun (second order) or euler (k-diffusion's form of ddim), as for encode.") var sampler: ODESolverName?
     @Option(help: .hidden) var solver: ODESolverName?
-    @Option(help: "How the steps are placed among each model's T timesteps (as for encode and decode).")
-    var spacing: TimestepSpacing = .standard
+    @Option(help: "How the steps are placed among each model's T timesteps: linspace, leading, trailing or karras (as for encode and decode).")
+    var spacing: SpacingName = .standard
     @Option(help: "Output file of translated points T(x) (.npy or .csv).") var out: String
     @Option(help: "Also write the latents x_T.") var latent: String?
     @Option(help: "Also write the trajectories of the first rows (columns phase, step, level, row, x…; phase 0 encodes, 1 decodes).")

@@ -28,7 +28,7 @@ public enum SamplerName: String, CaseIterable, Sendable, LosslessStringConvertib
 
 /// How K sampling steps are placed: the uniform-in-t spacings (`TimestepSpacing`) or Karras et
 /// al.'s σ spacing (`Timesteps.karras`, ρ = 7, rounded to levels).
-public enum SpacingName: String, CaseIterable, Sendable, LosslessStringConvertible {
+public enum SpacingName: String, Codable, CaseIterable, Sendable, LosslessStringConvertible {
     case linspace, leading, trailing, karras
 
     public init?(_ description: String) { self.init(rawValue: description) }
