@@ -8,7 +8,8 @@ import MongeEvaluation
 /// - transport: c(T) = mean ‖x − T(x)‖² against the exact W2²(A, B) between source and target
 ///   test images (certified), their relative gap, and the optimality of T's own coupling,
 ///   c(T)/W2²(x, T(x)) − 1 ≥ 0 (zero when x ↦ T(x) is the Monge map between its own marginals);
-/// - cycle: mean ‖x − T_BA(T_AB(x))‖ and the mean PSNR of the cycled images against x;
+/// - cycle: mean ‖x − T_BA(T_AB(x))‖ and the mean PSNR of the cycled images against x, over the
+///   first rows of x when fewer were mapped back (`ImagePlan.cycleImages`);
 /// - realism (with a classifier): accuracy of T(x) as the target class, and the Fréchet distance
 ///   of the classifier's penultimate features of T#A against held-out target images, beside the
 ///   floor between two target samples. NaN (written "–"/null) when no classifier is given.
@@ -39,10 +40,13 @@ public struct ImageMapMetrics: Sendable, Equatable {
     public static func measure(source x: Matrix<Double>, mapped: Matrix<Double>, cycled: Matrix<Double>,
                                exactW2Squared: Double, shape: ImageShape, ssim: StructuralSimilarity,
                                realism: Realism? = nil) throws -> ImageMapMetrics {
-        for (name, m) in [("mapped", mapped), ("cycled", cycled)] {
-            guard m.shape == x.shape else { throw MongeError.shapeMismatch("\(name) images are \(m.shape), the sources \(x.shape)") }
-            try m.checkFinite(name)
+        guard mapped.shape == x.shape else { throw MongeError.shapeMismatch("mapped images are \(mapped.shape), the sources \(x.shape)") }
+        guard cycled.columns == x.columns, cycled.rows >= 1, cycled.rows <= x.rows else {
+            throw MongeError.shapeMismatch("cycled images are \(cycled.shape): expected 1…\(x.rows) rows (the first sources) of \(x.columns) columns")
         }
+        try mapped.checkFinite("mapped")
+        try cycled.checkFinite("cycled")
+        let cycleSources = cycled.rows == x.rows ? x : x.rows(0..<cycled.rows)
         let n = Double(x.rows)
         func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(max(v.count, 1)) }
         let distances = try ImageDistances.l2(x, mapped)
@@ -55,8 +59,8 @@ public struct ImageMapMetrics: Sendable, Equatable {
             transportCost: cost, exactW2Squared: exactW2Squared,
             transportGap: (cost - exactW2Squared) / exactW2Squared,
             ownW2Squared: own.cost, optimalityGap: own.cost > 0 ? cost / own.cost - 1 : 0,
-            cycleError: mean(try ImageDistances.l2(x, cycled)),
-            cyclePSNR: mean(try ImageDistances.psnr(x, cycled, dataRange: dataRange)),
+            cycleError: mean(try ImageDistances.l2(cycleSources, cycled)),
+            cyclePSNR: mean(try ImageDistances.psnr(cycleSources, cycled, dataRange: dataRange)),
             targetAccuracy: realism?.accuracy ?? .nan, frechet: realism?.frechet ?? .nan, frechetFloor: realism?.floor ?? .nan)
     }
 

@@ -80,6 +80,10 @@ public struct ImagePlan: Codable, Equatable, Sendable {
     public var evaluationEvery: Int
     /// Test images of the source class translated per direction.
     public var translated: Int
+    /// The first this many translated images are mapped back for the cycle columns; nil: all of
+    /// them. The rows' noise is indexed by row, so these are the first rows of the full cycle, bit
+    /// for bit; the mapping back is half of every method's cost.
+    public var cycleImages: Int? = nil
     /// Test images per class in the exact OT of W2²(A, B) (≥ `translated`; Fashion-MNIST has 1000).
     public var transportImages: Int
     /// ODE steps of each DDIB half with DDIM (and with Heun unless `heunSteps` is set).
@@ -130,6 +134,15 @@ public struct ImagePlan: Codable, Equatable, Sendable {
         return ImageShape(channels: 1, height: side, width: side)
     }
 
+    /// EGSDE's realism weight λ_s = 500 (the paper's, on 3 × 256 × 256 images) rescaled to `image` by
+    /// √(D / 196,608): the cosine energy's gradient spreads over D pixels, so its per-pixel size
+    /// falls as 1/√D while the faithfulness term's (2 λ_i (L y − L x_t)) does not; the rescale keeps
+    /// the paper's balance (18.0 at 16 × 16, 31.6 at 28 × 28). The paper's 500 saturates 16 × 16
+    /// images (the README's λ sweep).
+    public static func paperRealismWeight(_ image: ImageShape) -> Double {
+        500 * (Double(image.channels * image.height * image.width) / (3 * 256 * 256)).squareRoot()
+    }
+
     /// DDIB's ODE settings for `.ddibDDIM` or `.ddibHeun`: steps per half, their spacing, the solver.
     public func ddibSolver(_ method: ImageMethod) -> (steps: Int, spacing: SpacingName, solver: SamplerMethod) {
         let ddim = (ddibSteps, ddibSpacing ?? .standard)
@@ -155,7 +168,7 @@ public struct ImagePlan: Codable, Equatable, Sendable {
     /// ≤ 15 minutes on two free cores including training (estimated from CPU time: the machine of
     /// this project was shared when it was written): 14 × 14 images (average-pooled) padded to
     /// 16 × 16, a two-level U-Net of width 32 (1000 steps of 64 per class), 500 translated test
-    /// images per direction against exact OT on 1000 + 1000, DDIB with 10 DDIM steps per half
+    /// images per direction (the first 200 mapped back for the cycle) against exact OT on 1000 + 1000, DDIB with 10 DDIM steps per half
     /// (linspace, as the paper) and 20 Heun steps per half at Karras et al.'s σ's, SDEdit and EGSDE with 25 DDPM steps from M = T/2, an image MUNIT (2000 steps of 4, ≈ 3 minutes);
     /// 7 ↔ 9 only.
     public static func quick(seeds: [UInt64] = [0]) throws -> ImagePlan {
@@ -168,7 +181,7 @@ public struct ImagePlan: Codable, Equatable, Sendable {
         return ImagePlan(seeds: seeds, pairs: [[7, 9]], pooling: 2, pad: 16, crop: nil,
                          model: .anchorUNet(width: 32, image: image, multipliers: [1, 2], depth: 1),
                          schedule: try .linear(count: 1000), training: training, trainingImages: nil, flipWhereValid: true,
-                         heldOutImages: 256, evaluationEvery: 250, translated: 500, transportImages: 1000,
+                         heldOutImages: 256, evaluationEvery: 250, translated: 500, cycleImages: 200, transportImages: 1000,
                          ddibSteps: 10, heunSteps: 20, heunSpacing: .karras, editStrength: 0.5, editSteps: 25, methods: ImageMethod.allCases,
                          ssimSigma: 1.5, figureColumns: 12,
                          classifier: ConvClassifierConfig(image: image, width: 16, depth: 1, groups: 8, features: 64, classes: 10),
@@ -176,7 +189,7 @@ public struct ImagePlan: Codable, Equatable, Sendable {
                          classifierImages: 20_000,
                          domainClassifier: ConvClassifierConfig(image: image, width: 16, depth: 1, groups: 8, features: 64, classes: 2, timeEmbedding: 32),
                          domainTraining: ConvClassifierTrainingConfig(epochs: 2, batchSize: 128, adam: AdamConfig(learningRate: 2e-3)),
-                         domainImages: 3000, lambdaS: 500, lambdaI: 2, lowPassFactor: 4,
+                         domainImages: 3000, lambdaS: paperRealismWeight(image), lambdaI: 2, lowPassFactor: 4,
                          munit: .standard(image: image, quick: true))
     }
 
@@ -194,6 +207,7 @@ public struct ImagePlan: Codable, Equatable, Sendable {
         plan.domainClassifier.image = image
         plan.domainTraining.epochs = 5
         plan.domainImages = nil
+        plan.lambdaS = paperRealismWeight(image)
         plan.training.steps = 20_000
         plan.training.batchSize = 128
         plan.training.optimizer.learningRate = 2e-4
@@ -202,6 +216,7 @@ public struct ImagePlan: Codable, Equatable, Sendable {
         plan.training.checkpointEvery = 1000
         plan.evaluationEvery = 1000
         plan.translated = 1000
+        plan.cycleImages = nil
         plan.ddibSteps = 50
         plan.heunSteps = 50
         plan.editSteps = 100
@@ -234,6 +249,7 @@ public struct ImagePlan: Codable, Equatable, Sendable {
         guard translated >= 2, translated <= transportImages else {
             throw fail("translated", "must be in 2…\(transportImages) (the exact-OT sample), got \(translated)")
         }
+        if let cycleImages { guard cycleImages >= 1, cycleImages <= translated else { throw fail("cycle images", "must be in 1…\(translated) (the translated images), got \(cycleImages)") } }
         guard transportImages <= testImages else { throw fail("transport images", "must be ≤ \(testImages) (test images per class), got \(transportImages)") }
         guard ddibSteps >= 1, ddibSteps <= schedule.count else { throw fail("ddib steps", "must be in 1…T = \(schedule.count), got \(ddibSteps)") }
         guard editStrength > 0, editStrength <= 1 else { throw fail("edit strength", "must be in (0, 1], got \(editStrength)") }

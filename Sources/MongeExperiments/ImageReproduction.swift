@@ -318,7 +318,7 @@ public struct ImageReproduction: GridExperiment {
         for (stem, text) in [("csv", table.csv()), ("md", table.markdown()), ("json", table.json())] {
             try set.add(Data(text.utf8), to: "\(folder)/results.\(stem)")
         }
-        let count = min(plan.figureColumns, plan.translated), shape = plan.imageShape
+        let count = min(plan.figureColumns, plan.translated, plan.cycleImages ?? plan.translated), shape = plan.imageShape
         for direction in plan.directions {
             let x: Matrix<Double> = try sources(direction, seed: plan.seeds[0]).rows(0..<plan.translated).converted()
             var mapped: [ImageMethod: Matrix<Double>] = [:], cycled: [ImageMethod: Matrix<Double>] = [:]
@@ -335,7 +335,8 @@ public struct ImageReproduction: GridExperiment {
             let cycles = plan.methods.filter { $0 != .exactOT }.flatMap { method -> [(label: String, images: Matrix<Double>)] in
                 [(method.label + " →", mapped[method]!), ("← back", cycled[method]!)]
             }
-            try ImageGridFigure.rows([("source", x)] + cycles, count: count,
+            // The first `count` images of each row (the cycle maps back only the first rows).
+            try ImageGridFigure.rows(([("source", x)] + cycles).map { ($0.label, $0.images.rows(0..<count)) }, count: count,
                                      title: FigureTitle("\(direction) and back: cycle consistency", n: plan.translated, seed: plan.seeds[0]),
                                      imageWidth: shape.width, imageHeight: shape.height)
                 .stage(to: "\(folder)/figures/cycles_\(direction.stem).png", in: &set)
@@ -358,17 +359,19 @@ public struct ImageReproduction: GridExperiment {
                    munit: TrainedImageMUNIT? = nil) throws -> (Matrix<Float>, Matrix<Float>) {
         let (a, b) = (context.direction.source, context.direction.target)
         let x = context.x
+        // The rows mapped back (the first `cycleImages`).
+        let back = { (mapped: Matrix<Float>) in mapped.rows(0..<min(plan.cycleImages ?? mapped.rows, mapped.rows)) }
         switch method {
         case .ddibDDIM, .ddibHeun:
             let ode = plan.ddibSolver(method)
             let bridge = try DDIBBridge(source: models[a]!, target: models[b]!, steps: ode.steps, spacing: ode.spacing, method: ode.solver)
             let mapped = try bridge.translate(x).mapped
-            return (mapped, try bridge.reversed().translate(mapped).mapped)
+            return (mapped, try bridge.reversed().translate(back(mapped)).mapped)
         case .sdedit:
             let path = try EGSDE.timesteps(start: plan.editStart, steps: plan.editSteps)
             let noise = RandomStream(seed: seed, stream: StreamTag.imageSDEdit).substream(UInt64(a), UInt64(b))
             let mapped = try Sampler.sdedit(models[b]!, x, timesteps: path, method: .ddpmFixedLarge, noise: noise.substream(1)).x
-            return (mapped, try Sampler.sdedit(models[a]!, mapped, timesteps: path, method: .ddpmFixedLarge, noise: noise.substream(2)).x)
+            return (mapped, try Sampler.sdedit(models[a]!, back(mapped), timesteps: path, method: .ddpmFixedLarge, noise: noise.substream(2)).x)
         case .egsde:
             guard let domain else { throw MongeError.invalidArgument(name: "egsde", message: "no domain classifier for \(context.direction)") }
             let lowPass = try LowPassFilter(image: plan.imageShape, factor: plan.lowPassFactor)
@@ -378,14 +381,15 @@ public struct ImageReproduction: GridExperiment {
                                     lambdaS: plan.lambdaS, lambdaI: plan.lambdaI, steps: plan.editSteps, noise: stream, variance: .beta).x
             }
             let mapped = try edit(x, to: models[b]!, noise.substream(1))
-            return (mapped, try edit(mapped, to: models[a]!, noise.substream(2)))
+            return (mapped, try edit(back(mapped), to: models[a]!, noise.substream(2)))
         case .exactOT:
             // y_σ(i); the inverse assignment maps it back to x_i exactly.
             let mapped: Matrix<Float> = context.targets.rows(at: Array(context.exact.permutation.prefix(x.rows))).converted()
-            return (mapped, x)
+            return (mapped, back(x))
         case .munit:
             guard let munit else { throw MongeError.invalidArgument(name: "munit", message: "no MUNIT for \(context.direction)") }
-            return munitTranslate(x, direction: context.direction, seed: seed, munit: munit)
+            let (mapped, cycled) = munitTranslate(x, direction: context.direction, seed: seed, munit: munit)
+            return (mapped, back(cycled))
         }
     }
 

@@ -14,7 +14,7 @@ struct ImageReproductionOptions: ParsableArguments {
     var classifierImages: Int?
     @Option(name: .customLong("domain-images"), help: "ddib-images: train images per class of EGSDE's domain classifier. [3000 quick, all full]")
     var domainImages: Int?
-    @Option(name: .customLong("lambda-s"), help: "ddib-images: EGSDE's realism weight λ_s. [500]") var lambdaS: Double?
+    @Option(name: .customLong("lambda-s"), help: "ddib-images: EGSDE's realism weight λ_s. [the paper's 500 × √(D / 196,608): 18.0 quick, 31.6 full]") var lambdaS: Double?
     @Option(name: .customLong("lambda-i"), help: "ddib-images: EGSDE's faithfulness weight λ_i. [2]") var lambdaI: Double?
     @Option(name: .customLong("low-pass"), help: "ddib-images: EGSDE's low-pass filter factor (average-pool down, up again). [4]") var lowPass: Int?
     @Option(help: "ddib-images: average-pool the 28 × 28 images by this factor (1, 2, 4, 7). [2 quick, 1 full]") var pooling: Int?
@@ -27,6 +27,8 @@ struct ImageReproductionOptions: ParsableArguments {
     @Option(name: .customLong("heun-steps"), help: "ddib-images: ODE steps of each DDIB half with Heun. [20 quick, 50 full]") var heunSteps: Int?
     @Option(name: .customLong("heun-spacing"), help: "ddib-images: how Heun's steps are placed (as --ddib-spacing). [karras]")
     var heunSpacing: SpacingName?
+    @Option(name: .customLong("cycle-images"), help: "ddib-images: the first this many translated images are mapped back for the cycle columns. [200 quick, all full]")
+    var cycleImages: Int?
     @Option(name: .customLong("edit-steps"), help: "ddib-images: SDEdit's and EGSDE's DDPM steps from M = T/2. [25 quick, 100 full]") var editSteps: Int?
     @Option(name: .customLong("held-out"), help: "ddib-images: test images per class of the held-out loss. [256]") var heldOut: Int?
     @Option(name: .customLong("training-images"), help: "ddib-images: train-split images per class (a seeded subset). [all 6000]") var trainingImages: Int?
@@ -35,7 +37,7 @@ struct ImageReproductionOptions: ParsableArguments {
     var given: [String] {
         let integers: [(String, Int?)] = [
             ("--transport-images", transportImages), ("--crop", crop), ("--pooling", pooling), ("--width", width), ("--T", timesteps),
-            ("--batch", batch), ("--ddib-steps", ddibSteps), ("--heun-steps", heunSteps), ("--edit-steps", editSteps), ("--held-out", heldOut),
+            ("--batch", batch), ("--ddib-steps", ddibSteps), ("--heun-steps", heunSteps), ("--cycle-images", cycleImages), ("--edit-steps", editSteps), ("--held-out", heldOut),
             ("--training-images", trainingImages), ("--pad", pad), ("--classifier-images", classifierImages),
             ("--domain-images", domainImages), ("--low-pass", lowPass),
         ]
@@ -59,6 +61,7 @@ extension ReproduceCommand {
         try Check.range(images.batch, "--batch", 1...Int.max)
         try Check.range(images.ddibSteps, "--ddib-steps", 1...Check.maximumTimesteps)
         try Check.range(images.heunSteps, "--heun-steps", 1...Check.maximumTimesteps)
+        try Check.range(images.cycleImages, "--cycle-images", 1...FashionMNIST.Split.test.imagesPerClass)
         try Check.range(images.editSteps, "--edit-steps", 1...Check.maximumTimesteps)
         try Check.range(images.heldOut, "--held-out", 1...FashionMNIST.Split.test.imagesPerClass)
         try Check.range(images.trainingImages, "--training-images", 1...FashionMNIST.Split.train.imagesPerClass)
@@ -89,10 +92,12 @@ extension ReproduceCommand {
         if let pad = images.pad { plan.pad = pad }
         if let c = images.classifierImages { plan.classifierImages = c }
         if let d = images.domainImages { plan.domainImages = d }
-        if let l = images.lambdaS { plan.lambdaS = l }
+        if let l = images.lambdaS { plan.lambdaS = l }  // else λ_s follows the image size (below)
         if let l = images.lambdaI { plan.lambdaI = l }
         if let f = images.lowPass { plan.lowPassFactor = f }
         if let n { plan.translated = n }
+        // The cycle's images: as given, else the plan's (200 in quick) capped at the translated ones.
+        plan.cycleImages = images.cycleImages ?? plan.cycleImages.map { min($0, plan.translated) }
         if let t = images.transportImages { plan.transportImages = t }
         if n != nil && images.transportImages == nil { plan.transportImages = max(plan.transportImages, plan.translated) }
         if let trainingSteps { plan.training.steps = trainingSteps }
@@ -117,6 +122,7 @@ extension ReproduceCommand {
         plan.classifier.image = shape
         plan.domainClassifier.image = shape
         plan.munit?.model.image = shape
+        if images.lambdaS == nil { plan.lambdaS = ImagePlan.paperRealismWeight(shape) }
         // The largest standard SSIM window that fits the images.
         plan.ssimSigma = [1.5, 1.0, 0.8, 0.5].first { 2 * Int(3.5 * $0 + 0.5) + 1 <= shape.height } ?? 0.5
         plan.evaluationEvery = min(plan.evaluationEvery, max(plan.training.logEvery, plan.training.steps / 4 / plan.training.logEvery * plan.training.logEvery))
