@@ -57,11 +57,13 @@ public struct NetworkSimplex: TransportSolver {
     }
 
     /// The pivots without the certificate check (for callers that certify a larger problem).
-    func optimalBasis(_ problem: TransportProblem, seedCandidates: [(Int, Int, Double)]? = nil)
+    /// `masses` replaces the problem's own integer masses (a multiscale solver passes sums of the
+    /// fine level's integers, so that levels agree exactly).
+    func optimalBasis(_ problem: TransportProblem, seedCandidates: [(Int, Int, Double)]? = nil, masses: IntegerMasses? = nil)
         -> (plan: TransportPlan, f: [Double], g: [Double], iterations: Int, status: SolverStatus, seconds: Double) {
         let start = now()
         let geometry = problem.geometry
-        let masses = IntegerMasses(problem)
+        let masses = masses ?? IntegerMasses(problem)
         let (sourceOrder, targetOrder) = principalAxisOrders(geometry)
         let tree = SimplexTree(geometry: geometry, masses: masses, sourceOrder: sourceOrder, targetOrder: targetOrder)
         let tolerance = relativeTolerance * max(geometry.costBound, .leastNormalMagnitude)

@@ -6,6 +6,9 @@ public enum OTSolver: String, CaseIterable, Sendable, Codable, LosslessStringCon
     case auto
     /// Network simplex (any weights).
     case simplex
+    /// Multiscale network simplex (any weights, n ≠ m; 2-D points, squared Euclidean cost): the
+    /// coarse plan seeds a sparse candidate set that the k-d tree violation search completes.
+    case multiscaleSimplex = "multiscale-simplex"
     /// Assignment (n = m, uniform weights): multiscale auction + shortest augmenting paths on
     /// point clouds, dense shortest augmenting paths for a cost matrix.
     case assignment
@@ -78,6 +81,8 @@ public struct OptimalTransport: TransportSolver {
             var simplex = NetworkSimplex(maxIterations: maxIterations)
             if let progress { simplex.progress = { progress("network simplex: \($0) pivots") } }
             return simplex
+        case .multiscaleSimplex:
+            return MultiscaleTransport(progress: progress)
         case .assignment:
             return MultiscaleAssignment(progress: progress)
         case .denseAssignment:

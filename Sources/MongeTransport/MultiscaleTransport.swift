@@ -1,0 +1,152 @@
+import MongeCore
+
+/// Exact optimal transport for any weights and any n, m between two 2-D point clouds under the
+/// squared Euclidean cost, coarse to fine (Schmitzer 2016, "A sparse multiscale algorithm for
+/// dense optimal transport"), without an n × m matrix.
+///
+/// Both clouds are cut by a balanced k-d tree (`BalancedClusters`) into clusters of
+/// `leafSize`…2·`leafSize` points; a cluster carries the sum of its points' masses at their
+/// mass-weighted mean. The coarse problem is solved the same way, down to `baseSize` points a
+/// side, where the network simplex prices every pair (`NetworkSimplex.Candidates.all`). The fine
+/// problem then starts from a sparse candidate set: every pair (i, j) with i in source cluster I,
+/// j in target cluster J and coarse flow on (I, J), plus each source's `nearestPerRow` cheapest
+/// targets under the coarse duals lifted by the c-transform. The network simplex pivots on these
+/// arcs, and the k-d tree violation search (`CandidateSearch.violations`) adds up to
+/// `violationsPerRow` arcs per source that price out on the full problem, until none does
+/// (column generation). The answer is exact: its certificate is checked on all n·m pairs by the
+/// k-d tree dual check of `OptimalityCertificate.check`.
+///
+/// Masses are the exact integers of `IntegerMasses`; a cluster's mass is the sum of its points'
+/// integers, so every level is an exact integer flow problem.
+public struct MultiscaleTransport: TransportSolver {
+    /// Points per cluster (clusters hold leafSize…2·leafSize points).
+    public var leafSize: Int
+    /// Problems with at most this many points on each side are solved directly (network simplex,
+    /// all pairs priced).
+    public var baseSize: Int
+    /// Each source's cheapest targets under the lifted coarse duals added to the first candidates.
+    public var nearestPerRow: Int
+    /// Arcs per source added by each round of the violation search.
+    public var violationsPerRow: Int
+    /// Arcs price out if their reduced cost is below −tolerance × (largest cost bound).
+    public var relativeTolerance: Double
+    /// One message per level (nil: silent).
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init(leafSize: Int = 4, baseSize: Int = 2000, nearestPerRow: Int = 2, violationsPerRow: Int = 4,
+                relativeTolerance: Double = 1e-13, progress: (@Sendable (String) -> Void)? = nil) {
+        self.leafSize = leafSize
+        self.baseSize = baseSize
+        self.nearestPerRow = nearestPerRow
+        self.violationsPerRow = violationsPerRow
+        self.relativeTolerance = relativeTolerance
+        self.progress = progress
+    }
+
+    /// Whether the solver applies: two 2-D point clouds under the squared Euclidean cost.
+    public static func applies(to geometry: Geometry) -> Bool { PlanarSearch.applies(to: geometry) }
+
+    /// Solves `problem` and checks the certificate on every pair.
+    ///
+    /// Throws a `MongeError` unless the problem has two 2-D point clouds under the squared
+    /// Euclidean cost (the k-d tree searches need both), or when a setting is out of range.
+    public func solve(_ problem: TransportProblem) throws -> TransportOutput {
+        let geometry = problem.geometry
+        guard Self.applies(to: geometry) else {
+            let got = geometry.x == nil ? "an explicit cost matrix" : "\(geometry.dimension)-D points under the \(geometry.cost) cost"
+            throw MongeError.invalidArgument(
+                name: "problem", message: "the multiscale simplex needs 2-D points under the squared Euclidean cost (sqeuclidean); got \(got). Use the simplex solver")
+        }
+        guard leafSize >= 1 else { throw MongeError.invalidArgument(name: "leaf size", message: "must be ≥ 1, got \(leafSize)") }
+        guard baseSize >= 2 * leafSize else {
+            throw MongeError.invalidArgument(name: "base size", message: "must be ≥ 2 × leaf size (\(2 * leafSize)), got \(baseSize)")
+        }
+        guard nearestPerRow >= 0 else { throw MongeError.invalidArgument(name: "nearest per row", message: "must be ≥ 0, got \(nearestPerRow)") }
+        guard violationsPerRow >= 1 else {
+            throw MongeError.invalidArgument(name: "violations per row", message: "must be ≥ 1, got \(violationsPerRow)")
+        }
+        let start = now()
+        var pivots = 0
+        let level = try solveLevel(problem, masses: IntegerMasses(problem), depth: 0, pivots: &pivots)
+        let seconds = secondsSince(start)
+        let certificate = OptimalityCertificate.check(problem, plan: level.plan, f: level.f, g: level.g)
+        return TransportOutput(solver: "multiscale-simplex", plan: level.plan, f: level.f, g: level.g, iterations: pivots,
+                               termination: level.status, certificate: .optimality(certificate), seconds: seconds)
+    }
+
+    struct LevelSolution {
+        let plan: TransportPlan
+        let f: [Double]
+        let g: [Double]
+        let status: SolverStatus
+    }
+
+    /// The number of halvings that leaves clusters of leafSize…2·leafSize points.
+    func levels(_ count: Int) -> Int {
+        var levels = 0
+        while (count >> (levels + 1)) >= leafSize { levels += 1 }
+        return levels
+    }
+
+    func solveLevel(_ problem: TransportProblem, masses: IntegerMasses, depth: Int, pivots: inout Int) throws -> LevelSolution {
+        let n = problem.n, m = problem.m
+        let geometry = problem.geometry
+        let start = now()
+        if max(n, m) <= baseSize {
+            let basis = NetworkSimplex(relativeTolerance: relativeTolerance).optimalBasis(problem, masses: masses)
+            pivots += basis.iterations
+            progress?("level \(depth) \(n)×\(m): network simplex on all pairs, \(basis.iterations) pivots, \(secondsSince(start)) s")
+            return LevelSolution(plan: basis.plan, f: basis.f, g: basis.g, status: basis.status)
+        }
+        let x = geometry.x!, y = geometry.y!
+        let cx = BalancedClusters(x, levels: levels(n)), cy = BalancedClusters(y, levels: levels(m))
+        let (xc, a) = Self.aggregate(x, masses.a, cx), (yc, b) = Self.aggregate(y, masses.b, cy)
+        let coarseProblem = try TransportProblem(geometry: Geometry(x: xc, y: yc), a: a.map(Double.init), b: b.map(Double.init))
+        let coarse = try solveLevel(coarseProblem, masses: IntegerMasses(a: a, b: b, unit: masses.unit), depth: depth + 1, pivots: &pivots)
+        let tCoarse = secondsSince(start)
+
+        // First candidates: every pair of every coarse arc with flow, then each source's cheapest
+        // targets under g̃_j = min_I C(x̄_I, y_j) − F_I (the coarse duals, lifted).
+        let sourceMembers = Self.members(cx), targetMembers = Self.members(cy)
+        var seeds: [(Int, Int, Double)] = []
+        for k in 0..<coarse.plan.entryCount where coarse.plan.masses[k] > 0 {
+            for i in sourceMembers[coarse.plan.sources[k]] {
+                for j in targetMembers[coarse.plan.targets[k]] { seeds.append((i, j, geometry.cost(i, j))) }
+            }
+        }
+        let blockPairs = seeds.count
+        if nearestPerRow > 0 {
+            let gTilde = CandidateSearch.cTransform(try Geometry(x: y, y: xc), potentials: coarse.f)
+            seeds += CandidateSearch.cheapest(geometry, g: gTilde, perRow: nearestPerRow).pairs
+        }
+        let simplex = NetworkSimplex(candidates: .columnGeneration(perRow: violationsPerRow), relativeTolerance: relativeTolerance)
+        let basis = simplex.optimalBasis(problem, seedCandidates: seeds, masses: masses)
+        pivots += basis.iterations
+        progress?("level \(depth) \(n)×\(m): \(cx.count)×\(cy.count) clusters (\(tCoarse) s), \(blockPairs) + \(seeds.count - blockPairs) first candidates, \(basis.iterations) pivots, \(secondsSince(start)) s")
+        return LevelSolution(plan: basis.plan, f: basis.f, g: basis.g, status: basis.status)
+    }
+
+    /// The centroids of `clusters` weighted by `masses` (the plain mean for a cluster of zero
+    /// mass) and the clusters' integer masses.
+    static func aggregate(_ points: Matrix<Double>, _ masses: [Int64], _ clusters: BalancedClusters) -> (Matrix<Double>, [Int64]) {
+        let d = points.columns
+        var total = [Int64](repeating: 0, count: clusters.count)
+        var sums = [Double](repeating: 0, count: clusters.count * d)
+        for (i, c) in clusters.label.enumerated() {
+            total[c] += masses[i]
+            for k in 0..<d { sums[c * d + k] += Double(masses[i]) * points.storage[i * d + k] }
+        }
+        var centroids = clusters.centroids
+        for c in 0..<clusters.count where total[c] > 0 {
+            for k in 0..<d { centroids.storage[c * d + k] = sums[c * d + k] / Double(total[c]) }
+        }
+        return (centroids, total)
+    }
+
+    /// The points of each cluster, in increasing index.
+    static func members(_ clusters: BalancedClusters) -> [[Int]] {
+        var out = [[Int]](repeating: [], count: clusters.count)
+        for (i, c) in clusters.label.enumerated() { out[c].append(i) }
+        return out
+    }
+}
