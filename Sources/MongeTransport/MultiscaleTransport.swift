@@ -30,11 +30,15 @@ public struct MultiscaleTransport: TransportSolver {
     public var violationsPerRow: Int
     /// Arcs price out if their reduced cost is below −tolerance × (largest cost bound).
     public var relativeTolerance: Double
+    /// Whether each fine level starts from a basis inside the coarse plan (a north-west corner
+    /// within every coarse arc, `liftedPlan`) instead of the staircase along the principal axis.
+    public var warmStart: Bool
     /// One message per level (nil: silent).
     public var progress: (@Sendable (String) -> Void)?
 
     public init(leafSize: Int = 4, baseSize: Int = 2000, nearestPerRow: Int = 2, violationsPerRow: Int = 4,
-                relativeTolerance: Double = 1e-13, progress: (@Sendable (String) -> Void)? = nil) {
+                relativeTolerance: Double = 1e-13, warmStart: Bool = true, progress: (@Sendable (String) -> Void)? = nil) {
+        self.warmStart = warmStart
         self.leafSize = leafSize
         self.baseSize = baseSize
         self.nearestPerRow = nearestPerRow
@@ -67,7 +71,7 @@ public struct MultiscaleTransport: TransportSolver {
         }
         let start = now()
         var pivots = 0
-        let level = try solveLevel(problem, masses: IntegerMasses(problem), depth: 0, pivots: &pivots)
+        let level = try solvePositive(problem, masses: IntegerMasses(problem), pivots: &pivots)
         let seconds = secondsSince(start)
         let certificate = OptimalityCertificate.check(problem, plan: level.plan, f: level.f, g: level.g)
         return TransportOutput(solver: "multiscale-simplex", plan: level.plan, f: level.f, g: level.g, iterations: pivots,
@@ -79,6 +83,45 @@ public struct MultiscaleTransport: TransportSolver {
         let f: [Double]
         let g: [Double]
         let status: SolverStatus
+        /// The plan's entries with their integer flows.
+        let arcs: [(Int, Int, Int64)]
+    }
+
+    /// Solves the problem on the points of positive integer mass, then extends the potentials to
+    /// the points of zero mass by c-transforms: g_j = min_i (C_ij − f_i) over the sources of
+    /// positive mass for a target of zero mass, then f_i = min_j (C_ij − g_j) over all targets
+    /// for a source of zero mass. Both are dual feasible by construction and carry no plan entry
+    /// and no weight, so the plan stays optimal with the same dual objective; every node of the
+    /// solved problem then has an arc, which the warm-start basis needs.
+    func solvePositive(_ problem: TransportProblem, masses: IntegerMasses, pivots: inout Int) throws -> LevelSolution {
+        let n = problem.n, m = problem.m
+        let keepX = (0..<n).filter { masses.a[$0] > 0 }, keepY = (0..<m).filter { masses.b[$0] > 0 }
+        if keepX.count == n && keepY.count == m { return try solveLevel(problem, masses: masses, depth: 0, pivots: &pivots) }
+        let x = problem.geometry.x!, y = problem.geometry.y!
+        func rows(_ p: Matrix<Double>, _ index: [Int]) -> Matrix<Double> {
+            Matrix<Double>(rows: index.count, columns: p.columns) { r, k in p[index[r], k] }
+        }
+        let a = keepX.map { masses.a[$0] }, b = keepY.map { masses.b[$0] }
+        let reduced = try TransportProblem(geometry: Geometry(x: rows(x, keepX), y: rows(y, keepY)),
+                                           a: a.map(Double.init), b: b.map(Double.init))
+        let inner = try solveLevel(reduced, masses: IntegerMasses(a: a, b: b, unit: masses.unit), depth: 0, pivots: &pivots)
+        progress?("zero masses: \(n - keepX.count) sources and \(m - keepY.count) targets solved apart (potentials by c-transform)")
+        var f = [Double](repeating: 0, count: n), g = [Double](repeating: 0, count: m)
+        for (r, i) in keepX.enumerated() { f[i] = inner.f[r] }
+        for (r, j) in keepY.enumerated() { g[j] = inner.g[r] }
+        let zeroY = (0..<m).filter { masses.b[$0] == 0 }, zeroX = (0..<n).filter { masses.a[$0] == 0 }
+        if !zeroY.isEmpty {
+            let h = CandidateSearch.cTransform(try Geometry(x: rows(y, zeroY), y: rows(x, keepX)), potentials: inner.f)
+            for (r, j) in zeroY.enumerated() { g[j] = h[r] }
+        }
+        if !zeroX.isEmpty {
+            let h = CandidateSearch.cTransform(try Geometry(x: rows(x, zeroX), y: y), potentials: g)
+            for (r, i) in zeroX.enumerated() { f[i] = h[r] }
+        }
+        let arcs = inner.arcs.map { (keepX[$0.0], keepY[$0.1], $0.2) }
+        let plan = TransportPlan(sourceCount: n, targetCount: m, sources: arcs.map(\.0), targets: arcs.map(\.1),
+                                 masses: arcs.map { Double($0.2) * masses.unit })
+        return LevelSolution(plan: plan, f: f, g: g, status: inner.status, arcs: arcs)
     }
 
     /// The number of halvings that leaves clusters of leafSize…2·leafSize points.
@@ -96,7 +139,7 @@ public struct MultiscaleTransport: TransportSolver {
             let basis = NetworkSimplex(relativeTolerance: relativeTolerance).optimalBasis(problem, masses: masses)
             pivots += basis.iterations
             progress?("level \(depth) \(n)×\(m): network simplex on all pairs, \(basis.iterations) pivots, \(secondsSince(start)) s")
-            return LevelSolution(plan: basis.plan, f: basis.f, g: basis.g, status: basis.status)
+            return LevelSolution(plan: basis.plan, f: basis.f, g: basis.g, status: basis.status, arcs: basis.arcs)
         }
         let x = geometry.x!, y = geometry.y!
         let cx = BalancedClusters(x, levels: levels(n)), cy = BalancedClusters(y, levels: levels(m))
@@ -120,10 +163,63 @@ public struct MultiscaleTransport: TransportSolver {
             seeds += CandidateSearch.cheapest(geometry, g: gTilde, perRow: nearestPerRow).pairs
         }
         let simplex = NetworkSimplex(candidates: .columnGeneration(perRow: violationsPerRow), relativeTolerance: relativeTolerance)
-        let basis = simplex.optimalBasis(problem, seedCandidates: seeds, masses: masses)
+        let initial = warmStart
+            ? Self.liftedPlan(coarse.arcs, x: x, y: y, masses: masses, sourceMembers: sourceMembers, targetMembers: targetMembers,
+                              sourceCentroids: xc, targetCentroids: yc)
+            : nil
+        let basis = simplex.optimalBasis(problem, seedCandidates: seeds, masses: masses, initialPlan: initial)
         pivots += basis.iterations
-        progress?("level \(depth) \(n)×\(m): \(cx.count)×\(cy.count) clusters (\(tCoarse) s), \(blockPairs) + \(seeds.count - blockPairs) first candidates, \(basis.iterations) pivots, \(secondsSince(start)) s")
-        return LevelSolution(plan: basis.plan, f: basis.f, g: basis.g, status: basis.status)
+        let first = warmStart ? (basis.warmStarted ? "warm start" : "warm start refused, staircase") : "staircase"
+        progress?("level \(depth) \(n)×\(m): \(cx.count)×\(cy.count) clusters (\(tCoarse) s), \(blockPairs) + \(seeds.count - blockPairs) first candidates, \(first), \(basis.iterations) pivots, \(secondsSince(start)) s")
+        return LevelSolution(plan: basis.plan, f: basis.f, g: basis.g, status: basis.status, arcs: basis.arcs)
+    }
+
+    /// A feasible fine integer plan inside the coarse plan `coarse` (I, J, flow): each source
+    /// cluster's members (in order along the principal axis) are split among its coarse arcs (in
+    /// the order of their target centroids) by a north-west corner, likewise each target cluster's,
+    /// and within each coarse arc the two lists of pieces are matched by a north-west corner again.
+    /// Every entry lies inside a coarse arc with flow, so the plan costs about what the coarse plan
+    /// does; its support is a forest when the coarse support is (else `SimplexTree.spanning`
+    /// refuses it and the staircase is used).
+    static func liftedPlan(_ coarse: [(Int, Int, Int64)], x: Matrix<Double>, y: Matrix<Double>, masses: IntegerMasses,
+                           sourceMembers: [[Int]], targetMembers: [[Int]], sourceCentroids: Matrix<Double>,
+                           targetCentroids: Matrix<Double>) -> [(Int, Int, Int64)] {
+        let axis = principalAxis(x, y)
+        func key(_ p: Matrix<Double>, _ r: Int) -> Double { p[r, 0] * axis[0] + p[r, 1] * axis[1] }
+        var outOf = [[Int]](repeating: [], count: sourceMembers.count), into = [[Int]](repeating: [], count: targetMembers.count)
+        for (e, arc) in coarse.enumerated() { outOf[arc.0].append(e); into[arc.1].append(e) }
+        var sourcePieces = [[(Int, Int64)]](repeating: [], count: coarse.count)
+        var targetPieces = [[(Int, Int64)]](repeating: [], count: coarse.count)
+        for (I, arcs) in outOf.enumerated() where !arcs.isEmpty {
+            let points = sourceMembers[I].sorted { (key(x, $0), $0) < (key(x, $1), $1) }
+            let order = arcs.sorted { (key(targetCentroids, coarse[$0].1), $0) < (key(targetCentroids, coarse[$1].1), $1) }
+            northWest(points.map { ($0, masses.a[$0]) }, order.map { ($0, coarse[$0].2) }) { i, e, w in sourcePieces[e].append((i, w)) }
+        }
+        for (J, arcs) in into.enumerated() where !arcs.isEmpty {
+            let points = targetMembers[J].sorted { (key(y, $0), $0) < (key(y, $1), $1) }
+            let order = arcs.sorted { (key(sourceCentroids, coarse[$0].0), $0) < (key(sourceCentroids, coarse[$1].0), $1) }
+            northWest(points.map { ($0, masses.b[$0]) }, order.map { ($0, coarse[$0].2) }) { j, e, w in targetPieces[e].append((j, w)) }
+        }
+        var plan: [(Int, Int, Int64)] = []
+        plan.reserveCapacity(x.rows + y.rows)
+        for e in 0..<coarse.count {
+            northWest(sourcePieces[e], targetPieces[e]) { i, j, w in plan.append((i, j, w)) }
+        }
+        return plan
+    }
+
+    /// The north-west corner rule between two lists of (id, amount) with equal totals: calls
+    /// `emit(u, v, w)` for each positive amount w moved from u to v, in staircase order.
+    static func northWest(_ left: [(Int, Int64)], _ right: [(Int, Int64)], _ emit: (Int, Int, Int64) -> Void) {
+        var p = 0, q = 0
+        var l = left.first?.1 ?? 0, r = right.first?.1 ?? 0
+        while p < left.count && q < right.count {
+            let w = min(l, r)
+            if w > 0 { emit(left[p].0, right[q].0, w) }
+            l -= w; r -= w
+            if l == 0 { p += 1; if p < left.count { l = left[p].1 } }
+            if r == 0 { q += 1; if q < right.count { r = right[q].1 } }
+        }
     }
 
     /// The centroids of `clusters` weighted by `masses` (the plain mean for a cluster of zero

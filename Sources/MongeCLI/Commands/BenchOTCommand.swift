@@ -32,6 +32,8 @@ struct BenchOT: ParsableCommand {
     @Flag(help: "Weights drawn uniform in [0.5, 1.5) from a fixed seed and normalised (sources and targets), instead of uniform.")
     var weighted = false
     @Option(help: "Targets per source: m = round(ratio × n) target points (1: n = m).") var targetRatio: Double = 1
+    @Flag(help: "multiscale-simplex: start each fine level from the staircase along the principal axis instead of the basis inside the coarse plan.")
+    var staircase = false
     @Flag(help: "Print one JSON object per line instead of a table.") var json = false
     @Flag(help: "Solver progress messages (levels, rounds) on stderr.") var verbose = false
     @Option(help: "The multiscale solver's first auction ε relative to the largest cost (0: no auction).")
@@ -166,7 +168,7 @@ struct BenchOT: ParsableCommand {
     func engine(_ solver: String, maxCost: Double) -> any TransportSolver {
         switch solver {
         case "simplex": return NetworkSimplex()
-        case "multiscale-simplex": return MultiscaleTransport(progress: log)
+        case "multiscale-simplex": return MultiscaleTransport(warmStart: !staircase, progress: log)
         case "assignment": return OptimalTransport(.assignment, progress: log)
         case "dense-assignment": return DenseAssignment()
         case "multiscale":
