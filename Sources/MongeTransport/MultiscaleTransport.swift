@@ -61,7 +61,8 @@ public struct MultiscaleTransport: TransportSolver {
             throw MongeError.invalidArgument(
                 name: "problem", message: "the multiscale simplex needs 2-D points under the squared Euclidean cost (sqeuclidean); got \(got). Use the simplex solver")
         }
-        guard leafSize >= 1 else { throw MongeError.invalidArgument(name: "leaf size", message: "must be ≥ 1, got \(leafSize)") }
+        // Clusters of at least two points halve a side per level; of one point they would not shrink it.
+        guard leafSize >= 2 else { throw MongeError.invalidArgument(name: "leaf size", message: "must be ≥ 2, got \(leafSize)") }
         guard baseSize >= 2 * leafSize else {
             throw MongeError.invalidArgument(name: "base size", message: "must be ≥ 2 × leaf size (\(2 * leafSize)), got \(baseSize)")
         }
