@@ -180,8 +180,11 @@ public struct MultiscaleTransport: TransportSolver {
     /// the order of their target centroids) by a north-west corner, likewise each target cluster's,
     /// and within each coarse arc the two lists of pieces are matched by a north-west corner again.
     /// Every entry lies inside a coarse arc with flow, so the plan costs about what the coarse plan
-    /// does; its support is a forest when the coarse support is (else `SimplexTree.spanning`
-    /// refuses it and the staircase is used).
+    /// does. Its support is a forest because the coarse support is: each of the three walks is a
+    /// staircase (a path), a point shares at most one staircase with each coarse arc, and the
+    /// staircases of clusters meet only at the coarse arcs, which form a forest — so a cycle of
+    /// fine arcs would give a cycle of coarse arcs. `SimplexTree.spanning` checks it anyway and
+    /// refuses a plan with a cycle (then the staircase is used; the tests assert it never is).
     static func liftedPlan(_ coarse: [(Int, Int, Int64)], x: Matrix<Double>, y: Matrix<Double>, masses: IntegerMasses,
                            sourceMembers: [[Int]], targetMembers: [[Int]], sourceCentroids: Matrix<Double>,
                            targetCentroids: Matrix<Double>) -> [(Int, Int, Int64)] {

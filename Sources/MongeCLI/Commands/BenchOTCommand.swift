@@ -32,6 +32,14 @@ struct BenchOT: ParsableCommand {
     @Flag(help: "Weights drawn uniform in [0.5, 1.5) from a fixed seed and normalised (sources and targets), instead of uniform.")
     var weighted = false
     @Option(help: "Targets per source: m = round(ratio × n) target points (1: n = m).") var targetRatio: Double = 1
+    @Option(help: "multiscale-simplex: points per cluster (clusters hold this to twice this many).")
+    var leafSize: Int = MultiscaleTransport().leafSize
+    @Option(help: "multiscale-simplex: levels with at most this many points a side are solved by the simplex on all pairs.")
+    var baseSize: Int = MultiscaleTransport().baseSize
+    @Option(help: "multiscale-simplex: each source's cheapest targets under the lifted coarse duals among the first candidates.")
+    var nearestPerRow: Int = MultiscaleTransport().nearestPerRow
+    @Option(help: "multiscale-simplex: violating arcs per source added by each round of the k-d tree search.")
+    var violationsPerRow: Int = MultiscaleTransport().violationsPerRow
     @Flag(help: "multiscale-simplex: start each fine level from the staircase along the principal axis instead of the basis inside the coarse plan.")
     var staircase = false
     @Flag(help: "Print one JSON object per line instead of a table.") var json = false
@@ -142,6 +150,10 @@ struct BenchOT: ParsableCommand {
                         "threads": Parallel.threadCount]
                     if let holds = outcome.holds { object["certificate_holds"] = holds }
                     if solver == "multiscale" { object["warm_start"] = warmStart; object["warm_start_quantile"] = warmStartQuantile }
+                    if solver == "multiscale-simplex" {
+                        object["leaf_size"] = leafSize; object["base_size"] = baseSize; object["nearest_per_row"] = nearestPerRow
+                        object["violations_per_row"] = violationsPerRow; object["lifted_basis"] = !staircase
+                    }
                     object.merge(outcome.extra) { $1 }
                     print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
                 } else {
@@ -168,7 +180,9 @@ struct BenchOT: ParsableCommand {
     func engine(_ solver: String, maxCost: Double) -> any TransportSolver {
         switch solver {
         case "simplex": return NetworkSimplex()
-        case "multiscale-simplex": return MultiscaleTransport(warmStart: !staircase, progress: log)
+        case "multiscale-simplex":
+            return MultiscaleTransport(leafSize: leafSize, baseSize: baseSize, nearestPerRow: nearestPerRow, violationsPerRow: violationsPerRow,
+                                       warmStart: !staircase, progress: log)
         case "assignment": return OptimalTransport(.assignment, progress: log)
         case "dense-assignment": return DenseAssignment()
         case "multiscale":
