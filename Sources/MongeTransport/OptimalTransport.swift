@@ -29,10 +29,10 @@ public enum OTSolver: String, CaseIterable, Sendable, Codable, LosslessStringCon
     public var acceptsIterationLimit: Bool { self == .auto || self == .simplex || self == .sinkhorn }
 
     /// Above this many points on one side (2-D, squared Euclidean, not an assignment) `auto` picks
-    /// the multiscale simplex: the multiscale base size, below which it is the network simplex
-    /// itself. Measured 2.3–4× faster than the simplex from 1400 × 2100 to 10⁴ × 1.5·10⁴
-    /// (weighted and n ≠ m, 25 Gaussians → moons; BENCHMARKS.md).
-    public static let multiscaleSimplexThreshold = MultiscaleTransport().baseSize
+    /// the multiscale simplex, measured 2.3–8× faster than the simplex from 1400 × 2100 to
+    /// 3·10⁴ × 4.5·10⁴ (weighted or n ≠ m, 25 Gaussians → moons; BENCHMARKS.md); smaller sizes
+    /// were not measured and keep the simplex.
+    public static let multiscaleSimplexThreshold = 2000
 
     /// The solver `auto` resolves to for `problem` (any other case: itself).
     public func resolved(for problem: TransportProblem) -> OTSolver {
