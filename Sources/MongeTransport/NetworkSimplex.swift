@@ -20,7 +20,8 @@ public struct NetworkSimplex: TransportSolver {
         case all
         /// A sparse set: the `perRow` cheapest targets of each source, grown by full-problem pricing.
         /// Exact as well, but on clustered data it needs many more pivots than `.all` (13× slower
-        /// at n = 4096 on the 25-Gaussians → moons anchor); prefer `.all`, or `Assignment` when
+        /// at n = 4096 on the 25-Gaussians → moons anchor); prefer `.all`, `MultiscaleTransport`
+        /// (which seeds it from a coarse level) for 2-D points, or `MultiscaleAssignment` when
         /// n = m with uniform weights.
         case columnGeneration(perRow: Int)
     }

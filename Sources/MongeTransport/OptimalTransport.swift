@@ -4,7 +4,7 @@ import MongeCore
 public enum OTSolver: String, CaseIterable, Sendable, Codable, LosslessStringConvertible {
     /// Assignment when n = m with uniform weights, sorting for 1-D points, the multiscale simplex
     /// for 2-D points under the squared Euclidean cost with more than
-    /// `multiscaleSimplexThreshold` points on a side, else network simplex.
+    /// `multiscaleSimplexThreshold` (1000) points on a side, else network simplex.
     case auto
     /// Network simplex (any weights).
     case simplex
@@ -29,10 +29,10 @@ public enum OTSolver: String, CaseIterable, Sendable, Codable, LosslessStringCon
     public var acceptsIterationLimit: Bool { self == .auto || self == .simplex || self == .sinkhorn }
 
     /// Above this many points on one side (2-D, squared Euclidean, not an assignment) `auto` picks
-    /// the multiscale simplex, measured 2.3–8× faster than the simplex from 1400 × 2100 to
-    /// 3·10⁴ × 4.5·10⁴ (weighted or n ≠ m, 25 Gaussians → moons; BENCHMARKS.md); smaller sizes
-    /// were not measured and keep the simplex.
-    public static let multiscaleSimplexThreshold = 2000
+    /// the multiscale simplex: its base size, at or below which it would be the simplex itself.
+    /// Measured 2–8× faster than the simplex from 1000 × 1500 to 3·10⁴ × 4.5·10⁴ (weighted or
+    /// n ≠ m, 25 Gaussians → moons; BENCHMARKS.md).
+    public static let multiscaleSimplexThreshold = MultiscaleTransport().baseSize
 
     /// The solver `auto` resolves to for `problem` (any other case: itself).
     public func resolved(for problem: TransportProblem) -> OTSolver {
