@@ -68,10 +68,10 @@ struct BenchOT: ParsableCommand {
         }
         guard (source == nil) == (target == nil) else { throw ValidationError("give both --source and --target, or neither") }
         let known = Set(["simplex", "multiscale-simplex", "assignment", "dense-assignment", "multiscale", "sinkhorn"])
+        try Check.range(targetRatio, "--target-ratio", 0.01...100)
         for s in solverList where (weighted || targetRatio != 1) && ["assignment", "dense-assignment", "multiscale"].contains(s) {
             throw ValidationError("--solvers \(s) needs n = m with uniform weights; drop it or drop --weighted / --target-ratio")
         }
-        try Check.range(targetRatio, "--target-ratio", 0.01...100)
         for s in solverList where !known.contains(s) { throw ValidationError("unknown solver \(s); expected one of \(known.sorted())") }
         for n in try sizes() {
             try Check.range(n, "--ns", 1...Check.maximumPoints)
