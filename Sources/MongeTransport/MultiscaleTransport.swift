@@ -172,7 +172,12 @@ public struct MultiscaleTransport: TransportSolver {
             : nil
         let basis = simplex.optimalBasis(problem, seedCandidates: seeds, masses: masses, initialPlan: initial)
         pivots += basis.iterations
-        let first = warmStart ? (basis.warmStarted ? "warm start" : "warm start refused, staircase") : "staircase"
+        var first = warmStart ? (basis.warmStarted ? "warm start" : "warm start refused, staircase") : "staircase"
+        if let initial, progress != nil {
+            // How far the first basis is from the optimum (cost in mass units of the integers).
+            func cost(_ arcs: [(Int, Int, Int64)]) -> Double { arcs.reduce(0) { $0 + Double($1.2) * geometry.cost($1.0, $1.1) } * masses.unit }
+            first += " (cost \(cost(initial)), optimum \(cost(basis.arcs)))"
+        }
         progress?("level \(depth) \(n)×\(m): \(cx.count)×\(cy.count) clusters (\(tCoarse) s), \(blockPairs) + \(seeds.count - blockPairs) first candidates, \(first), \(basis.iterations) pivots, \(secondsSince(start)) s")
         return LevelSolution(plan: basis.plan, f: basis.f, g: basis.g, status: basis.status, arcs: basis.arcs)
     }
