@@ -65,9 +65,33 @@ struct MultiscaleTransportTests {
             #expect(Fixtures.relative(out.cost, dense.cost) <= 1e-12, "\(name): \(out.cost) vs dense simplex \(dense.cost)")
             #expect(out.solver == "multiscale-simplex" && out.plan.entryCount <= n + m - 1, "\(name): a vertex")
             // The lifted plan's support is a forest (the coarse support is), so every fine level starts from it.
-            #expect(messages.all.contains { $0.contains("warm start,") } && !messages.all.contains { $0.contains("refused") },
+            #expect(messages.all.contains { $0.contains("warm start (cost") } && !messages.all.contains { $0.contains("refused") },
                     "\(name): \(messages.all)")
         }
+    }
+
+    /// A golden value computed without any solver: points on one line in the plane, where the
+    /// monotone (quantile) coupling of the weighted measures is optimal for the squared distance.
+    @Test(arguments: [(50, 73, UInt64(61)), (200, 130, 62), (301, 301, 63)])
+    func collinearCostEqualsTheQuantileCoupling(n: Int, m: Int, seed: UInt64) throws {
+        let ts = (0..<n).map { RandomStream(seed: seed).normal(UInt64($0)) }
+        let tt = (0..<m).map { 0.4 + 1.5 * RandomStream(seed: seed + 1).normal(UInt64($0)) }
+        let x = Matrix<Double>(rows: n, columns: 2) { i, k in k == 0 ? ts[i] : 2 * ts[i] }
+        let y = Matrix<Double>(rows: m, columns: 2) { j, k in k == 0 ? tt[j] : 2 * tt[j] }
+        let a = Fixtures.weights(n, seed: seed), b = Fixtures.weights(m, seed: seed + 2)
+        let problem = try TransportProblem(geometry: Geometry(x: x, y: y), a: a, b: b)
+        // The quantile coupling: walk both sorted lists, moving the smaller remaining mass.
+        let si = (0..<n).sorted { ts[$0] < ts[$1] }, tj = (0..<m).sorted { tt[$0] < tt[$1] }
+        var p = 0, q = 0, ra = a[si[0]], rb = b[tj[0]], golden = 0.0
+        while p < n && q < m {
+            let w = min(ra, rb)
+            golden += w * 5 * (ts[si[p]] - tt[tj[q]]) * (ts[si[p]] - tt[tj[q]])
+            ra -= w; rb -= w
+            if ra <= rb { p += 1; if p < n { ra = a[si[p]] } } else { q += 1; if q < m { rb = b[tj[q]] } }
+        }
+        let out = try Self.small().solve(problem)
+        SolverContractTests.expectExact(out, problem, "collinear \(n)×\(m)")
+        #expect(Fixtures.relative(out.cost, golden) <= 1e-12, "\(out.cost) vs quantile coupling \(golden)")
     }
 
     /// Zero weights on both sides (including whole clusters): the points of zero mass get
@@ -105,7 +129,7 @@ struct MultiscaleTransportTests {
             let scan = try OptimalityCertificate.check(problem, plan: out.plan, f: out.f, g: out.g, dualCheck: .scan)
             #expect(scan == out.certificate.optimality!)
             #expect(scan.holds && abs(scan.dualityGap) <= 1e-12 * dense.cost)
-            #expect(messages.all.contains { $0.contains(warm ? "warm start," : "staircase") }, "\(messages.all)")
+            #expect(messages.all.contains { $0.contains(warm ? "warm start (cost" : "staircase,") }, "\(messages.all)")
         }
     }
 
