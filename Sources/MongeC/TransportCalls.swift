@@ -8,7 +8,7 @@ import MongeTransport
 
 /// `monge_ot`: exact (or entropic) optimal transport between x [n, d] and y [m, d], as `monge ot`.
 ///
-/// Options: solver (auto, simplex, assignment, sinkhorn), cost (sqeuclidean, euclidean, pnorm:P),
+/// Options: solver (auto, simplex, multiscale-simplex, assignment, dense-assignment, sorting, sinkhorn), cost (sqeuclidean, euclidean, pnorm:P),
 /// epsilon (Sinkhorn's ε, required with sinkhorn), max_iterations. Weights a, b are optional.
 /// Result JSON: the keys of `monge ot --json`; arrays rows, cols (int64), mass, f, g (potentials)
 /// and map (T(x): the Monge map, or the barycentric projection for Sinkhorn).

@@ -20,7 +20,8 @@ public struct NetworkSimplex: TransportSolver {
         case all
         /// A sparse set: the `perRow` cheapest targets of each source, grown by full-problem pricing.
         /// Exact as well, but on clustered data it needs many more pivots than `.all` (13× slower
-        /// at n = 4096 on the 25-Gaussians → moons anchor); prefer `.all`, or `Assignment` when
+        /// at n = 4096 on the 25-Gaussians → moons anchor); prefer `.all`, `MultiscaleTransport`
+        /// (which seeds it from a coarse level) for 2-D points, or `MultiscaleAssignment` when
         /// n = m with uniform weights.
         case columnGeneration(perRow: Int)
     }
@@ -57,13 +58,26 @@ public struct NetworkSimplex: TransportSolver {
     }
 
     /// The pivots without the certificate check (for callers that certify a larger problem).
-    func optimalBasis(_ problem: TransportProblem, seedCandidates: [(Int, Int, Double)]? = nil)
-        -> (plan: TransportPlan, f: [Double], g: [Double], iterations: Int, status: SolverStatus, seconds: Double) {
+    /// `masses` replaces the problem's own integer masses (a multiscale solver passes sums of the
+    /// fine level's integers, so that levels agree exactly). `initialPlan`, a feasible integer plan
+    /// (source, target, positive flow) whose support is a forest, replaces the staircase as the
+    /// first basis (`SimplexTree.spanning`); if it is not one, the staircase is used. `arcs` are
+    /// the plan's entries with their integer flows.
+    func optimalBasis(_ problem: TransportProblem, seedCandidates: [(Int, Int, Double)]? = nil, masses: IntegerMasses? = nil,
+                      initialPlan: [(Int, Int, Int64)]? = nil)
+        -> (plan: TransportPlan, f: [Double], g: [Double], iterations: Int, status: SolverStatus, seconds: Double,
+            arcs: [(Int, Int, Int64)], warmStarted: Bool) {
         let start = now()
         let geometry = problem.geometry
-        let masses = IntegerMasses(problem)
-        let (sourceOrder, targetOrder) = principalAxisOrders(geometry)
-        let tree = SimplexTree(geometry: geometry, masses: masses, sourceOrder: sourceOrder, targetOrder: targetOrder)
+        let masses = masses ?? IntegerMasses(problem)
+        let warm = initialPlan.flatMap { SimplexTree.spanning(geometry: geometry, masses: masses, plan: $0) }
+        let tree: SimplexTree
+        if let warm {
+            tree = warm
+        } else {
+            let (sourceOrder, targetOrder) = principalAxisOrders(geometry)
+            tree = SimplexTree(geometry: geometry, masses: masses, sourceOrder: sourceOrder, targetOrder: targetOrder)
+        }
         let tolerance = relativeTolerance * max(geometry.costBound, .leastNormalMagnitude)
         var iterations = 0
         var status = SolverStatus.optimal
@@ -87,7 +101,7 @@ public struct NetworkSimplex: TransportSolver {
         let arcs = tree.positiveArcs()
         let plan = TransportPlan(sourceCount: problem.n, targetCount: problem.m, sources: arcs.map(\.0),
                                  targets: arcs.map(\.1), masses: arcs.map { Double($0.2) * masses.unit })
-        return (plan, tree.sourcePotentials, tree.targetPotentials, iterations, status, secondsSince(start))
+        return (plan, tree.sourcePotentials, tree.targetPotentials, iterations, status, secondsSince(start), arcs, warm != nil)
     }
 
     /// Pivots until the pricer finds no arc with reduced cost below −tolerance (twice: the second

@@ -36,30 +36,12 @@ final class SimplexTree {
     /// Walking the two orders like a staircase gives n + m − 1 arcs and a feasible plan; on a tie
     /// (both masses used up) the walk advances the target, so every zero-flow arc runs from a
     /// source already in the tree to a new target: away from the root, a strongly feasible tree.
-    init(geometry: Geometry, masses: IntegerMasses, sourceOrder: [Int], targetOrder: [Int]) {
-        n = geometry.sourceCount
-        m = geometry.targetCount
-        nodeCount = n + m
-        root = sourceOrder[0]
-        self.geometry = geometry
-        let count = nodeCount
-        parent = .allocate(capacity: count)
-        thread = .allocate(capacity: count)
-        revThread = .allocate(capacity: count)
-        depth = .allocate(capacity: count)
-        flow = .allocate(capacity: count)
-        potential = .allocate(capacity: count)
-        order = .allocate(capacity: count)
-        orderDepth = .allocate(capacity: count)
-        newOrder = .allocate(capacity: count)
-        position = .allocate(capacity: count)
-        path = .allocate(capacity: count)
-        ends = .allocate(capacity: count)
-
+    convenience init(geometry: Geometry, masses: IntegerMasses, sourceOrder: [Int], targetOrder: [Int]) {
+        let n = geometry.sourceCount, m = geometry.targetCount
         // The staircase: sources in sourceOrder, targets in targetOrder.
         var ra = masses.a, rb = masses.b
         var arcs: [(Int, Int, Int64)] = []
-        arcs.reserveCapacity(count - 1)
+        arcs.reserveCapacity(n + m - 1)
         var p = 0, q = 0
         while true {
             let i = sourceOrder[p], j = targetOrder[q]
@@ -73,7 +55,34 @@ final class SimplexTree {
                 q += 1
             }
         }
-        // The staircase is a path from the root; a DFS gives parents, depths and the preorder.
+        self.init(geometry: geometry, spanningArcs: arcs, root: sourceOrder[0])
+    }
+
+    /// The basis whose tree arcs are `arcs` (source, target, integer flow): n + m − 1 arcs that
+    /// span all nodes, a feasible flow, and every zero-flow arc's source reached from `root` (a
+    /// source) before its target, so that the tree is strongly feasible.
+    init(geometry: Geometry, spanningArcs arcs: [(Int, Int, Int64)], root: Int) {
+        n = geometry.sourceCount
+        m = geometry.targetCount
+        nodeCount = n + m
+        self.root = root
+        self.geometry = geometry
+        let count = nodeCount
+        precondition(arcs.count == count - 1, "a spanning tree of \(count) nodes needs \(count - 1) arcs, got \(arcs.count)")
+        parent = .allocate(capacity: count)
+        thread = .allocate(capacity: count)
+        revThread = .allocate(capacity: count)
+        depth = .allocate(capacity: count)
+        flow = .allocate(capacity: count)
+        potential = .allocate(capacity: count)
+        order = .allocate(capacity: count)
+        orderDepth = .allocate(capacity: count)
+        newOrder = .allocate(capacity: count)
+        position = .allocate(capacity: count)
+        path = .allocate(capacity: count)
+        ends = .allocate(capacity: count)
+
+        // A DFS from the root gives parents, depths and the preorder.
         var adjacency = [[(Int, Int64)]](repeating: [], count: count)
         for (i, j, w) in arcs {
             adjacency[i].append((n + j, w))
@@ -98,7 +107,50 @@ final class SimplexTree {
             }
         }
         thread[previous] = root; revThread[root] = previous
+        precondition(visited.allSatisfy { $0 }, "the arcs do not span all \(count) nodes")
         recomputePotentials()
+    }
+
+    /// A strongly feasible basis containing the support of a feasible integer plan `arcs`
+    /// (source, target, positive flow), or nil when the support has a cycle, a node without an
+    /// arc (zero mass), or the plan misses the masses.
+    ///
+    /// The support is a forest; its components are joined by zero-flow arcs from the root (the
+    /// first arc's source) to one target of each other component, which the DFS from the root
+    /// orients away from it.
+    static func spanning(geometry: Geometry, masses: IntegerMasses, plan arcs: [(Int, Int, Int64)]) -> SimplexTree? {
+        let n = geometry.sourceCount, m = geometry.targetCount
+        guard let first = arcs.first else { return nil }
+        var component = Array(0..<(n + m))
+        func find(_ u: Int) -> Int {
+            var u = u
+            while component[u] != u { component[u] = component[component[u]]; u = component[u] }
+            return u
+        }
+        var ra = masses.a, rb = masses.b
+        for (i, j, w) in arcs {
+            guard w > 0 else { return nil }
+            ra[i] -= w; rb[j] -= w
+            let u = find(i), v = find(n + j)
+            if u == v { return nil }
+            component[u] = v
+        }
+        guard ra.allSatisfy({ $0 == 0 }), rb.allSatisfy({ $0 == 0 }) else { return nil }
+        var joined = [Bool](repeating: false, count: n + m), hasArc = [Bool](repeating: false, count: n + m)
+        for (i, j, _) in arcs { hasArc[i] = true; hasArc[n + j] = true }
+        guard hasArc.allSatisfy({ $0 }) else { return nil }
+        var tree = arcs
+        let root = first.0
+        let rootComponent = find(root)
+        for j in 0..<m {
+            let c = find(n + j)
+            if c != rootComponent && !joined[c] {
+                joined[c] = true
+                tree.append((root, j, 0))
+            }
+        }
+        guard tree.count == n + m - 1 else { return nil }
+        return SimplexTree(geometry: geometry, spanningArcs: tree, root: root)
     }
 
     deinit {

@@ -4,7 +4,7 @@ import MongeCore
 /// The contract of every optimal transport solver (after OTT-JAX's solvers and outputs): a solver
 /// is configured by its own properties and maps a `TransportProblem` to one `TransportOutput`.
 ///
-/// Conformers: `NetworkSimplex`, `DenseAssignment`, `MultiscaleAssignment`, `OneDimensional`,
+/// Conformers: `NetworkSimplex`, `MultiscaleTransport`, `DenseAssignment`, `MultiscaleAssignment`, `OneDimensional`,
 /// `Sinkhorn`, and `OptimalTransport`, which dispatches on an `OTSolver`. A solver throws only for
 /// a problem it does not apply to (or bad settings); a solve that stops early or fails its check
 /// is returned with that `status`, never as a success.
@@ -14,7 +14,7 @@ public protocol TransportSolver: Sendable {
 
 /// What a solver returns: the plan, its potentials and cost, how the solve ended, and the evidence.
 public struct TransportOutput: Sendable {
-    /// The engine that solved ("network-simplex", "dense-assignment", "multiscale-assignment",
+    /// The engine that solved ("network-simplex", "multiscale-simplex", "dense-assignment", "multiscale-assignment",
     /// "sorting-1d", "sinkhorn").
     public let solver: String
     /// The plan, sparse. Exact solvers: a vertex of the transport polytope (at most n + m − 1
@@ -30,7 +30,7 @@ public struct TransportOutput: Sendable {
     /// `optimal` only when an exact solver finished and its certificate holds; `converged` when
     /// Sinkhorn met its tolerance. Derived in one place: `SolverStatus(termination:certificate:)`.
     public let status: SolverStatus
-    /// Pivots (network simplex), augmentations (dense assignment), bids + augmentations + base
+    /// Pivots (network simplex; multiscale simplex: over all levels), augmentations (dense assignment), bids + augmentations + base
     /// pivots (multiscale), steps of the staircase (sorting) or sweeps (Sinkhorn).
     public let iterations: Int
     /// Wall time of the solve without the certificate check, seconds.

@@ -80,6 +80,12 @@ struct OTCommandTests {
         let ok = try TestSupport.monge(["ot", folder + "/x.npy", folder + "/y.npy", "--source-weights", folder + "/a.csv", "--json", "--quiet"])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(try json(ok.stdout)["solver"] as? String == "network-simplex")
+        let multiscale = try TestSupport.monge(["ot", folder + "/x.npy", folder + "/y.npy", "--source-weights", folder + "/a.csv",
+                                                "--solver", "multiscale-simplex", "--json", "--quiet"])
+        #expect(multiscale.status == 0, "\(multiscale.stderr)")
+        let (simplexCost, multiscaleCost) = (try json(ok.stdout)["cost"] as? Double ?? .nan, try json(multiscale.stdout)["cost"] as? Double ?? .nan)
+        #expect(try json(multiscale.stdout)["solver"] as? String == "multiscale-simplex")
+        #expect(abs(simplexCost - multiscaleCost) <= 1e-12 * simplexCost, "\(simplexCost) vs \(multiscaleCost)")
         let limited = try TestSupport.monge(["ot", folder + "/x.npy", folder + "/y.npy", "--solver", "simplex",
                                              "--max-iterations", "2", "--json", "--quiet"])
         #expect(limited.status == 3)

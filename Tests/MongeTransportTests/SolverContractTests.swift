@@ -19,6 +19,8 @@ struct SolverContractTests {
         ("simplex", OptimalTransport(.simplex)),
         ("assignment", OptimalTransport(.assignment)),
         ("dense-assignment", OptimalTransport(.denseAssignment)),
+        ("multiscale simplex", MultiscaleTransport(leafSize: 2, baseSize: 4)),
+        ("multiscale-simplex", OptimalTransport(.multiscaleSimplex)),
     ]
 
     /// min over σ of (1/n) Σ_i C_iσ(i), over all n! permutations.

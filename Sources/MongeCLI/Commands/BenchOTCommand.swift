@@ -14,13 +14,14 @@ struct BenchOT: ParsableCommand {
         The data are those of Benchmarks/anchors/common.py: `--source` and `--target` name files with a \
         {n} placeholder (written by Benchmarks/write_ot_anchor_data.py, so Monge and POT time the \
         same points); without them the same distributions are drawn by MongeData (other random \
-        numbers). Squared Euclidean cost, uniform weights, n = m. Each solve's peak resident memory \
+        numbers). Squared Euclidean cost, uniform weights and n = m unless --weighted (seeded weights \
+        uniform in [0.5, 1.5), normalised) or --target-ratio (m = ratio × n moons points). Each solve's peak resident memory \
         is read from VmHWM after resetting it (/proc/self/clear_refs), next to the resident size \
         before the solve. Costs are printed to 15 digits for comparison with POT's emd2.
         """)
 
     @Option(help: "Comma-separated sizes.") var ns: String = "256,1024,4096"
-    @Option(help: "Comma-separated solvers: simplex, assignment, dense-assignment, multiscale, sinkhorn.")
+    @Option(help: "Comma-separated solvers: simplex, multiscale-simplex, assignment, dense-assignment, multiscale, sinkhorn (multiscale is the multiscale assignment).")
     var solvers: String = "simplex,assignment"
     @Option(help: "Repetitions per (n, solver); the median time is reported.") var reps: Int = 3
     @Option(help: "Source points file with {n}, e.g. bench/source_{n}.npy.") var source: String?
@@ -28,6 +29,19 @@ struct BenchOT: ParsableCommand {
     @Option(help: "Sinkhorn ε relative to max C (POT anchor: 0.01).") var sinkhornRelativeEpsilon: Double = 0.01
     @Option(help: "Skip a solver at n above this (the dense assignment and Sinkhorn are O(n²) per step).")
     var quadraticLimit: Int = 4096
+    @Flag(help: "Weights drawn uniform in [0.5, 1.5) from a fixed seed and normalised (sources and targets), instead of uniform.")
+    var weighted = false
+    @Option(help: "Targets per source: m = round(ratio × n) target points (1: n = m).") var targetRatio: Double = 1
+    @Option(help: "multiscale-simplex: points per cluster (clusters hold this to twice this many).")
+    var leafSize: Int = MultiscaleTransport().leafSize
+    @Option(help: "multiscale-simplex: levels with at most this many points a side are solved by the simplex on all pairs.")
+    var baseSize: Int = MultiscaleTransport().baseSize
+    @Option(help: "multiscale-simplex: each source's cheapest targets under the lifted coarse duals among the first candidates.")
+    var nearestPerRow: Int = MultiscaleTransport().nearestPerRow
+    @Option(help: "multiscale-simplex: violating arcs per source added by each round of the k-d tree search.")
+    var violationsPerRow: Int = MultiscaleTransport().violationsPerRow
+    @Flag(help: "multiscale-simplex: start each fine level from the staircase along the principal axis instead of the basis inside the coarse plan.")
+    var staircase = false
     @Flag(help: "Print one JSON object per line instead of a table.") var json = false
     @Flag(help: "Solver progress messages (levels, rounds) on stderr.") var verbose = false
     @Option(help: "The multiscale solver's first auction ε relative to the largest cost (0: no auction).")
@@ -53,7 +67,11 @@ struct BenchOT: ParsableCommand {
             throw ValidationError("unknown --warm-start \(warmStart); expected one of \(MultiscaleAssignment.WarmStart.allCases.map(\.rawValue))")
         }
         guard (source == nil) == (target == nil) else { throw ValidationError("give both --source and --target, or neither") }
-        let known = Set(["simplex", "assignment", "dense-assignment", "multiscale", "sinkhorn"])
+        let known = Set(["simplex", "multiscale-simplex", "assignment", "dense-assignment", "multiscale", "sinkhorn"])
+        try Check.range(targetRatio, "--target-ratio", 0.01...100)
+        for s in solverList where (weighted || targetRatio != 1) && ["assignment", "dense-assignment", "multiscale"].contains(s) {
+            throw ValidationError("--solvers \(s) needs n = m with uniform weights; drop it or drop --weighted / --target-ratio")
+        }
         for s in solverList where !known.contains(s) { throw ValidationError("unknown solver \(s); expected one of \(known.sorted())") }
         for n in try sizes() {
             try Check.range(n, "--ns", 1...Check.maximumPoints)
@@ -78,12 +96,25 @@ struct BenchOT: ParsableCommand {
         if let source, let target {
             let xs = source.replacingOccurrences(of: "{n}", with: "\(n)"), ys = target.replacingOccurrences(of: "{n}", with: "\(n)")
             let x = try ArrayFile.readMatrix(xs, as: Double.self), y = try ArrayFile.readMatrix(ys, as: Double.self)
-            guard x.rows == n, y.rows == n else { throw MongeError.shapeMismatch("\(xs) / \(ys) have \(x.rows) / \(y.rows) rows, expected \(n)") }
+            let m = targetCount(n)
+            guard x.rows == n, y.rows == m else { throw MongeError.shapeMismatch("\(xs) / \(ys) have \(x.rows) / \(y.rows) rows, expected \(n) / \(m)") }
             return (x, y, "files")
         }
         let x = try Gaussians25().sample(n: n, seed: 0)
-        let y = try Moons(scale: 3, shiftX: -1.5, shiftY: -0.75).sample(n: n, seed: 0)
+        let y = try Moons(scale: 3, shiftX: -1.5, shiftY: -0.75).sample(n: targetCount(n), seed: 0)
         return (x, y, "mongedata")
+    }
+
+    /// m for n sources: round(--target-ratio × n), at least 1.
+    func targetCount(_ n: Int) -> Int { max(1, Int((targetRatio * Double(n)).rounded())) }
+
+    /// With --weighted, `count` weights uniform in [0.5, 1.5) from `seed`, normalised to sum 1; else nil (uniform).
+    func weights(_ count: Int, seed: UInt64) -> [Double]? {
+        guard weighted else { return nil }
+        let rng = RandomStream(seed: seed, stream: 11)
+        let w = (0..<count).map { 0.5 + rng.uniform(UInt64($0)) }
+        let total = w.reduce(0, +)
+        return w.map { $0 / total }
     }
 
     func run() throws {
@@ -93,7 +124,7 @@ struct BenchOT: ParsableCommand {
         }
         for n in try sizes() {
             let (x, y, origin) = try points(n)
-            let problem = try TransportProblem(x: x, y: y)
+            let problem = try TransportProblem(geometry: Geometry(x: x, y: y), a: weights(x.rows, seed: 1), b: weights(y.rows, seed: 2))
             // An n² scan: only Sinkhorn's ε needs it.
             let maxCost = solverList.contains("sinkhorn") && n <= quadraticLimit ? problem.geometry.denseCostMaximum() : 0
             for solver in solverList {
@@ -113,17 +144,21 @@ struct BenchOT: ParsableCommand {
                 let median = times[times.count / 2]
                 if json {
                     var object: [String: Any] = [
-                        "n": n, "solver": solver, "data": origin, "median_seconds": median, "min_seconds": times[0],
+                        "n": n, "m": problem.m, "weighted": weighted, "solver": solver, "data": origin, "median_seconds": median, "min_seconds": times[0],
                         "seconds": times, "cost": outcome.cost, "status": outcome.status, "iterations": outcome.iterations,
                         "peak_rss_mb": Double(peak) / 1_048_576, "rss_before_mb": Double(before) / 1_048_576,
                         "threads": Parallel.threadCount]
                     if let holds = outcome.holds { object["certificate_holds"] = holds }
                     if solver == "multiscale" { object["warm_start"] = warmStart; object["warm_start_quantile"] = warmStartQuantile }
+                    if solver == "multiscale-simplex" {
+                        object["leaf_size"] = leafSize; object["base_size"] = baseSize; object["nearest_per_row"] = nearestPerRow
+                        object["violations_per_row"] = violationsPerRow; object["lifted_basis"] = !staircase
+                    }
                     object.merge(outcome.extra) { $1 }
                     print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
                 } else {
                     let holds = outcome.holds.map { $0 ? "ok" : "FAIL" } ?? "–"
-                    let cells = ["\(n)", solver, String(format: "%.4f", median), String(format: "%.4f", times[0]),
+                    let cells = [problem.m == n ? "\(n)" : "\(n)×\(problem.m)", solver, String(format: "%.4f", median), String(format: "%.4f", times[0]),
                                  String(format: "%.15g", outcome.cost), outcome.status, "\(outcome.iterations)", holds,
                                  String(format: "%.1f", Double(peak) / 1_048_576), String(format: "%.1f", Double(peak - before) / 1_048_576)]
                     print(zip(cells, BenchOT.widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " "))
@@ -133,7 +168,7 @@ struct BenchOT: ParsableCommand {
         }
     }
 
-    static let widths = [7, 17, 9, 9, 20, 11, 10, 5, 8, 8]
+    static let widths = [13, 19, 9, 9, 20, 11, 10, 5, 8, 8]
 
     /// Progress to stderr with --verbose, else nil.
     var log: (@Sendable (String) -> Void)? {
@@ -145,6 +180,9 @@ struct BenchOT: ParsableCommand {
     func engine(_ solver: String, maxCost: Double) -> any TransportSolver {
         switch solver {
         case "simplex": return NetworkSimplex()
+        case "multiscale-simplex":
+            return MultiscaleTransport(leafSize: leafSize, baseSize: baseSize, nearestPerRow: nearestPerRow, violationsPerRow: violationsPerRow,
+                                       warmStart: !staircase, progress: log)
         case "assignment": return OptimalTransport(.assignment, progress: log)
         case "dense-assignment": return DenseAssignment()
         case "multiscale":

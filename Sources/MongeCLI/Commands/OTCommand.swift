@@ -23,7 +23,7 @@ struct OTCommand: ParsableCommand {
 
     @Argument(help: "Source points (.npy or .csv, [n, d]).") var source: String
     @Argument(help: "Target points (.npy or .csv, [m, d]).") var target: String
-    @Option(help: "auto (assignment when n = m with uniform weights, sorting for 1-D points, else network simplex), simplex, assignment, dense-assignment, sorting or sinkhorn.")
+    @Option(help: "auto (assignment when n = m with uniform weights, sorting for 1-D points, multiscale-simplex for 2-D sqeuclidean points with more than 1000 on a side, else network simplex), simplex, multiscale-simplex (any weights, n ≠ m; 2-D points, sqeuclidean), assignment, dense-assignment, sorting or sinkhorn.")
     var solver: OTSolver = .auto
     @Option(help: "Sinkhorn's regularisation ε (cost units); required with --solver sinkhorn.") var epsilon: Double?
     @Option(help: "Ground cost: sqeuclidean, euclidean or pnorm:P.") var cost: String = "sqeuclidean"
