@@ -34,6 +34,10 @@ public struct NetworkSimplex: TransportSolver {
     /// Called every `progressInterval` pivots with the pivot count (nil: silent).
     public var progress: (@Sendable (Int) -> Void)?
     public var progressInterval: Int = 100_000
+    /// Audits the basis after every pivot (O(n + m) each: the threaded index against the parent
+    /// pointers, strong feasibility, f + g = C on tree arcs) and stops the process on the first
+    /// broken invariant. For tests of the pivot code; off by default.
+    public var auditsEveryPivot = false
 
     public init(maxIterations: Int? = nil, candidates: Candidates = .all, relativeTolerance: Double = 1e-13,
                 progress: (@Sendable (Int) -> Void)? = nil) {
@@ -114,6 +118,9 @@ public struct NetworkSimplex: TransportSolver {
             if let limit = maxIterations, iterations >= limit { return .iterationLimit }
             if let (i, j, r) = pricer.next(tree.potential, n: tree.n, tolerance: tolerance) {
                 tree.pivot(source: i, target: j, reducedCost: r)
+                if auditsEveryPivot, let broken = tree.brokenInvariant() {
+                    fatalError("network simplex: pivot \(iterations + 1) on (\(i), \(j)) broke the basis: \(broken)")
+                }
                 iterations += 1
                 sinceRefresh += 1
                 if sinceRefresh >= refreshInterval { tree.recomputePotentials(); sinceRefresh = 0 }

@@ -4,13 +4,18 @@
 /// Nodes 0..<n are sources, n..<n+m targets. Every tree arc joins a node to
 /// its parent and is oriented source → target, so it is identified by its child: `flow[u]` is the
 /// flow on the arc between u and `parent[u]`. The tree is stored with a preorder `thread`, its
-/// reverse and node `depth`s (the "extended threaded index"); a pivot costs O(depth + |S|), S the
-/// subtree that is re-hung. Potentials satisfy f_s + g_t = C_st on tree arcs, with f stored at
-/// source nodes and g at target nodes (`potential`). Flows are exact integers (`IntegerMasses`).
-/// The root is the first source of the initial staircase.
+/// reverse, subtree sizes `succNum` and each subtree's last node in preorder `lastSucc` (the
+/// augmented threaded index of LEMON's network simplex, Kovács 2015). A pivot then costs
+/// O(cycle + min(|S|, N − |S|)), S the subtree that is re-hung: the apex is found by climbing from
+/// the smaller subtree, the thread is re-linked segment by segment along the reversed stem, and
+/// the potentials of S move by ±r — or, when S is the larger side, those of its complement by ∓r,
+/// which changes every f_i + g_j by nothing. Potentials satisfy f_s + g_t = C_st on tree arcs, with
+/// f stored at source nodes and g at target nodes (`potential`). Flows are exact integers
+/// (`IntegerMasses`). The root is the first source of the initial staircase.
 ///
 /// Strongly feasible trees (every zero-flow arc points away from the root) plus Cunningham's
-/// leaving-arc rule (the last blocking arc of the cycle from the apex) prevent cycling.
+/// leaving-arc rule for them (the first blocking arc of the cycle from the apex, walked in the
+/// entering arc's direction) prevent cycling; `brokenInvariant` audits both.
 final class SimplexTree {
     let n: Int
     let m: Int
@@ -20,16 +25,18 @@ final class SimplexTree {
     let parent: UnsafeMutablePointer<Int>
     let thread: UnsafeMutablePointer<Int>
     let revThread: UnsafeMutablePointer<Int>
-    let depth: UnsafeMutablePointer<Int>
+    /// The number of nodes in each node's subtree, itself included.
+    let succNum: UnsafeMutablePointer<Int>
+    /// The last node of each node's subtree in the preorder `thread`.
+    let lastSucc: UnsafeMutablePointer<Int>
     let flow: UnsafeMutablePointer<Int64>
     let potential: UnsafeMutablePointer<Double>
-    // Scratch for pivots.
-    private let order: UnsafeMutablePointer<Int>
-    private let orderDepth: UnsafeMutablePointer<Int>
-    private let newOrder: UnsafeMutablePointer<Int>
-    private let position: UnsafeMutablePointer<Int>
+    // Scratch for pivots: the stem p_0 … p_k and, per stem node, old thread neighbours.
     private let path: UnsafeMutablePointer<Int>
-    private let ends: UnsafeMutablePointer<Int>
+    private let pathLast: UnsafeMutablePointer<Int>
+    private let pathBefore: UnsafeMutablePointer<Int>
+    private let pathAfterLast: UnsafeMutablePointer<Int>
+    private let pathSize: UnsafeMutablePointer<Int>
 
     /// Builds the north-west-corner basis along the given orders of sources and targets.
     ///
@@ -72,17 +79,18 @@ final class SimplexTree {
         parent = .allocate(capacity: count)
         thread = .allocate(capacity: count)
         revThread = .allocate(capacity: count)
-        depth = .allocate(capacity: count)
+        succNum = .allocate(capacity: count)
+        lastSucc = .allocate(capacity: count)
         flow = .allocate(capacity: count)
         potential = .allocate(capacity: count)
-        order = .allocate(capacity: count)
-        orderDepth = .allocate(capacity: count)
-        newOrder = .allocate(capacity: count)
-        position = .allocate(capacity: count)
         path = .allocate(capacity: count)
-        ends = .allocate(capacity: count)
+        pathLast = .allocate(capacity: count)
+        pathBefore = .allocate(capacity: count)
+        pathAfterLast = .allocate(capacity: count)
+        pathSize = .allocate(capacity: count)
 
-        // A DFS from the root gives parents, depths and the preorder.
+        // A DFS from the root gives parents and the preorder; subtree sizes and last nodes follow
+        // from the preorder read backwards (a subtree is the contiguous run of its size).
         var adjacency = [[(Int, Int64)]](repeating: [], count: count)
         for (i, j, w) in arcs {
             adjacency[i].append((n + j, w))
@@ -91,23 +99,26 @@ final class SimplexTree {
         var stack = [root]
         var visited = [Bool](repeating: false, count: count)
         visited[root] = true
-        parent[root] = -1; depth[root] = 0; flow[root] = 0; potential[root] = 0
-        var previous = root
-        var first = true
+        parent[root] = -1; flow[root] = 0; potential[root] = 0
+        var preorder: [Int] = []
+        preorder.reserveCapacity(count)
         while let u = stack.popLast() {
-            if !first { thread[previous] = u; revThread[u] = previous }
-            first = false
-            previous = u
+            preorder.append(u)
             for (v, w) in adjacency[u] where !visited[v] {
                 visited[v] = true
                 parent[v] = u
-                depth[v] = depth[u] + 1
                 flow[v] = w
                 stack.append(v)
             }
         }
-        thread[previous] = root; revThread[root] = previous
         precondition(visited.allSatisfy { $0 }, "the arcs do not span all \(count) nodes")
+        for (k, u) in preorder.enumerated() {
+            let v = preorder[(k + 1) % count]
+            thread[u] = v; revThread[v] = u
+            succNum[u] = 1
+        }
+        for u in preorder.reversed() where parent[u] >= 0 { succNum[parent[u]] += succNum[u] }
+        for (k, u) in preorder.enumerated() { lastSucc[u] = preorder[k + succNum[u] - 1] }
         recomputePotentials()
     }
 
@@ -154,7 +165,7 @@ final class SimplexTree {
     }
 
     deinit {
-        for pointer in [parent, thread, revThread, depth, order, orderDepth, newOrder, position, path, ends] {
+        for pointer in [parent, thread, revThread, succNum, lastSucc, path, pathLast, pathBefore, pathAfterLast, pathSize] {
             pointer.deallocate()
         }
         flow.deallocate()
@@ -181,27 +192,32 @@ final class SimplexTree {
     /// Brings arc (i → j) with reduced cost r = C_ij − f_i − g_j < 0 into the basis.
     func pivot(source i: Int, target j: Int, reducedCost r: Double) {
         let vi = i, vj = n + j
-        // Apex of the cycle.
+        // Apex of the cycle: an ancestor has a larger subtree, so the side with the smaller one
+        // is never above the other and can climb.
         var u = vi, v = vj
-        while depth[u] > depth[v] { u = parent[u] }
-        while depth[v] > depth[u] { v = parent[v] }
-        while u != v { u = parent[u]; v = parent[v] }
+        while u != v {
+            if succNum[u] < succNum[v] { u = parent[u] } else { v = parent[v] }
+        }
         let join = u
 
         // Leaving arc: flow is pushed along i → j, so it decreases on arcs leaving the apex side
         // towards i that point up (source children) and on arcs from j upwards that point down
-        // (target children). Ties go to the last blocking arc from the apex in cycle order.
+        // (target children). Ties go to the first blocking arc met when the cycle is walked from
+        // the apex in the direction of i → j (apex … i, j … apex): on i's side the one nearest
+        // the apex, else on j's side the one nearest j. That is Cunningham's rule for trees whose
+        // zero-flow arcs point away from the root (flow can be sent from the root to every node),
+        // and it keeps them so: no degenerate pivot sequence repeats a basis.
         var delta = Int64.max
         var leave = -1
         var leaveOnSourceSide = true
         u = vi
         while u != join {
-            if u < n && flow[u] < delta { delta = flow[u]; leave = u; leaveOnSourceSide = true }
+            if u < n && flow[u] <= delta { delta = flow[u]; leave = u; leaveOnSourceSide = true }
             u = parent[u]
         }
         u = vj
         while u != join {
-            if u >= n && flow[u] <= delta { delta = flow[u]; leave = u; leaveOnSourceSide = false }
+            if u >= n && flow[u] < delta { delta = flow[u]; leave = u; leaveOnSourceSide = false }
             u = parent[u]
         }
         if delta > 0 {
@@ -210,69 +226,72 @@ final class SimplexTree {
             u = vj
             while u != join { flow[u] += u >= n ? -delta : delta; u = parent[u] }
         }
+        rehang(subtreeOf: leave, from: leaveOnSourceSide ? vi : vj, under: leaveOnSourceSide ? vj : vi,
+               join: join, delta: delta, reducedCost: r)
+    }
 
-        // Re-hang S = subtree(leave) from the entering arc.
-        let uIn = leaveOnSourceSide ? vi : vj
-        let vIn = leaveOnSourceSide ? vj : vi
-        let q = leave
+    /// Re-hangs S = subtree(q) from the entering arc (uIn in S, vIn outside): the stem
+    /// p_0 = uIn, …, p_k = q is reversed, S is cut out of the thread and inserted right after vIn,
+    /// and the arc from q to its old parent leaves the basis.
+    ///
+    /// S's new preorder is subtree(p_0), then for t = 1 … k: p_t and the rest of its old subtree
+    /// (the segment before subtree(p_{t−1}), then the one after it). These are at most 2k + 1
+    /// runs of the old thread, so the thread is re-linked at their ends only. Every stem node's
+    /// new subtree ends where S's new preorder ends; its size is |S| − |old subtree(p_{t−1})|.
+    private func rehang(subtreeOf q: Int, from uIn: Int, under vIn: Int, join: Int, delta: Int64, reducedCost r: Double) {
+        let size = succNum[q]
+        let vOut = parent[q]
+        // The stem, with each node's old last successor, thread predecessor and subtree size.
         var k = 0
         path[0] = uIn
         var w = uIn
         while w != q { w = parent[w]; k += 1; path[k] = w }
-
-        // S in old preorder.
-        let dq = depth[q]
-        var count = 0
-        w = q
-        repeat {
-            order[count] = w; orderDepth[count] = depth[w]; position[w] = count
-            count += 1
-            w = thread[w]
-        } while depth[w] > dq
-        let next = w
-        let prev = revThread[q]
-
-        // Segment ends: subtree(p_t) occupies order[position(p_t) ..< ends[t]], nested in t.
-        var index = position[path[0]] + 1
         for t in 0...k {
-            let limit = depth[path[t]]
-            while index < count && orderDepth[index] > limit { index += 1 }
-            ends[t] = index
+            let p = path[t]
+            pathLast[t] = lastSucc[p]
+            pathBefore[t] = revThread[p]
+            pathAfterLast[t] = thread[lastSucc[p]]
+            pathSize[t] = succNum[p]
         }
-        // New preorder rooted at uIn: subtree(p_0), then for t ≥ 1 the rest of subtree(p_t).
-        let sameSide = uIn >= n
-        let base = depth[vIn] + 1 - depth[path[0]]
-        var written = 0
-        func emit(_ from: Int, _ to: Int, _ shift: Int) {
-            var s = from
-            while s < to {
-                let node = order[s]
-                newOrder[written] = node
-                depth[node] = orderDepth[s] + shift
-                potential[node] += ((node >= n) == sameSide) ? r : -r
-                written += 1
-                s += 1
-            }
-        }
-        emit(position[path[0]], ends[0], base)
-        for t in 1..<(k + 1) {
-            let shift = base + 2 * t
-            emit(position[path[t]], position[path[t - 1]], shift)
-            emit(ends[t - 1], ends[t], shift)
-        }
+        let prev = pathBefore[k], next = pathAfterLast[k]
 
-        // Thread: cut S out, then insert it right after vIn.
+        // Cut S out of the thread.
         thread[prev] = next; revThread[next] = prev
+        // Link S's runs in their new order, starting right after vIn.
         let after = thread[vIn]
         var last = vIn
-        for s in 0..<count {
-            let node = newOrder[s]
-            thread[last] = node; revThread[node] = last
-            last = node
+        func link(_ first: Int, _ end: Int) {
+            thread[last] = first; revThread[first] = last
+            last = end
+        }
+        link(path[0], pathLast[0])
+        for t in stride(from: 1, through: k, by: 1) {
+            link(path[t], pathBefore[t - 1])
+            if pathLast[t - 1] != pathLast[t] { link(pathAfterLast[t - 1], pathLast[t]) }
         }
         thread[last] = after; revThread[after] = last
+        let lastOfS = last
 
-        // Reverse the path p_0 … p_k; the leaving arc (pred of p_k) disappears.
+        // Subtree sizes and last nodes on the stem (inside S).
+        for t in stride(from: k, through: 1, by: -1) {
+            succNum[path[t]] = size - pathSize[t - 1]
+            lastSucc[path[t]] = lastOfS
+        }
+        succNum[uIn] = size
+        lastSucc[uIn] = lastOfS
+        // Outside S: the ancestors of vOut that ended with S now end before it, then those of vIn
+        // that ended at vIn (possibly just set so) end with S. Sizes change below the apex only.
+        let oldLast = pathLast[k]
+        w = vOut
+        while w >= 0 && lastSucc[w] == oldLast { lastSucc[w] = prev; w = parent[w] }
+        w = vIn
+        while w >= 0 && lastSucc[w] == vIn { lastSucc[w] = lastOfS; w = parent[w] }
+        w = vOut
+        while w != join { succNum[w] -= size; w = parent[w] }
+        w = vIn
+        while w != join { succNum[w] += size; w = parent[w] }
+
+        // Reverse the stem p_0 … p_k; the leaving arc (pred of p_k) disappears.
         var carry = flow[path[0]]
         for t in 0..<k {
             let node = path[t + 1]
@@ -283,6 +302,66 @@ final class SimplexTree {
         }
         parent[uIn] = vIn
         flow[uIn] = delta
+
+        // Potentials: S moves by ±r (its sources by +r when uIn is a source, …), or equivalently
+        // the rest of the tree by ∓r when it is the smaller side.
+        let sameSide = uIn >= n
+        if 2 * size <= nodeCount {
+            w = uIn
+            while true {
+                potential[w] += ((w >= n) == sameSide) ? r : -r
+                if w == lastOfS { break }
+                w = thread[w]
+            }
+        } else {
+            w = thread[lastOfS]
+            while w != uIn {
+                potential[w] -= ((w >= n) == sameSide) ? r : -r
+                w = thread[w]
+            }
+        }
+    }
+
+    /// The first broken invariant of the basis, or nil: the thread is one cycle through every
+    /// node and a preorder of the parent pointers, `succNum` and `lastSucc` describe each
+    /// subtree's run of it, every tree arc joins a source and a target, every zero-flow arc points
+    /// away from the root (strong feasibility), flows are non-negative, and f_s + g_t = C_st on
+    /// tree arcs to `tolerance` (relative to the largest tree-arc cost). O(N); an audit, not for
+    /// production pivots.
+    func brokenInvariant(tolerance: Double = 1e-9) -> String? {
+        var position = [Int](repeating: -1, count: nodeCount)
+        var preorder: [Int] = []
+        preorder.reserveCapacity(nodeCount)
+        var u = root
+        repeat {
+            guard position[u] < 0 else { return "the thread revisits node \(u) before returning to the root" }
+            guard revThread[thread[u]] == u else { return "revThread[thread[\(u)]] is \(revThread[thread[u]])" }
+            position[u] = preorder.count
+            preorder.append(u)
+            u = thread[u]
+        } while u != root
+        guard preorder.count == nodeCount else { return "the thread visits \(preorder.count) of \(nodeCount) nodes" }
+        guard parent[root] < 0 else { return "the root \(root) has parent \(parent[root])" }
+        var size = [Int](repeating: 1, count: nodeCount)
+        for v in preorder.reversed() where v != root {
+            let p = parent[v]
+            guard p >= 0, p < nodeCount, position[p] < position[v] else { return "node \(v) comes before its parent \(p) in the thread" }
+            guard (v < n) != (p < n) else { return "the tree arc \(p)–\(v) joins two \(v < n ? "sources" : "targets")" }
+            guard flow[v] >= 0 else { return "negative flow \(flow[v]) on the arc above \(v)" }
+            guard flow[v] > 0 || v >= n else { return "the zero-flow arc above source \(v) points towards the root" }
+            size[p] += size[v]
+        }
+        var largest = 0.0
+        for v in preorder where v != root { largest = max(largest, abs(arcCost(v))) }
+        for (k, v) in preorder.enumerated() {
+            guard succNum[v] == size[v] else { return "succNum[\(v)] is \(succNum[v]), its subtree has \(size[v]) nodes" }
+            guard lastSucc[v] == preorder[k + size[v] - 1] else { return "lastSucc[\(v)] is \(lastSucc[v]), not \(preorder[k + size[v] - 1])" }
+            if v != root {
+                let gap = arcCost(v) - potential[v] - potential[parent[v]]
+                guard abs(gap) <= tolerance * max(largest, 1) else { return "f + g misses C by \(gap) on the arc above \(v)" }
+            }
+        }
+        return nil
     }
 
     /// The current plan: tree arcs with positive flow, as (source, target, integer flow).
