@@ -18,8 +18,8 @@ struct MultiscaleTransportTests {
 
     /// Small clusters and a small base, so that problems of a few hundred points have three or
     /// four levels.
-    static func small(_ messages: Messages? = nil, warmStart: Bool = true) -> MultiscaleTransport {
-        MultiscaleTransport(leafSize: 2, baseSize: 8, nearestPerRow: 1, violationsPerRow: 2, warmStart: warmStart,
+    static func small(_ messages: Messages? = nil, warmStart: Bool = true, spatialOrder: Bool = true) -> MultiscaleTransport {
+        MultiscaleTransport(leafSize: 2, baseSize: 8, nearestPerRow: 1, violationsPerRow: 2, warmStart: warmStart, spatialOrder: spatialOrder,
                             progress: messages.map { m in { m.append($0) } })
     }
 
@@ -56,17 +56,20 @@ struct MultiscaleTransportTests {
             let problem = try TransportProblem(geometry: Geometry(x: x, y: y),
                                                a: weighted ? Fixtures.weights(n, seed: seed) : nil,
                                                b: weighted ? Fixtures.weights(m, seed: seed + 7) : nil)
-            let messages = Messages()
-            let out = try Self.small(messages).solve(problem)
             let dense = NetworkSimplex().solve(problem)
-            let name = "\(shape) \(n)×\(m) weighted \(weighted)"
-            #expect(dense.status == .optimal, "\(name): the oracle")
-            SolverContractTests.expectExact(out, problem, name)
-            #expect(Fixtures.relative(out.cost, dense.cost) <= 1e-12, "\(name): \(out.cost) vs dense simplex \(dense.cost)")
-            #expect(out.solver == "multiscale-simplex" && out.plan.entryCount <= n + m - 1, "\(name): a vertex")
-            // The lifted plan's support is a forest (the coarse support is), so every fine level starts from it.
-            #expect(messages.all.contains { $0.contains("warm start (cost") } && !messages.all.contains { $0.contains("refused") },
-                    "\(name): \(messages.all)")
+            // In k-d order (the default) and in the input's order: the relabelled answer maps back.
+            for spatial in [true, false] {
+                let messages = Messages()
+                let out = try Self.small(messages, spatialOrder: spatial).solve(problem)
+                let name = "\(shape) \(n)×\(m) weighted \(weighted) spatial order \(spatial)"
+                #expect(dense.status == .optimal, "\(name): the oracle")
+                SolverContractTests.expectExact(out, problem, name)
+                #expect(Fixtures.relative(out.cost, dense.cost) <= 1e-12, "\(name): \(out.cost) vs dense simplex \(dense.cost)")
+                #expect(out.solver == "multiscale-simplex" && out.plan.entryCount <= n + m - 1, "\(name): a vertex")
+                // The lifted plan's support is a forest (the coarse support is), so every fine level starts from it.
+                #expect(messages.all.contains { $0.contains("warm start (cost") } && !messages.all.contains { $0.contains("refused") },
+                        "\(name): \(messages.all)")
+            }
         }
     }
 

@@ -42,6 +42,8 @@ struct BenchOT: ParsableCommand {
     var violationsPerRow: Int = MultiscaleTransport().violationsPerRow
     @Flag(help: "multiscale-simplex: start each fine level from the staircase along the principal axis instead of the basis inside the coarse plan.")
     var staircase = false
+    @Flag(help: "multiscale-simplex: keep the input's point order instead of relabelling both clouds in k-d tree order.")
+    var inputOrder = false
     @Flag(help: "Print one JSON object per line instead of a table.") var json = false
     @Flag(help: "Solver progress messages (levels, rounds) on stderr.") var verbose = false
     @Option(help: "The multiscale solver's first auction ε relative to the largest cost (0: no auction).")
@@ -152,7 +154,7 @@ struct BenchOT: ParsableCommand {
                     if solver == "multiscale" { object["warm_start"] = warmStart; object["warm_start_quantile"] = warmStartQuantile }
                     if solver == "multiscale-simplex" {
                         object["leaf_size"] = leafSize; object["base_size"] = baseSize; object["nearest_per_row"] = nearestPerRow
-                        object["violations_per_row"] = violationsPerRow; object["lifted_basis"] = !staircase
+                        object["violations_per_row"] = violationsPerRow; object["lifted_basis"] = !staircase; object["spatial_order"] = !inputOrder
                     }
                     object.merge(outcome.extra) { $1 }
                     print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
@@ -182,7 +184,7 @@ struct BenchOT: ParsableCommand {
         case "simplex": return NetworkSimplex()
         case "multiscale-simplex":
             return MultiscaleTransport(leafSize: leafSize, baseSize: baseSize, nearestPerRow: nearestPerRow, violationsPerRow: violationsPerRow,
-                                       warmStart: !staircase, progress: log)
+                                       warmStart: !staircase, spatialOrder: !inputOrder, progress: log)
         case "assignment": return OptimalTransport(.assignment, progress: log)
         case "dense-assignment": return DenseAssignment()
         case "multiscale":
