@@ -34,7 +34,7 @@ using namespace Eigen::internal;
 inline __m256 fma(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
 inline __m256d fma(__m256d a, __m256d b, __m256d c) { return _mm256_fmadd_pd(a, b, c); }
 
-/// Rows [0, count) of A (count a multiple of 6) against one panel on the AVX-512 kernel (below).
+/// Rows [0, count) of A against one panel on the AVX-512 kernel (below).
 void panel512(int64_t count, int64_t k, const float *a, int64_t lda, const float *w, const float *bias,
               bool accumulate, int activation, float slope, float *c, int64_t ldc, int width, float *aux);
 
@@ -113,7 +113,7 @@ struct Dense {
     /// The epilogue of one row of a tile, shared by the AVX2 and AVX-512 kernels (so that they
     /// round alike): the two packets of sums over k, then + bias, (+ C), activation, stored to
     /// the `width` valid columns of `out` (σ to `sigma` with SiLU when it is not null).
-    static inline void finishRow(Packet c0, Packet c1, const T *bias, bool accumulate, int activation, T slope, T *out,
+    __attribute__((always_inline)) static inline void finishRow(Packet c0, Packet c1, const T *bias, bool accumulate, int activation, T slope, T *out,
                                  int width, T *sigma) {
         const Packet bias0 = ploadu<Packet>(bias), bias1 = ploadu<Packet>(bias + P), s = pset1<Packet>(slope);
         const bool keepSigma = sigma != nullptr && activation == EK_ACTIVATION_SILU;
@@ -202,7 +202,7 @@ struct Dense {
         }
     }
 
-    /// The whole layer; `wide` (float only) runs the whole 6-row tiles on the AVX-512 kernel.
+    /// The whole layer; `wide` (float only) runs it on the AVX-512 kernel.
     static void forward(int64_t m, int64_t n, int64_t k, const T *a, int64_t lda, const T *packed, const T *bias,
                         int accumulate, int activation, T slope, T *c, int64_t ldc, T *aux, bool wide = false) {
         if (m <= 0 || n <= 0) return;
@@ -219,6 +219,25 @@ struct Dense {
         const int64_t count = panels(n);
         std::vector<T, Eigen::aligned_allocator<T>> paddedBias(count * Panel, T(0));
         if (bias) std::memcpy(paddedBias.data(), bias, sizeof(T) * n);
+        if constexpr (std::is_same_v<T, float>) {
+            // AVX-512: tiles of 12 rows and one of any smaller height, all read and written in
+            // place, over blocks of rows whose A (about 128 KB) stays in L2 while every panel
+            // passes over it.
+            if (wide) {
+                int64_t block = (int64_t(128 * 1024) / int64_t(sizeof(T) * (k > 0 ? k : 1))) / 12 * 12;
+                if (block < 12) block = 12;
+                for (int64_t start = 0; start < m; start += block) {
+                    const int64_t end = start + block < m ? start + block : m;
+                    for (int64_t p = 0; p < count; ++p) {
+                        const int width = int(n - p * Panel < Panel ? n - p * Panel : Panel);
+                        panel512(end - start, k, a + start * lda, lda, packed + p * k * Panel,
+                                 paddedBias.data() + p * Panel, accumulate != 0, activation, slope,
+                                 c + start * ldc + p * Panel, ldc, width, aux ? aux + start * ldc + p * Panel : nullptr);
+                    }
+                }
+                return;
+            }
+        }
         // Rows beyond the last multiple of 6 go through a zero-padded copy (same arithmetic).
         const int64_t full = m / Rows * Rows, rest = m - full;
         std::vector<T> lastA, lastC, lastAux;
@@ -232,22 +251,14 @@ struct Dense {
             }
         }
         // Blocks of rows whose A (about 128 KB) stays in L2 while every panel passes over it.
-        // (A multiple of 12 rows, the AVX-512 tile; a block's rows do not change any result.)
-        int64_t block = (int64_t(128 * 1024) / int64_t(sizeof(T) * (k > 0 ? k : 1))) / (2 * Rows) * (2 * Rows);
-        if (block < 2 * Rows) block = 2 * Rows;
+        int64_t block = (int64_t(128 * 1024) / int64_t(sizeof(T) * (k > 0 ? k : 1))) / Rows * Rows;
+        if (block < Rows) block = Rows;
         for (int64_t start = 0; start < full; start += block) {
             const int64_t end = start + block < full ? start + block : full;
             for (int64_t p = 0; p < count; ++p) {
                 const T *w = packed + p * k * Panel;
                 const int width = int(n - p * Panel < Panel ? n - p * Panel : Panel);
                 const T *b = paddedBias.data() + p * Panel;
-                if constexpr (std::is_same_v<T, float>) {
-                    if (wide) {
-                        panel512(end - start, k, a + start * lda, lda, w, b, accumulate != 0, activation, slope,
-                                 c + start * ldc + p * Panel, ldc, width, aux ? aux + start * ldc + p * Panel : nullptr);
-                        continue;
-                    }
-                }
                 for (int64_t i = start; i < end; i += Rows) {
                     tile(k, a + i * lda, lda, w, b, accumulate != 0, activation, slope, c + i * ldc + p * Panel, ldc, width,
                          aux ? aux + i * ldc + p * Panel : nullptr);
@@ -262,13 +273,15 @@ struct Dense {
             }
             for (int64_t r = 0; r < rest; ++r) {
                 std::memcpy(c + (full + r) * ldc, lastC.data() + r * n, sizeof(T) * n);
-                if (aux) std::memcpy(aux + (full + r) * ldc, lastAux.data() + r * n, sizeof(T) * n);
+                // σ only (as for the other rows, aux is not written without SiLU).
+                if (aux && activation == EK_ACTIVATION_SILU)
+                    std::memcpy(aux + (full + r) * ldc, lastAux.data() + r * n, sizeof(T) * n);
             }
         }
     }
 };
 
-/// `rows` (12 or 6) rows × one 16-column panel of the float dense kernel on AVX-512: per
+/// `rows` (≤ 12) rows × one 16-column panel of the float dense kernel on AVX-512: per
 /// element one FMA chain over k in order (broadcast A × W + acc, as the AVX2 tile), then the AVX2
 /// epilogue on the two ymm halves of each accumulator.
 template <int rows>
@@ -279,10 +292,21 @@ MONGE_AVX512_TARGET inline void tile512(int64_t k, const float *a, int64_t lda, 
     __m512 acc[rows];
 #pragma clang loop unroll(full)
     for (int r = 0; r < rows; ++r) acc[r] = _mm512_setzero_ps();
+    // Rows 3g, 3g + 1, 3g + 2 at base[g] + {0, 1, 2}·lda: four pointers and one stride address
+    // all twelve (base + index·scale), instead of twelve pointers that do not fit in registers.
+    constexpr int groups = (rows + 2) / 3;
+    const float *base[groups];
+#pragma clang loop unroll(full)
+    for (int g = 0; g < groups; ++g) base[g] = a + 3 * g * lda;
+    int64_t stride = lda;
     for (int64_t kk = 0; kk < k; ++kk) {
+        // Keeps the stride opaque to the loop optimiser, which would otherwise give each row an
+        // induction pointer of its own and spill them.
+        __asm__("" : "+r"(stride));
         const __m512 wv = _mm512_loadu_ps(w + kk * 16);
 #pragma clang loop unroll(full)
-        for (int r = 0; r < rows; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * lda + kk]), wv, acc[r]);
+        for (int r = 0; r < rows; ++r)
+            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(base[r / 3][(r % 3) * stride + kk]), wv, acc[r]);
     }
     for (int r = 0; r < rows; ++r)
         Dense<float>::finishRow(_mm512_castps512_ps256(acc[r]), _mm512_extractf32x8_ps(acc[r], 1), bias, accumulate,
@@ -296,9 +320,20 @@ MONGE_AVX512_TARGET void panel512(int64_t count, int64_t k, const float *a, int6
     for (; i + 12 <= count; i += 12)
         tile512<12>(k, a + i * lda, lda, w, bias, accumulate, activation, slope, c + i * ldc, ldc, width,
                     aux ? aux + i * ldc : nullptr);
-    if (i < count)
-        tile512<6>(k, a + i * lda, lda, w, bias, accumulate, activation, slope, c + i * ldc, ldc, width,
-                   aux ? aux + i * ldc : nullptr);
+    if (i == count) return;
+    a += i * lda;
+    c += i * ldc;
+    if (aux) aux += i * ldc;
+    switch (count - i) {
+#define MONGE_DENSE_TILE512_CASE(R) \
+    case R: tile512<R>(k, a, lda, w, bias, accumulate, activation, slope, c, ldc, width, aux); break;
+    MONGE_DENSE_TILE512_CASE(11) MONGE_DENSE_TILE512_CASE(10) MONGE_DENSE_TILE512_CASE(9)
+    MONGE_DENSE_TILE512_CASE(8) MONGE_DENSE_TILE512_CASE(7) MONGE_DENSE_TILE512_CASE(6)
+    MONGE_DENSE_TILE512_CASE(5) MONGE_DENSE_TILE512_CASE(4) MONGE_DENSE_TILE512_CASE(3)
+    MONGE_DENSE_TILE512_CASE(2)
+#undef MONGE_DENSE_TILE512_CASE
+    default: tile512<1>(k, a, lda, w, bias, accumulate, activation, slope, c, ldc, width, aux); break;
+    }
 }
 
 }  // namespace

@@ -2,9 +2,9 @@
 // SiLU, channels last; see ImageKernels.h.
 //
 // Determinism: reductions run in a fixed order — per channel over pixels in increasing order,
-// then per group over its channels in double — and the logistic is evaluated packet by packet
-// over a pixel's channels with a zero-padded tail packet (as NetworkKernels.cpp does), so every
-// result is a function of the image alone.
+// then per group over its channels in double — and the logistic is evaluated with the same
+// operations on every lane (monge::Logistic; a zero-padded tail packet), in runs of pixels, so
+// every result is a function of the image alone.
 #include "ImageKernels.h"
 #include "Logistic.hpp"
 
@@ -24,13 +24,22 @@ T *scratch(size_t count) {
     return buffer.data();
 }
 
-/// σ(v) of n values (in place into `sigma`), packet by packet, the tail through a padded packet.
+/// σ(v) of n values (into `sigma`, which may alias v), four packets side by side (independent
+/// chains: one packet alone is a latency-bound chain of about twenty operations), then packet by
+/// packet, the tail through a padded packet. Every lane goes through the same operations
+/// whatever its neighbours (monge::Logistic), so the values do not depend on n or the grouping.
 template <typename T>
 inline void logistic(const T *v, T *sigma, int64_t n) {
     using namespace Eigen::internal;
     using Packet = typename packet_traits<T>::type;
-    constexpr int P = unpacket_traits<Packet>::size;
+    constexpr int P = unpacket_traits<Packet>::size, group = 4;
     int64_t j = 0;
+    for (; j + group * P <= n; j += group * P) {
+        Packet x[group], s[group];
+        for (int i = 0; i < group; ++i) x[i] = ploadu<Packet>(v + j + i * P);
+        monge::Logistic<T, group>::apply(x, s);
+        for (int i = 0; i < group; ++i) pstoreu(sigma + j + i * P, s[i]);
+    }
     for (; j + P <= n; j += P) {
         Packet x = ploadu<Packet>(v + j), s;
         monge::Logistic<T, 1>::apply(&x, &s);
@@ -45,6 +54,10 @@ inline void logistic(const T *v, T *sigma, int64_t n) {
         for (int64_t r = j; r < n; ++r) sigma[r] = out[r - j];
     }
 }
+
+/// Pixels per run of the group norm's SiLU: about 256 values, so that `logistic` has whole
+/// groups of packets even for 16 channels (σ is per value: the run length changes no result).
+inline int64_t siluRunPixels(int64_t c) { return c >= 256 ? 1 : 256 / c; }
 
 /// dst[0..<n] = src[0..<n], inline (the runs here are a few dozen values: a call to memcpy per
 /// run would cost more than the copy).
@@ -172,14 +185,19 @@ void groupNormForward(int64_t pixels, int64_t c, int64_t groups, const T *x, con
     // y = γ·(x − μ)·r + β per channel.
     std::vector<T> mu(c), r(c);
     for (int64_t j = 0; j < c; ++j) { mu[j] = mean[j / size]; r[j] = rstd[j / size]; }
-    std::vector<T> sigma(silu ? c : 0);
-    for (int64_t p = 0; p < pixels; ++p) {
-        const T *in = x + p * c;
-        T *out = y + p * c;
-        for (int64_t j = 0; j < c; ++j) out[j] = gamma[j] * ((in[j] - mu[j]) * r[j]) + beta[j];
+    const int64_t run = siluRunPixels(c);
+    std::vector<T> sigma(silu ? run * c : 0);
+    for (int64_t p0 = 0; p0 < pixels; p0 += run) {
+        const int64_t count = std::min(run, pixels - p0);
+        for (int64_t p = p0; p < p0 + count; ++p) {
+            const T *in = x + p * c;
+            T *out = y + p * c;
+            for (int64_t j = 0; j < c; ++j) out[j] = gamma[j] * ((in[j] - mu[j]) * r[j]) + beta[j];
+        }
         if (silu) {
-            logistic(out, sigma.data(), c);
-            for (int64_t j = 0; j < c; ++j) out[j] *= sigma[j];
+            T *out = y + p0 * c;
+            logistic(out, sigma.data(), count * c);
+            for (int64_t j = 0; j < count * c; ++j) out[j] *= sigma[j];
         }
     }
 }
@@ -188,23 +206,35 @@ template <typename T>
 void groupNormBackward(int64_t pixels, int64_t c, int64_t groups, const T *dy, const T *x, const T *mean, const T *rstd,
                        const T *gamma, const T *beta, bool silu, bool accumulate, T *dx, T *dgamma, T *dbeta) {
     const int64_t size = c / groups;
-    std::vector<T> mu(c), r(c), sumG(c, T(0)), sumGX(c, T(0)), value(c), sigma(c);
+    const int64_t run = siluRunPixels(c);
+    std::vector<T> mu(c), r(c), sumG(c, T(0)), sumGX(c, T(0)), value(run * c), sigma(run * c);
     for (int64_t j = 0; j < c; ++j) { mu[j] = mean[j / size]; r[j] = rstd[j / size]; }
     // g = ∂L/∂(normalised, pre-activation value), kept for the second pass.
     T *g = scratch<T>(size_t(pixels * c));
-    for (int64_t p = 0; p < pixels; ++p) {
-        const T *in = x + p * c, *d = dy + p * c;
-        T *gp = g + p * c;
+    for (int64_t p0 = 0; p0 < pixels; p0 += run) {
+        const int64_t count = std::min(run, pixels - p0);
         if (silu) {
-            for (int64_t j = 0; j < c; ++j) value[j] = gamma[j] * ((in[j] - mu[j]) * r[j]) + beta[j];
-            logistic(value.data(), sigma.data(), c);
-            for (int64_t j = 0; j < c; ++j) gp[j] = d[j] * (sigma[j] * (T(1) + value[j] * (T(1) - sigma[j])));
-        } else {
-            for (int64_t j = 0; j < c; ++j) gp[j] = d[j];
+            // The pre-activation values of the run's pixels, then their σ in one call.
+            for (int64_t p = p0; p < p0 + count; ++p) {
+                const T *in = x + p * c;
+                T *v = value.data() + (p - p0) * c;
+                for (int64_t j = 0; j < c; ++j) v[j] = gamma[j] * ((in[j] - mu[j]) * r[j]) + beta[j];
+            }
+            logistic(value.data(), sigma.data(), count * c);
         }
-        for (int64_t j = 0; j < c; ++j) {
-            sumG[j] += gp[j];
-            sumGX[j] += gp[j] * ((in[j] - mu[j]) * r[j]);
+        for (int64_t p = p0; p < p0 + count; ++p) {
+            const T *in = x + p * c, *d = dy + p * c;
+            T *gp = g + p * c;
+            if (silu) {
+                const T *v = value.data() + (p - p0) * c, *sg = sigma.data() + (p - p0) * c;
+                for (int64_t j = 0; j < c; ++j) gp[j] = d[j] * (sg[j] * (T(1) + v[j] * (T(1) - sg[j])));
+            } else {
+                for (int64_t j = 0; j < c; ++j) gp[j] = d[j];
+            }
+            for (int64_t j = 0; j < c; ++j) {
+                sumG[j] += gp[j];
+                sumGX[j] += gp[j] * ((in[j] - mu[j]) * r[j]);
+            }
         }
     }
     const double count = double(pixels) * double(size);

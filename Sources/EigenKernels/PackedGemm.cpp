@@ -177,8 +177,6 @@ MONGE_AVX512_TARGET inline void microKernel512(int64_t kc, const float *__restri
                                                int64_t lda, const float *__restrict pb, int64_t ldb, float *c,
                                                int64_t ldc, float alpha, float beta, __mmask16 columns) {
     constexpr int MR = Blocking<float>::mr;
-    const int64_t rowStep = directA ? lda : 1;
-    constexpr int64_t kStep = directA ? 1 : MR;
 #pragma clang loop unroll(full)
     for (int r = 0; r < rows; ++r) {
         _mm_prefetch(reinterpret_cast<const char *>(c + r * ldc), _MM_HINT_T0);
@@ -187,14 +185,35 @@ MONGE_AVX512_TARGET inline void microKernel512(int64_t kc, const float *__restri
     __m512 acc[rows];
 #pragma clang loop unroll(full)
     for (int r = 0; r < rows; ++r) acc[r] = _mm512_setzero_ps();
-    for (int64_t p = 0; p < kc; ++p) {
-        const __m512 bv = _mm512_loadu_ps(pb);
+    if constexpr (directA) {
+        // Rows 3g, 3g + 1, 3g + 2 at base[g] + {0, 1, 2}·lda: four pointers and one stride
+        // address all twelve (base + index·scale), instead of twelve pointers that do not fit
+        // in registers (pa1 = pa0 + MR·lda is implied).
+        constexpr int groups = (rows + 2) / 3;
+        const float *base[groups];
 #pragma clang loop unroll(full)
-        for (int r = 0; r < rows; ++r) {
-            const float *row = (r < MR ? pa0 : pa1) + (r % MR) * rowStep;
-            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(row[p * kStep]), bv, acc[r]);
+        for (int g = 0; g < groups; ++g) base[g] = pa0 + 3 * g * lda;
+        int64_t stride = lda;
+        for (int64_t p = 0; p < kc; ++p) {
+            // Keeps the stride opaque to the loop optimiser (it would give every row its own
+            // induction pointer and spill them).
+            __asm__("" : "+r"(stride));
+            const __m512 bv = _mm512_loadu_ps(pb);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < rows; ++r)
+                acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(base[r / 3][(r % 3) * stride + p]), bv, acc[r]);
+            pb += ldb;
         }
-        pb += ldb;
+    } else {
+        for (int64_t p = 0; p < kc; ++p) {
+            const __m512 bv = _mm512_loadu_ps(pb);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < rows; ++r) {
+                const float *row = (r < MR ? pa0 : pa1) + (r % MR);
+                acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(row[p * MR]), bv, acc[r]);
+            }
+            pb += ldb;
+        }
     }
     const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
 #pragma clang loop unroll(full)
