@@ -75,7 +75,7 @@ struct Dense {
         }
     }
 
-    static inline Packet activate(Packet v, int activation, const Packet &slope) {
+    __attribute__((always_inline)) static inline Packet activate(Packet v, int activation, const Packet &slope) {
         switch (activation) {
         case EK_ACTIVATION_SILU:
             return pmul(v, scalar_logistic_op<T>().packetOp(v));
