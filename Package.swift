@@ -3,7 +3,9 @@
 import PackageDescription
 
 /// Kernels are compiled optimised even in debug builds: tests train small networks.
-/// x86-64-v3 = AVX2 + FMA (every machine of this project's kind); see BENCHMARKS.md.
+/// x86-64-v3 = AVX2 + FMA (every machine of this project's kind); see BENCHMARKS.md. The float GEMM
+/// and dense micro-kernels also have AVX-512 versions, compiled by `target` attributes (SwiftPM has
+/// no per-file flags) and chosen at run time (EigenKernels/KernelDispatch.hpp; same bits).
 let kernelFlags: [CXXSetting] = [
     .unsafeFlags(["-O3", "-march=x86-64-v3", "-mtune=znver3", "-DNDEBUG", "-std=c++17"]),
 ]

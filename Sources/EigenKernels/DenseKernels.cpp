@@ -7,17 +7,24 @@
 // twelve FMAs. Every element is one FMA chain over k in order, then + bias, then the epilogue,
 // whatever its row or column position: results do not depend on M, the tiling or addresses.
 //
+// With AVX-512 (KernelDispatch.hpp) the float kernel instead covers 12 rows × 16 columns with
+// 12 zmm accumulators (per k one panel load, twelve broadcasts, twelve 16-wide FMAs; a 16-output
+// layer, common in the U-Net, fills it too), then splits each accumulator into its two ymm
+// halves for the same AVX2 epilogue: the same per-element operations, hence the same bits.
+//
 // Narrow layers (n ≤ 4 outputs, e.g. the ε output of a 2-D model) would waste most of a
 // 16-column panel; they store Wᵀ instead (n rows of k, zero-padded to whole packets) and take
 // dot products along k: packet-wise FMAs over the whole packets of k, a fixed reduction tree
 // (Eigen's predux), then the last k mod P terms in order. Again the same operations for every
 // row, so a row's result does not depend on the others.
 #include "NetworkKernels.h"
+#include "KernelDispatch.hpp"
 
 #include <Eigen/Core>
 #include <cmath>
 #include <cstring>
 #include <immintrin.h>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -26,6 +33,10 @@ using namespace Eigen::internal;
 
 inline __m256 fma(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
 inline __m256d fma(__m256d a, __m256d b, __m256d c) { return _mm256_fmadd_pd(a, b, c); }
+
+/// Rows [0, count) of A against one panel on the AVX-512 kernel (below).
+void panel512(int64_t count, int64_t k, const float *a, int64_t lda, const float *w, const float *bias,
+              bool accumulate, int activation, float slope, float *c, int64_t ldc, int width, float *aux);
 
 template <typename T>
 struct Dense {
@@ -64,7 +75,7 @@ struct Dense {
         }
     }
 
-    static inline Packet activate(Packet v, int activation, const Packet &slope) {
+    __attribute__((always_inline)) static inline Packet activate(Packet v, int activation, const Packet &slope) {
         switch (activation) {
         case EK_ACTIVATION_SILU:
             return pmul(v, scalar_logistic_op<T>().packetOp(v));
@@ -94,40 +105,46 @@ struct Dense {
             b = pset1<Packet>(a4[kk]); c0[4] = pmadd(b, w0, c0[4]); c1[4] = pmadd(b, w1, c1[4]);
             b = pset1<Packet>(a5[kk]); c0[5] = pmadd(b, w0, c0[5]); c1[5] = pmadd(b, w1, c1[5]);
         }
+        for (int r = 0; r < Rows; ++r)
+            finishRow(c0[r], c1[r], bias, accumulate, activation, slope, c + r * ldc, width,
+                      aux != nullptr ? aux + r * ldc : nullptr);
+    }
+
+    /// The epilogue of one row of a tile, shared by the AVX2 and AVX-512 kernels (so that they
+    /// round alike): the two packets of sums over k, then + bias, (+ C), activation, stored to
+    /// the `width` valid columns of `out` (σ to `sigma` with SiLU when it is not null).
+    __attribute__((always_inline)) static inline void finishRow(Packet c0, Packet c1, const T *bias, bool accumulate, int activation, T slope, T *out,
+                                 int width, T *sigma) {
         const Packet bias0 = ploadu<Packet>(bias), bias1 = ploadu<Packet>(bias + P), s = pset1<Packet>(slope);
-        const bool keepSigma = aux != nullptr && activation == EK_ACTIVATION_SILU;
-        for (int r = 0; r < Rows; ++r) {
-            Packet v0 = padd(c0[r], bias0), v1 = padd(c1[r], bias1);
-            T *out = c + r * ldc;
-            alignas(64) T buffer[Panel] = {};
-            if (accumulate) {
-                if (width == Panel) {
-                    v0 = padd(ploadu<Packet>(out), v0); v1 = padd(ploadu<Packet>(out + P), v1);
-                } else {
-                    std::memcpy(buffer, out, sizeof(T) * width);
-                    v0 = padd(pload<Packet>(buffer), v0); v1 = padd(pload<Packet>(buffer + P), v1);
-                }
-            }
-            if (keepSigma) {
-                const scalar_logistic_op<T> logistic;
-                const Packet s0 = logistic.packetOp(v0), s1 = logistic.packetOp(v1);
-                v0 = pmul(v0, s0); v1 = pmul(v1, s1);
-                T *sigma = aux + r * ldc;
-                if (width == Panel) {
-                    pstoreu(sigma, s0); pstoreu(sigma + P, s1);
-                } else {
-                    pstore(buffer, s0); pstore(buffer + P, s1);
-                    std::memcpy(sigma, buffer, sizeof(T) * width);
-                }
-            } else {
-                v0 = activate(v0, activation, s); v1 = activate(v1, activation, s);
-            }
+        const bool keepSigma = sigma != nullptr && activation == EK_ACTIVATION_SILU;
+        Packet v0 = padd(c0, bias0), v1 = padd(c1, bias1);
+        alignas(64) T buffer[Panel] = {};
+        if (accumulate) {
             if (width == Panel) {
-                pstoreu(out, v0); pstoreu(out + P, v1);
+                v0 = padd(ploadu<Packet>(out), v0); v1 = padd(ploadu<Packet>(out + P), v1);
             } else {
-                pstore(buffer, v0); pstore(buffer + P, v1);
-                std::memcpy(out, buffer, sizeof(T) * width);
+                std::memcpy(buffer, out, sizeof(T) * width);
+                v0 = padd(pload<Packet>(buffer), v0); v1 = padd(pload<Packet>(buffer + P), v1);
             }
+        }
+        if (keepSigma) {
+            const scalar_logistic_op<T> logistic;
+            const Packet s0 = logistic.packetOp(v0), s1 = logistic.packetOp(v1);
+            v0 = pmul(v0, s0); v1 = pmul(v1, s1);
+            if (width == Panel) {
+                pstoreu(sigma, s0); pstoreu(sigma + P, s1);
+            } else {
+                pstore(buffer, s0); pstore(buffer + P, s1);
+                std::memcpy(sigma, buffer, sizeof(T) * width);
+            }
+        } else {
+            v0 = activate(v0, activation, s); v1 = activate(v1, activation, s);
+        }
+        if (width == Panel) {
+            pstoreu(out, v0); pstoreu(out + P, v1);
+        } else {
+            pstore(buffer, v0); pstore(buffer + P, v1);
+            std::memcpy(out, buffer, sizeof(T) * width);
         }
     }
 
@@ -185,8 +202,9 @@ struct Dense {
         }
     }
 
+    /// The whole layer; `wide` (float only) runs it on the AVX-512 kernel.
     static void forward(int64_t m, int64_t n, int64_t k, const T *a, int64_t lda, const T *packed, const T *bias,
-                        int accumulate, int activation, T slope, T *c, int64_t ldc, T *aux) {
+                        int accumulate, int activation, T slope, T *c, int64_t ldc, T *aux, bool wide = false) {
         if (m <= 0 || n <= 0) return;
         if (narrow(n)) {
             const bool add = accumulate != 0;
@@ -201,6 +219,25 @@ struct Dense {
         const int64_t count = panels(n);
         std::vector<T, Eigen::aligned_allocator<T>> paddedBias(count * Panel, T(0));
         if (bias) std::memcpy(paddedBias.data(), bias, sizeof(T) * n);
+        if constexpr (std::is_same_v<T, float>) {
+            // AVX-512: tiles of 12 rows and one of any smaller height, all read and written in
+            // place, over blocks of rows whose A (about 128 KB) stays in L2 while every panel
+            // passes over it.
+            if (wide) {
+                int64_t block = (int64_t(128 * 1024) / int64_t(sizeof(T) * (k > 0 ? k : 1))) / 12 * 12;
+                if (block < 12) block = 12;
+                for (int64_t start = 0; start < m; start += block) {
+                    const int64_t end = start + block < m ? start + block : m;
+                    for (int64_t p = 0; p < count; ++p) {
+                        const int width = int(n - p * Panel < Panel ? n - p * Panel : Panel);
+                        panel512(end - start, k, a + start * lda, lda, packed + p * k * Panel,
+                                 paddedBias.data() + p * Panel, accumulate != 0, activation, slope,
+                                 c + start * ldc + p * Panel, ldc, width, aux ? aux + start * ldc + p * Panel : nullptr);
+                    }
+                }
+                return;
+            }
+        }
         // Rows beyond the last multiple of 6 go through a zero-padded copy (same arithmetic).
         const int64_t full = m / Rows * Rows, rest = m - full;
         std::vector<T> lastA, lastC, lastAux;
@@ -236,11 +273,68 @@ struct Dense {
             }
             for (int64_t r = 0; r < rest; ++r) {
                 std::memcpy(c + (full + r) * ldc, lastC.data() + r * n, sizeof(T) * n);
-                if (aux) std::memcpy(aux + (full + r) * ldc, lastAux.data() + r * n, sizeof(T) * n);
+                // σ only (as for the other rows, aux is not written without SiLU).
+                if (aux && activation == EK_ACTIVATION_SILU)
+                    std::memcpy(aux + (full + r) * ldc, lastAux.data() + r * n, sizeof(T) * n);
             }
         }
     }
 };
+
+/// `rows` (≤ 12) rows × one 16-column panel of the float dense kernel on AVX-512: per
+/// element one FMA chain over k in order (broadcast A × W + acc, as the AVX2 tile), then the AVX2
+/// epilogue on the two ymm halves of each accumulator.
+template <int rows>
+MONGE_AVX512_TARGET inline void tile512(int64_t k, const float *a, int64_t lda, const float *w, const float *bias,
+                                        bool accumulate, int activation, float slope, float *c, int64_t ldc, int width,
+                                        float *aux) {
+    static_assert(Dense<float>::Panel == 16, "one zmm per panel row");
+    __m512 acc[rows];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < rows; ++r) acc[r] = _mm512_setzero_ps();
+    // Rows 3g, 3g + 1, 3g + 2 at base[g] + {0, 1, 2}·lda: four pointers and one stride address
+    // all twelve (base + index·scale), instead of twelve pointers that do not fit in registers.
+    constexpr int groups = (rows + 2) / 3;
+    const float *base[groups];
+#pragma clang loop unroll(full)
+    for (int g = 0; g < groups; ++g) base[g] = a + 3 * g * lda;
+    int64_t stride = lda;
+    for (int64_t kk = 0; kk < k; ++kk) {
+        // Keeps the stride opaque to the loop optimiser, which would otherwise give each row an
+        // induction pointer of its own and spill them.
+        __asm__("" : "+r"(stride));
+        const __m512 wv = _mm512_loadu_ps(w + kk * 16);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < rows; ++r)
+            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(base[r / 3][(r % 3) * stride + kk]), wv, acc[r]);
+    }
+    for (int r = 0; r < rows; ++r)
+        Dense<float>::finishRow(_mm512_castps512_ps256(acc[r]), _mm512_extractf32x8_ps(acc[r], 1), bias, accumulate,
+                                activation, slope, c + r * ldc, width, aux != nullptr ? aux + r * ldc : nullptr);
+}
+
+MONGE_AVX512_TARGET void panel512(int64_t count, int64_t k, const float *a, int64_t lda, const float *w,
+                                  const float *bias, bool accumulate, int activation, float slope, float *c,
+                                  int64_t ldc, int width, float *aux) {
+    int64_t i = 0;
+    for (; i + 12 <= count; i += 12)
+        tile512<12>(k, a + i * lda, lda, w, bias, accumulate, activation, slope, c + i * ldc, ldc, width,
+                    aux ? aux + i * ldc : nullptr);
+    if (i == count) return;
+    a += i * lda;
+    c += i * ldc;
+    if (aux) aux += i * ldc;
+    switch (count - i) {
+#define MONGE_DENSE_TILE512_CASE(R) \
+    case R: tile512<R>(k, a, lda, w, bias, accumulate, activation, slope, c, ldc, width, aux); break;
+    MONGE_DENSE_TILE512_CASE(11) MONGE_DENSE_TILE512_CASE(10) MONGE_DENSE_TILE512_CASE(9)
+    MONGE_DENSE_TILE512_CASE(8) MONGE_DENSE_TILE512_CASE(7) MONGE_DENSE_TILE512_CASE(6)
+    MONGE_DENSE_TILE512_CASE(5) MONGE_DENSE_TILE512_CASE(4) MONGE_DENSE_TILE512_CASE(3)
+    MONGE_DENSE_TILE512_CASE(2)
+#undef MONGE_DENSE_TILE512_CASE
+    default: tile512<1>(k, a, lda, w, bias, accumulate, activation, slope, c, ldc, width, aux); break;
+    }
+}
 
 }  // namespace
 
@@ -257,7 +351,19 @@ extern "C" void ek_dpack_weights(int64_t k, int64_t n, const double *w, int64_t 
 extern "C" void ek_sdense_forward(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *packed,
                                   const float *bias, int accumulate, int activation, float slope, float *c, int64_t ldc,
                                   float *aux) {
-    Dense<float>::forward(m, n, k, a, lda, packed, bias, accumulate, activation, slope, c, ldc, aux);
+    Dense<float>::forward(m, n, k, a, lda, packed, bias, accumulate, activation, slope, c, ldc, aux,
+                          monge::avx512Selected());
+}
+extern "C" void ek_sdense_forward_avx2(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                                       const float *packed, const float *bias, int accumulate, int activation,
+                                       float slope, float *c, int64_t ldc, float *aux) {
+    Dense<float>::forward(m, n, k, a, lda, packed, bias, accumulate, activation, slope, c, ldc, aux, false);
+}
+extern "C" void ek_sdense_forward_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                                         const float *packed, const float *bias, int accumulate, int activation,
+                                         float slope, float *c, int64_t ldc, float *aux) {
+    Dense<float>::forward(m, n, k, a, lda, packed, bias, accumulate, activation, slope, c, ldc, aux,
+                          monge::avx512Supported());
 }
 extern "C" void ek_ddense_forward(int64_t m, int64_t n, int64_t k, const double *a, int64_t lda, const double *packed,
                                   const double *bias, int accumulate, int activation, double slope, double *c, int64_t ldc,

@@ -1,9 +1,10 @@
-// GEMM entry points (see EigenKernels.h): SGEMM goes to the packed AVX2/FMA kernel of
-// PackedGemm.cpp; DGEMM (and `ek_sgemm_eigen`, kept for comparison) use Eigen's product over
+// GEMM entry points (see EigenKernels.h): SGEMM goes to the packed kernel of PackedGemm.cpp
+// (AVX-512 or AVX2/FMA, chosen once at run time: KernelDispatch.hpp); DGEMM (and `ek_sgemm_eigen`, kept for comparison) use Eigen's product over
 // Eigen::Map of the row-major strided buffers.
 #include "EigenKernels.h"
 #include "GemmVariants.h"
 #include "PackedGemm.hpp"
+#include "KernelDispatch.hpp"
 
 #include <Eigen/Core>
 #include <string>
@@ -55,6 +56,22 @@ extern "C" void ek_sgemm_packed(int transA, int transB, int64_t m, int64_t n, in
         gemm<float>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+extern "C" void ek_sgemm_packed_avx2(int transA, int transB, int64_t m, int64_t n, int64_t k,
+                                     float alpha, const float *a, int64_t lda, const float *b,
+                                     int64_t ldb, float beta, float *c, int64_t ldc) {
+    if (!monge::packedGemm(transA != 0, transB != 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                           monge::PackedGemmKernel::avx2))
+        gemm<float>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+extern "C" void ek_sgemm_packed_avx512(int transA, int transB, int64_t m, int64_t n, int64_t k,
+                                       float alpha, const float *a, int64_t lda, const float *b,
+                                       int64_t ldb, float beta, float *c, int64_t ldc) {
+    if (!monge::packedGemm(transA != 0, transB != 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                           monge::PackedGemmKernel::avx512))
+        gemm<float>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 extern "C" void ek_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
                          const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                          float *c, int64_t ldc) {
@@ -71,8 +88,10 @@ extern "C" void ek_dgemm(int transA, int transB, int64_t m, int64_t n, int64_t k
 
 extern "C" const char *ek_simd_instruction_sets(void) {
     // Eigen names AVX2/FMA builds "AVX SSE, …"; the packed SGEMM kernel needs both, so say so.
+    // The float GEMM and dense kernels may run on AVX-512 (chosen at run time): say which.
 #if defined(__AVX2__) && defined(__FMA__)
-    static const std::string sets = std::string(Eigen::SimdInstructionSetsInUse()) + "; AVX2 FMA";
+    static const std::string sets = std::string(Eigen::SimdInstructionSetsInUse()) + "; AVX2 FMA"
+                                    + (monge::avx512Selected() ? "; kernels AVX-512" : "");
     return sets.c_str();
 #else
     return Eigen::SimdInstructionSetsInUse();

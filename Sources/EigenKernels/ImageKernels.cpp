@@ -2,9 +2,9 @@
 // SiLU, channels last; see ImageKernels.h.
 //
 // Determinism: reductions run in a fixed order — per channel over pixels in increasing order,
-// then per group over its channels in double — and the logistic is evaluated packet by packet
-// over a pixel's channels with a zero-padded tail packet (as NetworkKernels.cpp does), so every
-// result is a function of the image alone.
+// then per group over its channels in double — and the logistic is evaluated with the same
+// operations on every lane (monge::Logistic; a zero-padded tail packet), in runs of pixels, so
+// every result is a function of the image alone.
 #include "ImageKernels.h"
 #include "Logistic.hpp"
 
@@ -24,13 +24,22 @@ T *scratch(size_t count) {
     return buffer.data();
 }
 
-/// σ(v) of n values (in place into `sigma`), packet by packet, the tail through a padded packet.
+/// σ(v) of n values (into `sigma`, which may alias v), four packets side by side (independent
+/// chains: one packet alone is a latency-bound chain of about twenty operations), then packet by
+/// packet, the tail through a padded packet. Every lane goes through the same operations
+/// whatever its neighbours (monge::Logistic), so the values do not depend on n or the grouping.
 template <typename T>
 inline void logistic(const T *v, T *sigma, int64_t n) {
     using namespace Eigen::internal;
     using Packet = typename packet_traits<T>::type;
-    constexpr int P = unpacket_traits<Packet>::size;
+    constexpr int P = unpacket_traits<Packet>::size, group = 4;
     int64_t j = 0;
+    for (; j + group * P <= n; j += group * P) {
+        Packet x[group], s[group];
+        for (int i = 0; i < group; ++i) x[i] = ploadu<Packet>(v + j + i * P);
+        monge::Logistic<T, group>::apply(x, s);
+        for (int i = 0; i < group; ++i) pstoreu(sigma + j + i * P, s[i]);
+    }
     for (; j + P <= n; j += P) {
         Packet x = ploadu<Packet>(v + j), s;
         monge::Logistic<T, 1>::apply(&x, &s);
@@ -46,16 +55,25 @@ inline void logistic(const T *v, T *sigma, int64_t n) {
     }
 }
 
+/// Pixels per run of the group norm's SiLU: about 256 values, so that `logistic` has whole
+/// groups of packets even for 16 channels (σ is per value: the run length changes no result).
+inline int64_t siluRunPixels(int64_t c) { return c >= 256 ? 1 : 256 / c; }
+
+/// Keeps the compiler from turning a function's copy loops back into calls of memcpy (its loop
+/// idiom recognition does): the runs here are a few dozen values, where the call costs more than
+/// the copy (12 % of a width-16 U-Net's time went to such calls from im2col).
+#define MONGE_INLINE_COPIES __attribute__((no_builtin("memcpy", "memmove")))
+
 /// dst[0..<n] = src[0..<n], inline (the runs here are a few dozen values: a call to memcpy per
 /// run would cost more than the copy).
 template <typename T>
-inline void copyRun(T *__restrict dst, const T *__restrict src, int64_t n) {
+MONGE_INLINE_COPIES inline void copyRun(T *__restrict dst, const T *__restrict src, int64_t n) {
 #pragma clang loop vectorize(enable)
     for (int64_t j = 0; j < n; ++j) dst[j] = src[j];
 }
 
 template <typename T>
-void im2col(int64_t h, int64_t w, int64_t c, const T *x, int64_t ldx, int64_t stride, bool up, int64_t row0, int64_t rows, T *col) {
+MONGE_INLINE_COPIES void im2col(int64_t h, int64_t w, int64_t c, const T *x, int64_t ldx, int64_t stride, bool up, int64_t row0, int64_t rows, T *col) {
     const int64_t wo = (w - 1) / stride + 1, k = 9 * c;
     const int64_t storedWidth = up ? w / 2 : w;
     // Stride 1 without up-sampling, channels contiguous: the three taps of a kernel row are one run.
@@ -172,14 +190,19 @@ void groupNormForward(int64_t pixels, int64_t c, int64_t groups, const T *x, con
     // y = γ·(x − μ)·r + β per channel.
     std::vector<T> mu(c), r(c);
     for (int64_t j = 0; j < c; ++j) { mu[j] = mean[j / size]; r[j] = rstd[j / size]; }
-    std::vector<T> sigma(silu ? c : 0);
-    for (int64_t p = 0; p < pixels; ++p) {
-        const T *in = x + p * c;
-        T *out = y + p * c;
-        for (int64_t j = 0; j < c; ++j) out[j] = gamma[j] * ((in[j] - mu[j]) * r[j]) + beta[j];
+    const int64_t run = siluRunPixels(c);
+    std::vector<T> sigma(silu ? run * c : 0);
+    for (int64_t p0 = 0; p0 < pixels; p0 += run) {
+        const int64_t count = std::min(run, pixels - p0);
+        for (int64_t p = p0; p < p0 + count; ++p) {
+            const T *in = x + p * c;
+            T *out = y + p * c;
+            for (int64_t j = 0; j < c; ++j) out[j] = gamma[j] * ((in[j] - mu[j]) * r[j]) + beta[j];
+        }
         if (silu) {
-            logistic(out, sigma.data(), c);
-            for (int64_t j = 0; j < c; ++j) out[j] *= sigma[j];
+            T *out = y + p0 * c;
+            logistic(out, sigma.data(), count * c);
+            for (int64_t j = 0; j < count * c; ++j) out[j] *= sigma[j];
         }
     }
 }
@@ -188,23 +211,35 @@ template <typename T>
 void groupNormBackward(int64_t pixels, int64_t c, int64_t groups, const T *dy, const T *x, const T *mean, const T *rstd,
                        const T *gamma, const T *beta, bool silu, bool accumulate, T *dx, T *dgamma, T *dbeta) {
     const int64_t size = c / groups;
-    std::vector<T> mu(c), r(c), sumG(c, T(0)), sumGX(c, T(0)), value(c), sigma(c);
+    const int64_t run = siluRunPixels(c);
+    std::vector<T> mu(c), r(c), sumG(c, T(0)), sumGX(c, T(0)), value(run * c), sigma(run * c);
     for (int64_t j = 0; j < c; ++j) { mu[j] = mean[j / size]; r[j] = rstd[j / size]; }
     // g = ∂L/∂(normalised, pre-activation value), kept for the second pass.
     T *g = scratch<T>(size_t(pixels * c));
-    for (int64_t p = 0; p < pixels; ++p) {
-        const T *in = x + p * c, *d = dy + p * c;
-        T *gp = g + p * c;
+    for (int64_t p0 = 0; p0 < pixels; p0 += run) {
+        const int64_t count = std::min(run, pixels - p0);
         if (silu) {
-            for (int64_t j = 0; j < c; ++j) value[j] = gamma[j] * ((in[j] - mu[j]) * r[j]) + beta[j];
-            logistic(value.data(), sigma.data(), c);
-            for (int64_t j = 0; j < c; ++j) gp[j] = d[j] * (sigma[j] * (T(1) + value[j] * (T(1) - sigma[j])));
-        } else {
-            for (int64_t j = 0; j < c; ++j) gp[j] = d[j];
+            // The pre-activation values of the run's pixels, then their σ in one call.
+            for (int64_t p = p0; p < p0 + count; ++p) {
+                const T *in = x + p * c;
+                T *v = value.data() + (p - p0) * c;
+                for (int64_t j = 0; j < c; ++j) v[j] = gamma[j] * ((in[j] - mu[j]) * r[j]) + beta[j];
+            }
+            logistic(value.data(), sigma.data(), count * c);
         }
-        for (int64_t j = 0; j < c; ++j) {
-            sumG[j] += gp[j];
-            sumGX[j] += gp[j] * ((in[j] - mu[j]) * r[j]);
+        for (int64_t p = p0; p < p0 + count; ++p) {
+            const T *in = x + p * c, *d = dy + p * c;
+            T *gp = g + p * c;
+            if (silu) {
+                const T *v = value.data() + (p - p0) * c, *sg = sigma.data() + (p - p0) * c;
+                for (int64_t j = 0; j < c; ++j) gp[j] = d[j] * (sg[j] * (T(1) + v[j] * (T(1) - sg[j])));
+            } else {
+                for (int64_t j = 0; j < c; ++j) gp[j] = d[j];
+            }
+            for (int64_t j = 0; j < c; ++j) {
+                sumG[j] += gp[j];
+                sumGX[j] += gp[j] * ((in[j] - mu[j]) * r[j]);
+            }
         }
     }
     const double count = double(pixels) * double(size);
@@ -233,12 +268,12 @@ void groupNormBackward(int64_t pixels, int64_t c, int64_t groups, const T *dy, c
 }
 
 template <typename T>
-void copyRows(int64_t rows, int64_t cols, const T *x, int64_t ldx, T *y, int64_t ldy, bool accumulate) {
+MONGE_INLINE_COPIES void copyRows(int64_t rows, int64_t cols, const T *x, int64_t ldx, T *y, int64_t ldy, bool accumulate) {
     for (int64_t i = 0; i < rows; ++i) {
         const T *src = x + i * ldx;
         T *dst = y + i * ldy;
         if (accumulate) for (int64_t j = 0; j < cols; ++j) dst[j] += src[j];
-        else std::memcpy(dst, src, sizeof(T) * cols);
+        else copyRun(dst, src, cols);  // rows of a few dozen channels: a memcpy call each costs more
     }
 }
 

@@ -13,11 +13,17 @@
 // when all of C's rows fit one tile row (no reuse for packing to buy).
 // Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3), 2008.
 //
+// On CPUs with AVX-512 (KernelDispatch.hpp) a second micro-kernel covers 12 rows × 16 columns
+// with 12 zmm accumulators: two MR panels of A against one NR panel of B, per k one load of B,
+// twelve broadcasts of A and twelve 16-wide FMAs; ragged columns use masked loads and stores.
+// The packed layouts and the blocking (kc above all) are the AVX2 path's, so it gives the same bits.
+//
 // Determinism: every element of C is computed by the same operation sequence — one FMA per k in
 // increasing k, K blocks at multiples of kc (a function of k alone), then α·sum, then + β·C
 // without contraction — whatever its tile, tile shape, or the layouts and addresses of the
 // operands. So a row of C does not depend on how many other rows are computed with it.
 #include "PackedGemm.hpp"
+#include "KernelDispatch.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -161,6 +167,83 @@ inline void tile(int64_t mr, int64_t nr, int64_t kc, const T *pa, int64_t lda, c
     }
 }
 
+/// The AVX-512 micro-kernel: C[0..rows)[0..16) ← α·(A · B panel) + β·C over the lanes in `columns`
+/// (β = 0 never reads C), for rows ≤ 2·MR. Row r of A is at pa0 + r·rowStep for r < MR and at
+/// pa1 + (r − MR)·rowStep after (two packed MR panels, or pa1 = pa0 + MR·lda when read in place),
+/// advancing by kStep per k. Per element the same operations as `microKernel` + `storeTile`: one
+/// FMA per k in order (broadcast A × B + acc), then α·sum, then + β·C, none contracted.
+template <int rows, bool directA>
+MONGE_AVX512_TARGET inline void microKernel512(int64_t kc, const float *__restrict pa0, const float *__restrict pa1,
+                                               int64_t lda, const float *__restrict pb, int64_t ldb, float *c,
+                                               int64_t ldc, float alpha, float beta, __mmask16 columns) {
+    constexpr int MR = Blocking<float>::mr;
+#pragma clang loop unroll(full)
+    for (int r = 0; r < rows; ++r) {
+        _mm_prefetch(reinterpret_cast<const char *>(c + r * ldc), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char *>(c + r * ldc + 15), _MM_HINT_T0);
+    }
+    __m512 acc[rows];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < rows; ++r) acc[r] = _mm512_setzero_ps();
+    if constexpr (directA) {
+        // Rows 3g, 3g + 1, 3g + 2 at base[g] + {0, 1, 2}·lda: four pointers and one stride
+        // address all twelve (base + index·scale), instead of twelve pointers that do not fit
+        // in registers (pa1 = pa0 + MR·lda is implied).
+        constexpr int groups = (rows + 2) / 3;
+        const float *base[groups];
+#pragma clang loop unroll(full)
+        for (int g = 0; g < groups; ++g) base[g] = pa0 + 3 * g * lda;
+        int64_t stride = lda;
+        for (int64_t p = 0; p < kc; ++p) {
+            // Keeps the stride opaque to the loop optimiser (it would give every row its own
+            // induction pointer and spill them).
+            __asm__("" : "+r"(stride));
+            const __m512 bv = _mm512_loadu_ps(pb);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < rows; ++r)
+                acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(base[r / 3][(r % 3) * stride + p]), bv, acc[r]);
+            pb += ldb;
+        }
+    } else {
+        for (int64_t p = 0; p < kc; ++p) {
+            const __m512 bv = _mm512_loadu_ps(pb);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < rows; ++r) {
+                const float *row = (r < MR ? pa0 : pa1) + (r % MR);
+                acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(row[p * MR]), bv, acc[r]);
+            }
+            pb += ldb;
+        }
+    }
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < rows; ++r) {
+        float *cr = c + r * ldc;
+        const __m512 scaled = _mm512_mul_ps(va, acc[r]);
+        if (beta == 0.f) _mm512_mask_storeu_ps(cr, columns, scaled);
+        else if (beta == 1.f) _mm512_mask_storeu_ps(cr, columns, _mm512_add_ps(scaled, _mm512_maskz_loadu_ps(columns, cr)));
+        else _mm512_mask_storeu_ps(cr, columns, _mm512_add_ps(scaled, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(columns, cr))));
+    }
+}
+
+/// One tile of 1…2·MR rows × nr ≤ NR columns with the AVX-512 kernel instantiated for its rows.
+template <bool directA>
+MONGE_AVX512_TARGET inline void tile512(int64_t mr, int64_t nr, int64_t kc, const float *pa0, const float *pa1,
+                                        int64_t lda, const float *pb, int64_t ldb, float *c, int64_t ldc, float alpha,
+                                        float beta) {
+    static_assert(Blocking<float>::nr == 16, "one zmm per panel row");
+    const __mmask16 columns = static_cast<__mmask16>((1u << nr) - 1u);
+    switch (mr) {
+#define MONGE_TILE512_CASE(R) \
+    case R: microKernel512<R, directA>(kc, pa0, pa1, lda, pb, ldb, c, ldc, alpha, beta, columns); break;
+    MONGE_TILE512_CASE(12) MONGE_TILE512_CASE(11) MONGE_TILE512_CASE(10) MONGE_TILE512_CASE(9)
+    MONGE_TILE512_CASE(8) MONGE_TILE512_CASE(7) MONGE_TILE512_CASE(6) MONGE_TILE512_CASE(5)
+    MONGE_TILE512_CASE(4) MONGE_TILE512_CASE(3) MONGE_TILE512_CASE(2)
+#undef MONGE_TILE512_CASE
+    default: microKernel512<1, directA>(kc, pa0, pa1, lda, pb, ldb, c, ldc, alpha, beta, columns); break;
+    }
+}
+
 /// Copies `count` < width values of a ragged panel row and zero-fills it to `width`.
 template <typename T>
 inline void copyPadded(T *dst, const T *src, int64_t count, int64_t width) {
@@ -259,9 +342,75 @@ T *scratch(size_t count) {
     return buffer.data;
 }
 
+/// One mc × nc block of C over one K block: the operands as the micro-kernels read them.
+template <typename T>
+struct Block {
+    int64_t mc, nc, nFull, kc;
+    bool directA, directB;
+    const T *a;           // directA: op(A)'s row i0 at column p0; else the packed MR panels
+    int64_t aStride;      // directA: lda; else the elements between packed A panels
+    const T *b;           // directB: op(B)'s row p0 at column j0 (panels below nFull read in place)
+    int64_t ldb;
+    const T *packedB;     // the packed NR panels (directB: only the ragged last one)
+    int64_t bStride;      // elements between packed B panels
+    T *c;                 // C's row i0 at column j0
+    int64_t ldc;
+    T alpha, beta;
+
+    /// The start of NR panel `jr` (a column index) of B, and the distance between its k rows.
+    const T *panelB(int64_t jr) const {
+        if (directB && jr < nFull) return b + jr;
+        return packedB + (directB ? 0 : jr / Blocking<T>::nr * bStride);
+    }
+    int64_t panelStepB(int64_t jr) const { return directB && jr < nFull ? ldb : Blocking<T>::nr; }
+};
+
+/// The block on the AVX2 kernel: for each NR panel of B (in L1), every MR-row tile of A.
+template <typename T>
+void block256(const Block<T> &x) {
+    constexpr int64_t MR = Blocking<T>::mr, NR = Blocking<T>::nr;
+    for (int64_t jr = 0; jr < x.nc; jr += NR) {
+        const int64_t nr = std::min<int64_t>(NR, x.nc - jr);
+        const T *pb = x.panelB(jr);
+        const int64_t stepB = x.panelStepB(jr);
+        for (int64_t ir = 0; ir < x.mc; ir += MR) {
+            const int64_t mr = std::min<int64_t>(MR, x.mc - ir);
+            T *cTile = x.c + ir * x.ldc + jr;
+            if (x.directA)
+                tile<T, true>(mr, nr, x.kc, x.a + ir * x.aStride, x.aStride, pb, stepB, cTile, x.ldc, x.alpha, x.beta);
+            else
+                tile<T, false>(mr, nr, x.kc, x.a + ir / MR * x.aStride, 0, pb, stepB, cTile, x.ldc, x.alpha, x.beta);
+        }
+    }
+}
+
+/// The block on the AVX-512 kernel: for each NR panel of B, every 2·MR-row tile of A (two MR
+/// panels when A is packed; the last tile may be shorter).
+MONGE_AVX512_TARGET void block512(const Block<float> &x) {
+    constexpr int64_t MR = Blocking<float>::mr, NR = Blocking<float>::nr;
+    for (int64_t jr = 0; jr < x.nc; jr += NR) {
+        const int64_t nr = std::min<int64_t>(NR, x.nc - jr);
+        const float *pb = x.panelB(jr);
+        const int64_t stepB = x.panelStepB(jr);
+        for (int64_t ir = 0; ir < x.mc; ir += 2 * MR) {
+            const int64_t mr = std::min<int64_t>(2 * MR, x.mc - ir);
+            float *cTile = x.c + ir * x.ldc + jr;
+            if (x.directA) {
+                const float *pa = x.a + ir * x.aStride;
+                tile512<true>(mr, nr, x.kc, pa, pa + MR * x.aStride, x.aStride, pb, stepB, cTile, x.ldc, x.alpha, x.beta);
+            } else {
+                const float *pa = x.a + ir / MR * x.aStride;
+                tile512<false>(mr, nr, x.kc, pa, pa + x.aStride, 0, pb, stepB, cTile, x.ldc, x.alpha, x.beta);
+            }
+        }
+    }
+}
+
+/// The whole product; `wide` runs the blocks on the AVX-512 kernel (float only), with the
+/// same blocking and packing, hence the same bits.
 template <typename T>
 bool gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, T alpha, const T *a,
-          int64_t lda, const T *b, int64_t ldb, T beta, T *c, int64_t ldc) {
+          int64_t lda, const T *b, int64_t ldb, T beta, T *c, int64_t ldc, bool wide) {
     using B = Blocking<T>;
     constexpr int64_t MR = B::mr, NR = B::nr;
     if (m <= 0 || n <= 0) return true;
@@ -300,23 +449,12 @@ bool gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, T alpha, co
             for (int64_t i0 = 0; i0 < m; i0 += mcMax) {
                 const int64_t mc = std::min<int64_t>(mcMax, m - i0);
                 if (!directA) packTransposedA(a, lda, i0, mc, p0, kcur, packedA, strideA);
-                for (int64_t jr = 0; jr < nc; jr += NR) {
-                    const int64_t nr = std::min<int64_t>(NR, nc - jr);
-                    const bool inPlaceB = directB && jr < nFull;
-                    const T *pb = inPlaceB ? b + p0 * ldb + j0 + jr
-                                           : packedB + (directB ? 0 : jr / NR * strideB);
-                    const int64_t stepB = inPlaceB ? ldb : NR;
-                    for (int64_t ir = 0; ir < mc; ir += MR) {
-                        const int64_t mr = std::min<int64_t>(MR, mc - ir);
-                        T *cTile = c + (i0 + ir) * ldc + j0 + jr;
-                        if (directA)
-                            tile<T, true>(mr, nr, kcur, a + (i0 + ir) * lda + p0, lda, pb, stepB,
-                                          cTile, ldc, alpha, betaBlock);
-                        else
-                            tile<T, false>(mr, nr, kcur, packedA + ir / MR * strideA, 0, pb, stepB,
-                                           cTile, ldc, alpha, betaBlock);
-                    }
-                }
+                const Block<T> block{mc, nc, nFull, kcur, directA, directB,
+                                     directA ? a + i0 * lda + p0 : packedA, directA ? lda : strideA,
+                                     directB ? b + p0 * ldb + j0 : nullptr, ldb, packedB, strideB,
+                                     c + i0 * ldc + j0, ldc, alpha, betaBlock};
+                if (wide) block512(block);
+                else block256(block);
             }
         }
     }
@@ -329,8 +467,11 @@ namespace monge {
 
 bool packedGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha,
                 const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
-                int64_t ldc) {
-    return gemm<float>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+                int64_t ldc, PackedGemmKernel kernel) {
+    const bool wide = kernel == PackedGemmKernel::avx512 ? avx512Supported()
+                      : kernel == PackedGemmKernel::automatic ? avx512Selected()
+                                                             : false;
+    return gemm<float>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, wide);
 }
 
 }  // namespace monge

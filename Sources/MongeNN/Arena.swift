@@ -1,3 +1,5 @@
+import Foundation
+
 /// One zero-initialised allocation cut into named-by-position slices: the preallocated buffers
 /// of a forward/backward pass, so that the hot loop never allocates.
 ///
@@ -16,7 +18,10 @@ final class Arena<S: NetworkScalar>: @unchecked Sendable {
         }
         count = max(total, 16)
         base = UnsafeMutablePointer<S>.allocate(capacity: count)
-        base.initialize(repeating: 0, count: count)
+        // All-zero bytes are +0 in both NetworkScalar types (IEEE Float and Double): one memset,
+        // instead of the generic class's per-scalar value-witness calls (≈ 3 % of a width-16
+        // U-Net training step, which builds its workspace each step).
+        memset(base, 0, count * MemoryLayout<S>.stride)
         self.offsets = offsets
     }
 

@@ -1,3 +1,4 @@
+import EigenKernels
 import Foundation
 import MongeCore
 import MongeNN
@@ -78,5 +79,67 @@ struct DenseKernelTests {
                 #expect(row.map(\.bitPattern) == whole[(i * n)..<((i + 1) * n)].map(\.bitPattern), "k \(k), n \(n), row \(i)")
             }
         }
+    }
+
+    /// The float kernel on AVX-512 (12 rows × 16 columns of zmm, then the AVX2 epilogue on each
+    /// half) gives the AVX2 kernel's bits, C and σ alike: 240 random layers with m in 1…60 (12-
+    /// and 6-row tiles and the padded last rows), n in 1…70 (ragged panels; n ≤ 4 is the shared
+    /// narrow path), k in 1…300, padded row strides, W or Wᵀ packed, with and without bias and
+    /// accumulation, all four activations. A zero-size check would pass vacuously, so the outputs
+    /// must also differ from their starting values.
+    @Test(.enabled(if: ek_kernels_avx512_supported() != 0, "no AVX-512 on this CPU: only the AVX2 kernel runs"))
+    func avx512KernelGivesTheAvx2KernelsBits() {
+        let rng = RandomStream(seed: 23)
+        var mismatches: [String] = [], changed = 0, total = 0
+        for trial in 0..<240 {
+            let r = rng.substream(UInt64(trial))
+            let m = 1 + r.integer(0, below: 60), n = 1 + r.integer(1, below: 70), k = 1 + r.integer(2, below: 300)
+            let lda = k + r.integer(3, below: 3), ldc = n + r.integer(4, below: 3)
+            let transposed = trial % 2 == 1, accumulate = (trial / 2) % 2 == 1, activation = Int32((trial / 4) % 4)
+            let withBias = trial % 5 != 0
+            func draw(_ count: Int, _ label: UInt64) -> [Float] {
+                let s = r.substream(label)
+                return (0..<count).map { Float(s.normal(UInt64($0))) }
+            }
+            let a = draw(m * lda, 1), w = draw(k * n, 2), bias = draw(n, 3), c0 = draw(m * ldc, 4)
+            var packed = [Float](repeating: 0, count: Int(ek_spacked_weights_count(Int64(k), Int64(n))))
+            w.withUnsafeBufferPointer { wp in
+                packed.withUnsafeMutableBufferPointer {
+                    ek_spack_weights(Int64(k), Int64(n), wp.baseAddress, Int64(transposed ? k : n), transposed ? 1 : 0,
+                                     $0.baseAddress)
+                }
+            }
+            typealias Kernel = (Int64, Int64, Int64, UnsafePointer<Float>?, Int64, UnsafePointer<Float>?,
+                                UnsafePointer<Float>?, Int32, Int32, Float, UnsafeMutablePointer<Float>?, Int64,
+                                UnsafeMutablePointer<Float>?) -> Void
+            func run(_ kernel: Kernel) -> (c: [Float], aux: [Float]) {
+                var c = c0, aux = [Float](repeating: -7, count: m * ldc)
+                a.withUnsafeBufferPointer { ap in
+                    packed.withUnsafeBufferPointer { pp in
+                        bias.withUnsafeBufferPointer { bp in
+                            c.withUnsafeMutableBufferPointer { cp in
+                                aux.withUnsafeMutableBufferPointer { xp in
+                                    kernel(Int64(m), Int64(n), Int64(k), ap.baseAddress, Int64(lda), pp.baseAddress,
+                                           withBias ? bp.baseAddress : nil, accumulate ? 1 : 0, activation, 0.2,
+                                           cp.baseAddress, Int64(ldc), xp.baseAddress)
+                                }
+                            }
+                        }
+                    }
+                }
+                return (c, aux)
+            }
+            let wide = run(ek_sdense_forward_avx512), narrow = run(ek_sdense_forward_avx2)
+            for (name, x, y) in [("C", wide.c, narrow.c), ("σ", wide.aux, narrow.aux)] {
+                if let index = x.indices.first(where: { x[$0].bitPattern != y[$0].bitPattern }) {
+                    mismatches.append("m \(m) n \(n) k \(k) act \(activation) acc \(accumulate): \(name)[\(index)] "
+                                      + "\(x[index]) vs \(y[index])")
+                }
+            }
+            for i in 0..<m { for j in 0..<n where wide.c[i * ldc + j] != c0[i * ldc + j] { changed += 1 } }
+            total += m * n
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) differ, e.g. \(mismatches.prefix(3))")
+        #expect(changed > total * 9 / 10, "\(changed) of \(total) outputs changed")
     }
 }

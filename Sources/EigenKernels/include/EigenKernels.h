@@ -28,9 +28,13 @@ void ek_dgemm(int transA, int transB, int64_t m, int64_t n, int64_t k,
               double alpha, const double *a, int64_t lda, const double *b, int64_t ldb,
               double beta, double *c, int64_t ldc);
 
-/// Single-thread FP32 FMA throughput in GFLOP/s, measured by `seconds` of independent
-/// AVX2 fused multiply-add chains (the ceiling against which GEMM efficiency is quoted).
+/// Single-thread FP32 FMA throughput in GFLOP/s, measured by `seconds` of independent fused
+/// multiply-add chains as wide as the kernels in use (`ek_kernels_isa`: 512-bit on AVX-512, else
+/// 256-bit), the ceiling against which GEMM efficiency is quoted.
 double ek_fma_peak_gflops(double seconds);
+
+/// `ek_fma_peak_gflops` on 256-bit AVX2 FMAs whatever the CPU has (the AVX2 kernels' ceiling).
+double ek_fma_peak_gflops_avx2(double seconds);
 
 /// The SIMD instruction sets Eigen was compiled for, e.g. "AVX2 FMA" (for benchmark reports).
 const char *ek_simd_instruction_sets(void);

@@ -112,9 +112,19 @@ void ek_dpack_weights(int64_t k, int64_t n, const double *w, int64_t ldw, int tr
 /// With SiLU and a non-NULL `aux` (laid out like C), σ of the pre-activation is kept there.
 /// Each element is one FMA chain over k in order (narrow layers, n ≤ 4: a dot product with a
 /// fixed packet-wise order), the same for every row, so a row's result does not depend on m.
+/// The float version runs on AVX-512 or AVX2 as `ek_kernels_isa` says, with the same bits.
 void ek_sdense_forward(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *packed,
                        const float *bias, int accumulate, int activation, float slope, float *c, int64_t ldc,
                        float *aux);
+/// `ek_sdense_forward` on its AVX2 micro-kernel (6 rows × 16 columns), whatever the CPU has.
+void ek_sdense_forward_avx2(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *packed,
+                            const float *bias, int accumulate, int activation, float slope, float *c, int64_t ldc,
+                            float *aux);
+/// `ek_sdense_forward` on its AVX-512 micro-kernel (12 rows × 16 columns); the same bits as the
+/// AVX2 one. Takes the AVX2 kernel when `ek_kernels_avx512_supported()` is 0 (GemmVariants.h).
+void ek_sdense_forward_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *packed,
+                              const float *bias, int accumulate, int activation, float slope, float *c,
+                              int64_t ldc, float *aux);
 void ek_ddense_forward(int64_t m, int64_t n, int64_t k, const double *a, int64_t lda, const double *packed,
                        const double *bias, int accumulate, int activation, double slope, double *c, int64_t ldc,
                        double *aux);
