@@ -2,9 +2,11 @@ import MongeCore
 
 /// The solvers by name: one enum for the library, the command line (`monge ot --solver`) and the C ABI.
 public enum OTSolver: String, CaseIterable, Sendable, Codable, LosslessStringConvertible {
-    /// Assignment when n = m with uniform weights, sorting for 1-D points, the multiscale simplex
-    /// for 2-D points under the squared Euclidean cost with more than
-    /// `multiscaleSimplexThreshold` (1000) points on a side, else network simplex.
+    /// Assignment when n = m with uniform weights (the multiscale simplex above
+    /// `assignmentMultiscaleSimplexThreshold`, 10⁴, for 2-D points under the squared Euclidean
+    /// cost), sorting for 1-D points, the multiscale simplex for 2-D points under the squared
+    /// Euclidean cost with more than `multiscaleSimplexThreshold` (1000) points on a side, else
+    /// network simplex.
     case auto
     /// Network simplex (any weights).
     case simplex
@@ -34,10 +36,19 @@ public enum OTSolver: String, CaseIterable, Sendable, Codable, LosslessStringCon
     /// n ≠ m, 25 Gaussians → moons; BENCHMARKS.md).
     public static let multiscaleSimplexThreshold = MultiscaleTransport().baseSize
 
+    /// Above this many points (2-D, squared Euclidean, n = m with uniform weights) `auto` picks the
+    /// multiscale simplex over the multiscale assignment: on the anchor it took 0.88 against 1.97 s
+    /// at 10⁴, 14.6 against 32.8 s at 10⁵ and 96 against 244 CPU-s at 3·10⁵, for 2–2.5× the memory
+    /// (BENCHMARKS.md); at 4096 the two tie, and below 10⁴ the assignment stays, as it was.
+    public static let assignmentMultiscaleSimplexThreshold = 10_000
+
     /// The solver `auto` resolves to for `problem` (any other case: itself).
     public func resolved(for problem: TransportProblem) -> OTSolver {
         guard self == .auto else { return self }
-        if problem.isAssignment { return .assignment }
+        if problem.isAssignment {
+            let large = problem.n > Self.assignmentMultiscaleSimplexThreshold
+            return large && MultiscaleTransport.applies(to: problem.geometry) ? .multiscaleSimplex : .assignment
+        }
         if problem.geometry.dimension == 1 { return .sorting }
         if MultiscaleTransport.applies(to: problem.geometry) && max(problem.n, problem.m) > Self.multiscaleSimplexThreshold {
             return .multiscaleSimplex

@@ -197,5 +197,13 @@ struct MultiscaleTransportTests {
         #expect(OTSolver.auto.resolved(for: small) == .simplex && OTSolver.auto.resolved(for: spatial) == .simplex)
         #expect(try OptimalTransport(.auto).engine(for: big) is MultiscaleTransport)
         #expect(try OptimalTransport(.auto, maxIterations: 10).engine(for: big) is NetworkSimplex)
+        // Uniform n = m: the multiscale assignment up to its threshold, the multiscale simplex above.
+        let a = OTSolver.assignmentMultiscaleSimplexThreshold
+        let atThreshold = try TransportProblem(x: Fixtures.points(a, seed: 3), y: Fixtures.points(a, seed: 4))
+        let above = try TransportProblem(x: Fixtures.points(a + 1, seed: 3), y: Fixtures.points(a + 1, seed: 4))
+        let above3D = try TransportProblem(x: Fixtures.points(a + 1, 3, seed: 3), y: Fixtures.points(a + 1, 3, seed: 4))
+        #expect(OTSolver.auto.resolved(for: atThreshold) == .assignment)
+        #expect(OTSolver.auto.resolved(for: above) == .multiscaleSimplex)
+        #expect(OTSolver.auto.resolved(for: above3D) == .assignment)
     }
 }
