@@ -76,4 +76,22 @@ struct NetworkSimplexTests {
         }
         #expect(pivots >= 500)  // the audits ran on many pivots, not on bases that were optimal at once
     }
+
+    /// With uniform weights every plan entry carries exactly the given a_i (and b_j): ten weights of
+    /// 0.1 sum to 0.9999999999999999, so a unit taken from Σa would put every entry 10⁻¹⁷ off.
+    @Test func uniformPlanEntriesCarryTheGivenWeightsExactly() throws {
+        for (n, m, solver) in [(10, 10, OTSolver.simplex), (10, 15, .simplex), (10, 10, .multiscaleSimplex), (30, 45, .multiscaleSimplex)] {
+            let problem = try TransportProblem(x: Fixtures.points(n, seed: 5), y: Fixtures.points(m, seed: 6, shift: 0.2))
+            #expect(problem.a.reduce(0, +) != 1)  // the rounding the test is about
+            let out = try OptimalTransport(solver).solve(problem)
+            #expect(out.status == .optimal)
+            var rows = [Double](repeating: 0, count: n)
+            for k in 0..<out.plan.entryCount { rows[out.plan.sources[k]] += out.plan.masses[k] }
+            if n == m {
+                #expect(out.plan.masses.allSatisfy { $0 == problem.a[0] }, "\(solver) \(n)×\(m): \(Set(out.plan.masses))")
+            } else {
+                #expect(rows.allSatisfy { abs($0 - problem.a[0]) <= 4 * problem.a[0].ulp }, "\(solver) \(n)×\(m): \(rows)")
+            }
+        }
+    }
 }

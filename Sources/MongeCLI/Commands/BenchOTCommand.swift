@@ -44,6 +44,8 @@ struct BenchOT: ParsableCommand {
     var violationsPerRow: Int = MultiscaleTransport().violationsPerRow
     @Flag(help: "multiscale-simplex: start each fine level from the staircase along the principal axis instead of the basis inside the coarse plan.")
     var staircase = false
+    @Option(help: "multiscale-simplex and multiscale: arcs price out below −this × the largest cost bound.")
+    var relativeTolerance: Double = MultiscaleTransport().relativeTolerance
     @Flag(help: "multiscale-simplex: keep the input's point order instead of relabelling both clouds in k-d tree order.")
     var inputOrder = false
     @Flag(help: "Print one JSON object per line instead of a table.") var json = false
@@ -190,13 +192,13 @@ struct BenchOT: ParsableCommand {
         case "simplex": return NetworkSimplex()
         case "multiscale-simplex":
             return MultiscaleTransport(leafSize: leafSize, baseSize: baseSize, nearestPerRow: nearestPerRow, violationsPerRow: violationsPerRow,
-                                       warmStart: !staircase, spatialOrder: !inputOrder, progress: log)
+                                       relativeTolerance: relativeTolerance, warmStart: !staircase, spatialOrder: !inputOrder, progress: log)
         case "assignment": return OptimalTransport(.assignment, progress: log)
         case "dense-assignment": return DenseAssignment()
         case "multiscale":
             return MultiscaleAssignment(auctionStart: auctionStart, warmStart: MultiscaleAssignment.WarmStart(rawValue: warmStart) ?? .off,
                                         warmStartQuantile: warmStartQuantile, auctionEnd: auctionEnd, auctionFactor: auctionFactor,
-                                        refillSlack: refillSlack, progress: log)
+                                        relativeTolerance: relativeTolerance, refillSlack: refillSlack, progress: log)
         default: return Sinkhorn(epsilon: sinkhornRelativeEpsilon * maxCost, tolerance: 1e-9)
         }
     }
