@@ -110,6 +110,8 @@ struct ArgumentValidationTests {
         Self.expectRefused(["bench", "ot", "--warm-start-quantile", "1.5"], ["--warm-start-quantile must be in"])
         Self.expectRefused(["bench", "ot", "--weighted", "--solvers", "simplex,assignment"], ["--solvers assignment needs n = m with uniform weights"])
         Self.expectRefused(["bench", "ot", "--target-ratio", "0"], ["--target-ratio must be in"])
+        Self.expectRefused(["bench", "ot", "--relative-tolerance", "-1e-13"], ["--relative-tolerance must be in"])
+        Self.expectRefused(["bench", "ot", "--simplex-limit", "-1"], ["--simplex-limit must be in"])
         Self.expectRefused(["bench", "ot", "--ns", "1000000", "--solvers", "sinkhorn", "--quadratic-limit", "1000000"],
                            ["1000000 × 1000000 cost matrix", "physical memory"])
         Self.expectRefused(["bench", "mlp", "--widths", "1000000"], ["--widths must be in 1…65536"])

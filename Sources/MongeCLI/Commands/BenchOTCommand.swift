@@ -69,6 +69,9 @@ struct BenchOT: ParsableCommand {
         try Check.range(auctionFactor, "--auction-factor", 1.5...1e6)
         try Check.range(refillSlack, "--refill-slack", 0...1e12)
         try Check.range(warmStartQuantile, "--warm-start-quantile", 0...1)
+        // A negative tolerance would price out arcs that cannot improve: the pivots would not end.
+        try Check.range(relativeTolerance, "--relative-tolerance", 0...1e-3)
+        try Check.range(simplexLimit, "--simplex-limit", 0...Check.maximumPoints)
         guard MultiscaleAssignment.WarmStart(rawValue: warmStart) != nil else {
             throw ValidationError("unknown --warm-start \(warmStart); expected one of \(MultiscaleAssignment.WarmStart.allCases.map(\.rawValue))")
         }
