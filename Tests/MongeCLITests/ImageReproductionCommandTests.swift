@@ -9,7 +9,7 @@ import Testing
 @Suite("monge reproduce ddib-images")
 struct ImageReproductionCommandTests {
     static let tiny = ["--quick", "--pairs", "7:9", "--crop", "8", "--width", "8", "--T", "50", "--training-steps", "12",
-                       "--batch", "16", "--n", "16", "--transport-images", "24", "--ddib-steps", "3", "--heun-steps", "3", "--edit-steps", "3",
+                       "--batch", "16", "--lr", "0.002", "--ema", "0.99", "--n", "16", "--transport-images", "24", "--ddib-steps", "3", "--heun-steps", "3", "--edit-steps", "3",
                        "--held-out", "16", "--training-images", "64", "--classifier-images", "640", "--domain-images", "64", "--quiet",
                        "--cells", "ddib_ddim,ddib_heun,sdedit,egsde,exact_ot"]
 
@@ -47,6 +47,8 @@ struct ImageReproductionCommandTests {
         #expect(manifest.contains("results.csv") && manifest.contains("translations_7__9.png") && manifest.contains("fnv1a64"))
         let loss = try String(contentsOfFile: folder + "/models/class-7/loss.csv", encoding: .utf8)
         #expect(loss.hasPrefix("step,loss,grad_norm,lr,held_out_loss,train_eval_loss\n"), "\(loss.prefix(80))")
+        let plan = try String(contentsOfFile: folder + "/plan.json", encoding: .utf8)
+        #expect(plan.contains("\"learning_rate\" : 0.002") && plan.contains("\"decay\" : 0.99,"), "--lr and --ema reach the plan: \(plan)")
         let mapped = try ArrayFile.readMatrix(folder + "/maps/7__9/ddib_ddim.npy", as: Double.self)
         #expect(mapped.rows == 16 && mapped.columns == 64)
 
@@ -103,7 +105,8 @@ struct ImageReproductionCommandTests {
                                    (["--n", "2000"], "--n"), (["--crop", "40"], "crop"), (["--edit-steps", "900", "--T", "100"], "edit steps"),
                                    (["--seeds", "1", "--seed", "2"], "not both"), (["--cells", "munit:0"], "munit:STEPS"),
                                    (["--cells", "munit,ddim"], "unknown ddib-images method 'ddim'"),
-                                   (["--cells", "munit,munit:5"], "given twice")] as [([String], String)] {
+                                   (["--cells", "munit,munit:5"], "given twice"), (["--lr", "0"], "--lr must be > 0"),
+                                   (["--ema", "1"], "--ema must be in [0, 1)"), (["--ema", "nan"], "--ema must be in [0, 1)")] as [([String], String)] {
             let result = try TestSupport.monge(["reproduce", "ddib-images", "--quick", "--out", folder] + arguments)
             #expect(result.status != 0 && result.stderr.contains(words), "\(arguments): \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: folder))

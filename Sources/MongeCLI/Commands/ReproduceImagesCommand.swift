@@ -21,6 +21,8 @@ struct ImageReproductionOptions: ParsableArguments {
     @Option(help: "ddib-images: U-Net width. [32]") var width: Int?
     @Option(name: .customLong("T"), help: "ddib-images: diffusion timesteps T. [1000]") var timesteps: Int?
     @Option(name: .customLong("batch"), help: "ddib-images: training batch. [64 quick, 128 full]") var batch: Int?
+    @Option(name: .customLong("lr"), help: "ddib-images: the U-Nets' Adam learning rate. [1e-3 quick, 2e-4 full]") var learningRate: Double?
+    @Option(name: .customLong("ema"), help: "ddib-images: the U-Nets' EMA decay (with the warm-up rule). [0.999 quick, 0.9999 full]") var emaDecay: Double?
     @Option(name: .customLong("ddib-steps"), help: "ddib-images: ODE steps of each DDIB half with DDIM. [10 quick, 50 full]") var ddibSteps: Int?
     @Option(name: .customLong("ddib-spacing"), help: "ddib-images: how DDIM's steps are placed: linspace, leading, trailing or karras. [linspace]")
     var ddibSpacing: SpacingName?
@@ -41,7 +43,7 @@ struct ImageReproductionOptions: ParsableArguments {
             ("--training-images", trainingImages), ("--pad", pad), ("--classifier-images", classifierImages),
             ("--domain-images", domainImages), ("--low-pass", lowPass),
         ]
-        let numbers: [(String, Double?)] = [("--lambda-s", lambdaS), ("--lambda-i", lambdaI)]
+        let numbers: [(String, Double?)] = [("--lambda-s", lambdaS), ("--lambda-i", lambdaI), ("--lr", learningRate), ("--ema", emaDecay)]
         return integers.filter { $0.1 != nil }.map(\.0) + numbers.filter { $0.1 != nil }.map(\.0) 
             + [("--ddib-spacing", ddibSpacing), ("--heun-spacing", heunSpacing)].filter { $0.1 != nil }.map(\.0)
     }
@@ -69,6 +71,8 @@ extension ReproduceCommand {
         try Check.range(images.domainImages, "--domain-images", 1...FashionMNIST.Split.train.imagesPerClass)
         try Check.nonNegative(images.lambdaS, "--lambda-s")
         try Check.nonNegative(images.lambdaI, "--lambda-i")
+        try Check.positive(images.learningRate, "--lr")
+        if let ema = images.emaDecay, !(ema >= 0 && ema < 1) { throw ValidationError("--ema must be in [0, 1), got \(ema)") }
         try Check.range(images.lowPass, "--low-pass", 1...28)
         try Check.range(images.pad, "--pad", 1...1024)
         if let pooling = images.pooling, ![1, 2, 4, 7].contains(pooling) { throw ValidationError("--pooling must divide 28 (1, 2, 4 or 7), got \(pooling)") }
@@ -102,6 +106,8 @@ extension ReproduceCommand {
         if n != nil && images.transportImages == nil { plan.transportImages = max(plan.transportImages, plan.translated) }
         if let trainingSteps { plan.training.steps = trainingSteps }
         if let batch = images.batch { plan.training.batchSize = batch }
+        if let rate = images.learningRate { plan.training.optimizer.learningRate = rate }
+        if let decay = images.emaDecay { plan.training.ema.decay = decay }
         if let ddibSteps = images.ddibSteps { plan.ddibSteps = ddibSteps }
         if let spacing = images.ddibSpacing { plan.ddibSpacing = spacing }
         if let steps = images.heunSteps { plan.heunSteps = steps }
