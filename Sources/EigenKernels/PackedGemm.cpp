@@ -428,8 +428,11 @@ bool gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, T alpha, co
     const int64_t mBlocks = (m + B::mc - 1) / B::mc;
     const int64_t mcMax = ((m + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
     const int64_t ncMax = std::min<int64_t>(B::nc, (n + NR - 1) / NR * NR);
-    // Untransposed A is read in place; untransposed B too when C is one tile row high.
-    const bool directA = !transA, directB = !transB && m <= MR;
+    // Untransposed A is read in place; untransposed B too when C is a few tile rows high and
+    // B's rows are close enough for its panels to stay in L1 and the TLB (a convolution's
+    // weight gradient dWᵀ = dyᵀ·im2col(x): packing the long im2col matrix would cost as much as
+    // the product).
+    const bool directA = !transA, directB = !transB && (m <= MR || (m <= 8 * MR && ldb <= 2048));
     // A panels get a vector of slack for packTransposedA's whole-vector copies.
     const int64_t strideA = directA ? 0 : panelStride<T>(MR * kc + Simd<T>::width);
     const int64_t strideB = panelStride<T>(NR * kc);

@@ -96,6 +96,11 @@ public struct Conv2D: Sendable, Equatable {
         let inStride = stored * inputs, outPixels = ho * wo, outStride = outPixels * outputs
         let flippedPacked = dx != nil && kernel == 3 && stride == 1 && !upsampled ? flippedWeights(p) : nil
         defer { flippedPacked?.deallocate() }
+        // dWᵀ = dyᵀ·im2col(x) over all groups, added to dW once at the end: with the few output
+        // channels as the product's rows, the GEMM reads the large im2col matrix in place
+        // instead of packing (transposing) it.
+        let weightGradientT = UnsafeMutablePointer<S>.allocate(capacity: outputs * patch)
+        defer { weightGradientT.deallocate() }
         var start = 0
         while start < images {
             let count = min(groupImages, images - start)
@@ -111,8 +116,8 @@ public struct Conv2D: Sendable, Equatable {
                 }
                 a = UnsafePointer(column)
             }
-            S.gemm(transposeA: true, transposeB: false, m: patch, n: outputs, k: rows, alpha: 1, a: a, lda: patch,
-                   b: dyGroup, ldb: outputs, beta: 1, c: g + weight, ldc: outputs)
+            S.gemm(transposeA: true, transposeB: false, m: outputs, n: patch, k: rows, alpha: 1, a: dyGroup, lda: outputs,
+                   b: a, ldb: patch, beta: start == 0 ? 0 : 1, c: weightGradientT, ldc: patch)
             S.addColumnSums(rows: rows, columns: outputs, dyGroup, into: g + bias)
             if let dx {
                 if kernel == 1 {
@@ -151,6 +156,12 @@ public struct Conv2D: Sendable, Equatable {
                 }
             }
             start += count
+        }
+        if images > 0 {
+            let w = g + weight
+            for i in 0..<patch {
+                for o in 0..<outputs { w[i * outputs + o] += weightGradientT[o * patch + i] }
+            }
         }
     }
 }
