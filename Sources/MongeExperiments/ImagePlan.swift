@@ -194,6 +194,10 @@ public struct ImagePlan: Codable, Equatable, Sendable {
     }
 
     /// The full reproduction: 28 × 28, the bench_unet.py U-Net at width 32, three pairs (hours).
+    /// Each class's U-Net trains for 3000 steps of 64 at lr 10⁻³ (≈ 20 minutes on two cores,
+    /// 32 epochs of its 6000 images; measured to generalise: held-out loss within 4 % of the
+    /// training images'); DDPM's own budget (`--training-steps 20000 --batch 128 --lr 2e-4`)
+    /// is ≈ 4.5 hours per class here.
     public static func full(seeds: [UInt64] = [0]) throws -> ImagePlan {
         var plan = try quick(seeds: seeds)
         plan.pooling = 1
@@ -201,16 +205,18 @@ public struct ImagePlan: Codable, Equatable, Sendable {
         plan.pairs = [[7, 9], [5, 7], [0, 6]]
         let image = ImageShape(channels: 1, height: 28, width: 28)
         plan.model = .anchorUNet(width: 32, image: image, multipliers: [1, 2, 2], depth: 2)
-        plan.classifier = ConvClassifierConfig(image: image, width: 32, depth: 1, groups: 8, features: 128, classes: 10)
-        plan.classifierTraining.epochs = 5
+        // `monge classifier fashion`'s network (a flattened feature map before the head, not
+        // global average pooling) and schedule: 92 % test accuracy, where the width-32 network with
+        // global pooling reached 88.6 % (5 epochs at lr 2·10⁻³) and the width-16 one 86.3 %.
+        plan.classifier = ImageClassifiers.fashionModel(image: image)
+        plan.classifierTraining = ConvClassifierTrainingConfig(epochs: 3, batchSize: 128, adam: AdamConfig(learningRate: 3e-3))
         plan.classifierImages = nil
         plan.domainClassifier.image = image
         plan.domainTraining.epochs = 5
         plan.domainImages = nil
         plan.lambdaS = paperRealismWeight(image)
-        plan.training.steps = 20_000
-        plan.training.batchSize = 128
-        plan.training.optimizer.learningRate = 2e-4
+        plan.training.steps = 3000
+        plan.training.batchSize = 64
         plan.training.ema.decay = 0.9999
         plan.training.logEvery = 100
         plan.training.checkpointEvery = 1000

@@ -194,6 +194,11 @@ struct ImageReproductionMUNITTests {
         try ImagePlan.full().validate()
         let full = try ImagePlan.full()
         #expect(quick.cycleImages == 200 && full.cycleImages == nil)
+        // The full mode's 10-class classifier is `monge classifier fashion`'s (flattened features,
+        // 92 % test accuracy), not a globally pooled one; its U-Nets train 3000 steps of 64 at 10⁻³.
+        #expect(full.classifier == ImageClassifiers.fashionModel() && !full.classifier.globalPooling)
+        #expect(full.classifierTraining.epochs == 3 && full.classifierTraining.adam.learningRate == 3e-3)
+        #expect(full.training.steps == 3000 && full.training.batchSize == 64 && full.training.optimizer.learningRate == 1e-3)
         var tooMany = quick
         tooMany.heunSteps = 1000
         #expect(throws: MongeError.self) { try tooMany.validate() }

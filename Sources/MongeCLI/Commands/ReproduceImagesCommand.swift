@@ -20,8 +20,8 @@ struct ImageReproductionOptions: ParsableArguments {
     @Option(help: "ddib-images: average-pool the 28 × 28 images by this factor (1, 2, 4, 7). [2 quick, 1 full]") var pooling: Int?
     @Option(help: "ddib-images: U-Net width. [32]") var width: Int?
     @Option(name: .customLong("T"), help: "ddib-images: diffusion timesteps T. [1000]") var timesteps: Int?
-    @Option(name: .customLong("batch"), help: "ddib-images: training batch. [64 quick, 128 full]") var batch: Int?
-    @Option(name: .customLong("lr"), help: "ddib-images: the U-Nets' Adam learning rate. [1e-3 quick, 2e-4 full]") var learningRate: Double?
+    @Option(name: .customLong("batch"), help: "ddib-images: training batch. [64]") var batch: Int?
+    @Option(name: .customLong("lr"), help: "ddib-images: the U-Nets' Adam learning rate. [1e-3]") var learningRate: Double?
     @Option(name: .customLong("ema"), help: "ddib-images: the U-Nets' EMA decay (with the warm-up rule). [0.999 quick, 0.9999 full]") var emaDecay: Double?
     @Option(name: .customLong("ddib-steps"), help: "ddib-images: ODE steps of each DDIB half with DDIM. [10 quick, 50 full]") var ddibSteps: Int?
     @Option(name: .customLong("ddib-spacing"), help: "ddib-images: how DDIM's steps are placed: linspace, leading, trailing or karras. [linspace]")
