@@ -252,7 +252,7 @@ public struct DigitsReproduction: GridExperiment {
                                                data: .init(source: "data:digits:\(d) minus \(plan.heldOut) held out (seed \(plan.seed))", data: data))
         log("[train \(index + 1)/\(plan.classes.count)] digit \(d): \(data.rows) images, \(plan.training.steps) steps, batch \(plan.training.batchSize), \(plan.model.architecture.rawValue) width \(plan.model.width) depth \(plan.model.depth)")
         let model = try TrainingRun.trainedModel(folder: modelFolder, data: data, config: config,
-                                                 progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress, label: "digit \(d)"))
+                                                 progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress, label: "digit \(d)"), log: log)
         if model.reused { log("  reusing the finished checkpoint in \(modelFolder)") }
         return model.denoiser
     }

@@ -148,7 +148,7 @@ public struct ImageReproduction: GridExperiment {
             + "\(training.steps) steps of \(training.batchSize), U-Net width \(plan.model.width), flips \(training.flipsImages ? "on" : "off (the class faces one way)")")
         let trained = try TrainingRun.trainedModel(
             folder: modelFolder, data: data, config: config, heldOut: heldOut,
-            progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress, label: FashionMNIST.classNames[c]))
+            progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress, label: FashionMNIST.classNames[c]), log: log)
         if trained.reused { log("  reusing the sealed checkpoint of the same config in \(modelFolder)") }
         let losses = try TrainingCheckpoint.read(from: modelFolder).losses ?? []
         if let last = losses.last(where: { $0.heldOutLoss != nil }), let heldOutLoss = last.heldOutLoss, let trainLoss = last.trainingEvalLoss {

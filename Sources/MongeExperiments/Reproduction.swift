@@ -265,7 +265,7 @@ public struct Reproduction: GridExperiment {
                                                data: .init(source: source, data: data))
         log("[train \(index + 1)/\(plan.datasets.count)] \(name): \(plan.training.steps) steps, batch \(plan.training.batchSize), \(plan.model.architecture.rawValue) width \(plan.model.width) depth \(plan.model.depth)")
         let model = try TrainingRun.trainedModel(folder: modelFolder, data: data, config: config,
-                                                 progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress))
+                                                 progress: TrainingProgress(totalSteps: training.steps, quiet: !showTrainingProgress), log: log)
         if model.reused { log("  reusing the finished checkpoint in \(modelFolder)") }
         return model.denoiser
     }

@@ -192,6 +192,34 @@ struct TrainingCheckpointTests {
         #expect(Self.snapshot(straight) == Self.snapshot(stopped))
     }
 
+    /// A reproduction killed mid-training resumes its model from the last checkpoint of the same
+    /// config, to the bytes of an uninterrupted run; a checkpoint of another config is replaced.
+    @Test func trainedModelResumesAnInterruptedRunOfTheSameConfig() throws {
+        let straight = TestSupport.temporaryFolder(), killed = TestSupport.temporaryFolder()
+        let config = try Self.config(checkpointEvery: 10)
+        var full = try TrainingRun(folder: straight, data: Self.data, config: config, resume: false)
+        try full.run()
+        var first = try TrainingRun(folder: killed, data: Self.data, config: config, resume: false)
+        try first.run(until: 10)
+        var messages: [String] = []
+        let resumed = try TrainingRun.trainedModel(folder: killed, data: Self.data, config: config,
+                                                   progress: TrainingProgress(totalSteps: 30, quiet: true), log: { messages.append($0) })
+        #expect(!resumed.reused)
+        #expect(messages.count == 1 && messages[0].contains("resuming") && messages[0].contains("step 10"), "\(messages)")
+        #expect(Self.snapshot(killed) == Self.snapshot(straight))
+        // An unfinished checkpoint of another config (another seed) is not resumed: a fresh run.
+        let other = try Self.config(seed: 8, checkpointEvery: 10)
+        let elsewhere = TestSupport.temporaryFolder(), fresh = TestSupport.temporaryFolder()
+        var partial = try TrainingRun(folder: elsewhere, data: Self.data, config: other, resume: false)
+        try partial.run(until: 10)
+        messages = []
+        _ = try TrainingRun.trainedModel(folder: elsewhere, data: Self.data, config: config,
+                                         progress: TrainingProgress(totalSteps: 30, quiet: true), log: { messages.append($0) })
+        #expect(messages.isEmpty)
+        _ = try TrainingRun.trainedModel(folder: fresh, data: Self.data, config: config, progress: TrainingProgress(totalSteps: 30, quiet: true))
+        #expect(Self.snapshot(elsewhere) == Self.snapshot(fresh) && Self.snapshot(fresh) == Self.snapshot(straight))
+    }
+
     /// config.json must be the config the weights were trained with: an edited T, β range or
     /// activation is refused, naming the file and the field; a checkpoint without a seal (written
     /// before seals) still loads, with a note.

@@ -126,19 +126,28 @@ public struct TrainingRun {
 
 extension TrainingRun {
     /// The trained model of `config` in `folder`: a finished checkpoint of exactly this config is
-    /// reused (`reused` is true; a loss.csv a kill lost is rewritten from the checkpoint);
-    /// anything else in the folder is replaced by a fresh run.
+    /// reused (`reused` is true; a loss.csv a kill lost is rewritten from the checkpoint); an
+    /// unfinished checkpoint of exactly this config (a killed run) is resumed, which gives the
+    /// bytes of an uninterrupted run; anything else in the folder is replaced by a fresh run.
+    /// `log` hears about a resume.
     public static func trainedModel(folder: String, data: Matrix<Float>, config: TrainingCheckpoint.Config,
                                     heldOut: Matrix<Float>? = nil,
-                                    progress: TrainingProgress) throws -> (denoiser: NetworkDenoiser, reused: Bool) {
-        if let saved = try? TrainingCheckpoint.read(from: folder), saved.config == config, saved.state.step == config.training.steps,
+                                    progress: TrainingProgress,
+                                    log: (String) -> Void = { _ in }) throws -> (denoiser: NetworkDenoiser, reused: Bool) {
+        let saved = try? TrainingCheckpoint.read(from: folder)
+        if let saved, saved.config == config, saved.state.step == config.training.steps,
            saved.losses != nil || FileManager.default.fileExists(atPath: TrainingCheckpoint.path(folder, TrainingCheckpoint.lossFile)) {
             if let losses = saved.losses { try TrainingCheckpoint.repairLosses(losses, in: folder) }
             let denoiser = try NetworkDenoiser(network: saved.network, parameters: saved.state.ema, schedule: saved.config.schedule)
             return (denoiser, true)
         }
-        try? FileManager.default.removeItem(atPath: folder)
-        var run = try TrainingRun(folder: folder, data: data, config: config, resume: false, heldOut: heldOut)
+        let resumable = saved.map { $0.config == config && $0.state.step < config.training.steps && $0.losses != nil } ?? false
+        if resumable, let step = saved?.state.step {
+            log("  resuming the interrupted run of the same config in \(folder) at step \(step)")
+        } else {
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        var run = try TrainingRun(folder: folder, data: data, config: config, resume: resumable, heldOut: heldOut)
         try run.run(progress: progress)
         return (try NetworkDenoiser(network: run.network, parameters: run.trainer.state.ema, schedule: config.schedule), false)
     }
