@@ -184,9 +184,12 @@ public struct ImagePlan: Codable, Equatable, Sendable {
                          heldOutImages: 256, evaluationEvery: 250, translated: 500, cycleImages: 200, transportImages: 1000,
                          ddibSteps: 10, heunSteps: 20, heunSpacing: .karras, editStrength: 0.5, editSteps: 25, methods: ImageMethod.allCases,
                          ssimSigma: 1.5, figureColumns: 12,
-                         classifier: ConvClassifierConfig(image: image, width: 16, depth: 1, groups: 8, features: 64, classes: 10),
-                         classifierTraining: ConvClassifierTrainingConfig(epochs: 2, batchSize: 128, adam: AdamConfig(learningRate: 2e-3)),
-                         classifierImages: 20_000,
+                         // `monge classifier fashion`'s network (the last map flattened before the feature
+                         // layer) and schedule, on all 60,000 training images: ≥ 90 % test accuracy at
+                         // 16 × 16, where global average pooling on 20,000 images reached 81.5 %.
+                         classifier: ImageClassifiers.fashionModel(image: image),
+                         classifierTraining: ConvClassifierTrainingConfig(epochs: 3, batchSize: 128, adam: AdamConfig(learningRate: 3e-3)),
+                         classifierImages: nil,
                          domainClassifier: ConvClassifierConfig(image: image, width: 16, depth: 1, groups: 8, features: 64, classes: 2, timeEmbedding: 32),
                          domainTraining: ConvClassifierTrainingConfig(epochs: 2, batchSize: 128, adam: AdamConfig(learningRate: 2e-3)),
                          domainImages: 3000, lambdaS: paperRealismWeight(image), lambdaI: 2, lowPassFactor: 4,
@@ -205,12 +208,9 @@ public struct ImagePlan: Codable, Equatable, Sendable {
         plan.pairs = [[7, 9], [5, 7], [0, 6]]
         let image = ImageShape(channels: 1, height: 28, width: 28)
         plan.model = .anchorUNet(width: 32, image: image, multipliers: [1, 2, 2], depth: 2)
-        // `monge classifier fashion`'s network (a flattened feature map before the head, not
-        // global average pooling) and schedule: 92 % test accuracy, where the width-32 network with
-        // global pooling reached 88.6 % (5 epochs at lr 2·10⁻³) and the width-16 one 86.3 %.
+        // The quick plan's classifier at 28 × 28: 92 % test accuracy, where the width-32 network
+        // with global pooling reached 88.6 % (5 epochs at lr 2·10⁻³) and the width-16 one 86.3 %.
         plan.classifier = ImageClassifiers.fashionModel(image: image)
-        plan.classifierTraining = ConvClassifierTrainingConfig(epochs: 3, batchSize: 128, adam: AdamConfig(learningRate: 3e-3))
-        plan.classifierImages = nil
         plan.domainClassifier.image = image
         plan.domainTraining.epochs = 5
         plan.domainImages = nil
