@@ -122,12 +122,22 @@ public struct ImageReproduction: GridExperiment {
     /// sharing the folder never train it twice at once; returns it and its loss record.
     func model(_ c: Int) throws -> (model: NetworkDenoiser, losses: [StepRecord]) {
         try cache.value("model-\(c)") { () throws -> (model: NetworkDenoiser, losses: [StepRecord]) in
-            let modelFolder = "\(folder)/models/class-\(c)"
+            let modelFolder = classModelFolder(c)
             return try FolderClaim.holding(modelFolder, waiting: { holder in log("  waiting for \(holder) to finish training \(modelFolder)") }) {
                 try trainModel(c)
             }
         }
     }
+
+    /// Class `c`'s U-Net folder: models/class-<c> for training seed 0, models/class-<c>-training-seed-<S>
+    /// for another seed S (so that no seed's run replaces another's model).
+    func classModelFolder(_ c: Int) -> String {
+        "\(folder)/models/class-\(c)" + (plan.training.seed == 0 ? "" : "-training-seed-\(plan.training.seed)")
+    }
+
+    /// The training seed of class `c`'s U-Net under the plan's seed S: S·1,000,003 + c, which is
+    /// c for S = 0 (the seeds every earlier run used) and keeps different (S, c) apart.
+    static func trainingSeed(_ s: UInt64, class c: Int) -> UInt64 { s &* 1_000_003 &+ UInt64(c) }
 
     func trainModel(_ c: Int) throws -> (model: NetworkDenoiser, losses: [StepRecord]) {
         let (train, test) = try data()
@@ -135,7 +145,7 @@ public struct ImageReproduction: GridExperiment {
         let data = try images(train, classes: [c], count: plan.trainingImages, seed: plan.seeds[0])
         let heldOut = try images(test, classes: [c], count: plan.heldOutImages, seed: plan.seeds[0] &+ 1)
         var training = plan.training
-        training.seed = plan.training.seed &+ UInt64(c)
+        training.seed = Self.trainingSeed(plan.training.seed, class: c)
         training.horizontalFlip = plan.flipWhereValid && FashionMNIST.flipIsValid(class: c) ? true : nil
         let size = plan.crop.map { "crop \($0)" } ?? ""
         let source = "data:fashion:\(c):split=train pooled \(plan.pooling) \(size)".trimmingCharacters(in: .whitespaces)
@@ -143,7 +153,7 @@ public struct ImageReproduction: GridExperiment {
             model: plan.model, schedule: plan.schedule, training: training, data: .init(source: source, data: data),
             evaluation: .init(heldOut: .init(source: "data:fashion:\(c):split=test:n=\(plan.heldOutImages)", data: heldOut),
                               seed: training.seed, every: plan.evaluationEvery))
-        let modelFolder = "\(folder)/models/class-\(c)"
+        let modelFolder = classModelFolder(c)
         log("[train \(k + 1)/\(plan.classes.count)] \(FashionMNIST.classNames[c]) (\(c)): \(data.rows) images \(plan.imageShape), "
             + "\(training.steps) steps of \(training.batchSize), U-Net width \(plan.model.width), flips \(training.flipsImages ? "on" : "off (the class faces one way)")")
         let trained = try TrainingRun.trainedModel(

@@ -56,6 +56,16 @@ struct ImageReproductionCommandTests {
         #expect(again.status == 0 && again.stderr.contains("reusing the sealed checkpoint") && again.stderr.contains("classifier: reusing"), "\(again.stderr)")
         #expect(try String(contentsOfFile: folder + "/results.csv", encoding: .utf8).split(separator: "\n").count == 11)
 
+        // Another training seed trains other U-Nets beside the first seed's, which stay as they were.
+        let seed0Model = try Data(contentsOf: URL(fileURLWithPath: folder + "/models/class-7/model.safetensors"))
+        let seed0Map = try ArrayFile.readMatrix(folder + "/maps/7__9/ddib_ddim.npy", as: Double.self)
+        let other = try TestSupport.monge(["reproduce", "ddib-images", "--out", folder, "--training-seed", "1"] + Self.tiny.dropLast(2) + ["--cells", "ddib_ddim"])
+        #expect(other.status == 0 && !other.stderr.contains("reusing the sealed checkpoint"), "\(other.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder + "/models/class-7-training-seed-1/model.safetensors"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/models/class-7/model.safetensors")) == seed0Model)
+        #expect(try ArrayFile.readMatrix(folder + "/maps/7__9/ddib_ddim.npy", as: Double.self) != seed0Map)
+        #expect(try String(contentsOfFile: folder + "/plan.json", encoding: .utf8).contains("\"seed\" : 1"))
+
         // An image model given 2-D points, a 2-D model given images, and models of different shapes:
         // clear errors, nothing written.
         let points = folder + "/../points.npy", out = folder + "/../never.npy"

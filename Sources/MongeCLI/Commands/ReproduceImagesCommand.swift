@@ -10,7 +10,7 @@ struct ImageReproductionOptions: ParsableArguments {
     var transportImages: Int?
     @Option(help: "ddib-images: centre-crop the (pooled, padded) images to this side. [none]") var crop: Int?
     @Option(help: "ddib-images: pad the pooled images with the background to this side. [16 quick, none full]") var pad: Int?
-    @Option(name: .customLong("classifier-images"), help: "ddib-images: train images (all classes) of the 10-class classifier. [20000 quick, all full]")
+    @Option(name: .customLong("classifier-images"), help: "ddib-images: train images (all classes) of the 10-class classifier. [all 60000]")
     var classifierImages: Int?
     @Option(name: .customLong("domain-images"), help: "ddib-images: train images per class of EGSDE's domain classifier. [3000 quick, all full]")
     var domainImages: Int?
@@ -34,6 +34,9 @@ struct ImageReproductionOptions: ParsableArguments {
     @Option(name: .customLong("edit-steps"), help: "ddib-images: SDEdit's and EGSDE's DDPM steps from M = T/2. [25 quick, 100 full]") var editSteps: Int?
     @Option(name: .customLong("held-out"), help: "ddib-images: test images per class of the held-out loss. [256]") var heldOut: Int?
     @Option(name: .customLong("training-images"), help: "ddib-images: train-split images per class (a seeded subset). [all 6000]") var trainingImages: Int?
+    @Option(name: .customLong("training-seed"),
+            help: "ddib-images: seed of the class U-Nets' training (initialisation, batches, noise); a seed S ≠ 0 trains them in models/class-<c>-training-seed-S, so models of several seeds can share a folder (give each seed its own --out for its results). [0]")
+    var trainingSeed: UInt64?
 
     /// The options given, by their flag (to refuse them for the other experiments).
     var given: [String] {
@@ -44,7 +47,7 @@ struct ImageReproductionOptions: ParsableArguments {
             ("--domain-images", domainImages), ("--low-pass", lowPass),
         ]
         let numbers: [(String, Double?)] = [("--lambda-s", lambdaS), ("--lambda-i", lambdaI), ("--lr", learningRate), ("--ema", emaDecay)]
-        return integers.filter { $0.1 != nil }.map(\.0) + numbers.filter { $0.1 != nil }.map(\.0) 
+        return integers.filter { $0.1 != nil }.map(\.0) + numbers.filter { $0.1 != nil }.map(\.0) + (trainingSeed == nil ? [] : ["--training-seed"])
             + [("--ddib-spacing", ddibSpacing), ("--heun-spacing", heunSpacing)].filter { $0.1 != nil }.map(\.0)
     }
 }
@@ -105,6 +108,7 @@ extension ReproduceCommand {
         if let t = images.transportImages { plan.transportImages = t }
         if n != nil && images.transportImages == nil { plan.transportImages = max(plan.transportImages, plan.translated) }
         if let trainingSteps { plan.training.steps = trainingSteps }
+        if let s = images.trainingSeed { plan.training.seed = s }
         if let batch = images.batch { plan.training.batchSize = batch }
         if let rate = images.learningRate { plan.training.optimizer.learningRate = rate }
         if let decay = images.emaDecay { plan.training.ema.decay = decay }
