@@ -18,6 +18,7 @@
 // (Eigen's predux), then the last k mod P terms in order. Again the same operations for every
 // row, so a row's result does not depend on the others.
 #include "NetworkKernels.h"
+#include "ImplicitConvolution.hpp"
 #include "KernelDispatch.hpp"
 
 #include <Eigen/Core>
@@ -281,32 +282,40 @@ struct Dense {
     }
 };
 
-/// `rows` (≤ 12) rows × one 16-column panel of the float dense kernel on AVX-512: per
+/// `rows` (≤ 14) rows × one 16-column panel of the float dense kernel on AVX-512: per
 /// element one FMA chain over k in order (broadcast A × W + acc, as the AVX2 tile), then the AVX2
 /// epilogue on the two ymm halves of each accumulator.
+///
+/// Row r of A is read as `segments` runs of k/segments values, run s at a + r·lda + s·segmentStride
+/// (one run at a + r·lda is an ordinary matrix). Three runs of 3c values, one padded image row
+/// apart, are the rows of a 3×3 convolution's im2col matrix read in place (`convolve3x3`).
 template <int rows>
 MONGE_AVX512_TARGET inline void tile512(int64_t k, const float *a, int64_t lda, const float *w, const float *bias,
                                         bool accumulate, int activation, float slope, float *c, int64_t ldc, int width,
-                                        float *aux) {
+                                        float *aux, int segments = 1, int64_t segmentStride = 0) {
     static_assert(Dense<float>::Panel == 16, "one zmm per panel row");
     __m512 acc[rows];
 #pragma clang loop unroll(full)
     for (int r = 0; r < rows; ++r) acc[r] = _mm512_setzero_ps();
-    // Rows 3g, 3g + 1, 3g + 2 at base[g] + {0, 1, 2}·lda: four pointers and one stride address
-    // all twelve (base + index·scale), instead of twelve pointers that do not fit in registers.
+    // Rows 3g, 3g + 1, 3g + 2 at base[g] + {0, 1, 2}·lda: five pointers and one stride address
+    // all fourteen (base + index·scale), instead of a pointer per row, which would not fit in registers.
     constexpr int groups = (rows + 2) / 3;
-    const float *base[groups];
+    const int64_t run = k / segments;
+    for (int s = 0; s < segments; ++s) {
+        const float *base[groups];
 #pragma clang loop unroll(full)
-    for (int g = 0; g < groups; ++g) base[g] = a + 3 * g * lda;
-    int64_t stride = lda;
-    for (int64_t kk = 0; kk < k; ++kk) {
-        // Keeps the stride opaque to the loop optimiser, which would otherwise give each row an
-        // induction pointer of its own and spill them.
-        __asm__("" : "+r"(stride));
-        const __m512 wv = _mm512_loadu_ps(w + kk * 16);
+        for (int g = 0; g < groups; ++g) base[g] = a + s * segmentStride + 3 * g * lda;
+        int64_t stride = lda;
+        for (int64_t kk = 0; kk < run; ++kk) {
+            // Keeps the stride opaque to the loop optimiser, which would otherwise give each row an
+            // induction pointer of its own and spill them.
+            __asm__("" : "+r"(stride));
+            const __m512 wv = _mm512_loadu_ps(w + kk * 16);
 #pragma clang loop unroll(full)
-        for (int r = 0; r < rows; ++r)
-            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(base[r / 3][(r % 3) * stride + kk]), wv, acc[r]);
+            for (int r = 0; r < rows; ++r)
+                acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(base[r / 3][(r % 3) * stride + kk]), wv, acc[r]);
+        }
+        w += run * 16;
     }
     for (int r = 0; r < rows; ++r)
         Dense<float>::finishRow(_mm512_castps512_ps256(acc[r]), _mm512_extractf32x8_ps(acc[r], 1), bias, accumulate,
@@ -336,6 +345,40 @@ MONGE_AVX512_TARGET void panel512(int64_t count, int64_t k, const float *a, int6
     }
 }
 
+
+/// One h×w output image of a stride-1 3×3 convolution on AVX-512 as an implicit GEMM: `xp` is
+/// the zero-padded input ((h + 2) × (w + 2) × c), and output pixel (oy, ox)'s im2col row is the
+/// three runs of 3c values at xp + ((oy + ky)·(w + 2) + ox)·c, ky = 0, 1, 2 — consecutive pixels
+/// of a row c apart. Tiles of up to 14 pixels never cross an output row (there the runs jump by
+/// two padding pixels); a row splits into equal tiles (28 = 14 + 14, 7 = 7).
+MONGE_AVX512_TARGET void convolve3x3(int64_t h, int64_t w, int64_t c, const float *xp, int64_t n, const float *packed,
+                                     const float *paddedBias, bool accumulate, float *y) {
+    const int64_t k = 9 * c, rowStride = (w + 2) * c;
+    const int64_t tiles = (w + 13) / 14;
+    for (int64_t p = 0; p < Dense<float>::panels(n); ++p) {
+        const int width = int(n - p * 16 < 16 ? n - p * 16 : 16);
+        const float *panel = packed + p * k * 16, *bias = paddedBias + p * 16;
+        for (int64_t oy = 0; oy < h; ++oy) {
+            for (int64_t t = 0; t < tiles; ++t) {
+                const int64_t ox = t * w / tiles, rows = (t + 1) * w / tiles - ox;
+                const float *a = xp + oy * rowStride + ox * c;
+                float *out = y + (oy * w + ox) * n + p * 16;
+                switch (rows) {
+#define MONGE_CONV_TILE512_CASE(R) \
+    case R: tile512<R>(k, a, c, panel, bias, accumulate, 0, 0.f, out, n, width, nullptr, 3, rowStride); break;
+                MONGE_CONV_TILE512_CASE(14) MONGE_CONV_TILE512_CASE(13) MONGE_CONV_TILE512_CASE(12)
+                MONGE_CONV_TILE512_CASE(11) MONGE_CONV_TILE512_CASE(10) MONGE_CONV_TILE512_CASE(9)
+                MONGE_CONV_TILE512_CASE(8) MONGE_CONV_TILE512_CASE(7) MONGE_CONV_TILE512_CASE(6)
+                MONGE_CONV_TILE512_CASE(5) MONGE_CONV_TILE512_CASE(4) MONGE_CONV_TILE512_CASE(3)
+                MONGE_CONV_TILE512_CASE(2)
+#undef MONGE_CONV_TILE512_CASE
+                default: tile512<1>(k, a, c, panel, bias, accumulate, 0, 0.f, out, n, width, nullptr, 3, rowStride); break;
+                }
+            }
+        }
+    }
+}
+
 }  // namespace
 
 extern "C" int64_t ek_spacked_weights_count(int64_t k, int64_t n) { return Dense<float>::count(k, n); }
@@ -354,6 +397,19 @@ extern "C" void ek_sdense_forward(int64_t m, int64_t n, int64_t k, const float *
     Dense<float>::forward(m, n, k, a, lda, packed, bias, accumulate, activation, slope, c, ldc, aux,
                           monge::avx512Selected());
 }
+namespace monge {
+
+bool convolve3x3Padded(int64_t h, int64_t w, int64_t c, const float *xp, int64_t n, const float *packed,
+                       const float *bias, bool accumulate, float *y) {
+    if (!avx512Selected() || Dense<float>::narrow(n)) return false;
+    std::vector<float, Eigen::aligned_allocator<float>> paddedBias(Dense<float>::panels(n) * 16, 0.f);
+    if (bias) std::memcpy(paddedBias.data(), bias, sizeof(float) * size_t(n));
+    convolve3x3(h, w, c, xp, n, packed, paddedBias.data(), accumulate, y);
+    return true;
+}
+
+}  // namespace monge
+
 extern "C" void ek_sdense_forward_avx2(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                                        const float *packed, const float *bias, int accumulate, int activation,
                                        float slope, float *c, int64_t ldc, float *aux) {

@@ -172,10 +172,13 @@ inline void tile(int64_t mr, int64_t nr, int64_t kc, const T *pa, int64_t lda, c
 /// pa1 + (r − MR)·rowStep after (two packed MR panels, or pa1 = pa0 + MR·lda when read in place),
 /// advancing by kStep per k. Per element the same operations as `microKernel` + `storeTile`: one
 /// FMA per k in order (broadcast A × B + acc), then α·sum, then + β·C, none contracted.
-template <int rows, bool directA>
+/// With `indirectB` (A packed), row p of the B panel is at pb + offsets[p] instead of pb + p·ldb.
+template <int rows, bool directA, bool indirectB = false>
 MONGE_AVX512_TARGET inline void microKernel512(int64_t kc, const float *__restrict pa0, const float *__restrict pa1,
                                                int64_t lda, const float *__restrict pb, int64_t ldb, float *c,
-                                               int64_t ldc, float alpha, float beta, __mmask16 columns) {
+                                               int64_t ldc, float alpha, float beta, __mmask16 columns,
+                                               const int64_t *offsets = nullptr) {
+    static_assert(!(directA && indirectB), "an indirect B goes with a packed A");
     constexpr int MR = Blocking<float>::mr;
 #pragma clang loop unroll(full)
     for (int r = 0; r < rows; ++r) {
@@ -206,13 +209,13 @@ MONGE_AVX512_TARGET inline void microKernel512(int64_t kc, const float *__restri
         }
     } else {
         for (int64_t p = 0; p < kc; ++p) {
-            const __m512 bv = _mm512_loadu_ps(pb);
+            const __m512 bv = _mm512_loadu_ps(indirectB ? pb + offsets[p] : pb);
 #pragma clang loop unroll(full)
             for (int r = 0; r < rows; ++r) {
                 const float *row = (r < MR ? pa0 : pa1) + (r % MR);
                 acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(row[p * MR]), bv, acc[r]);
             }
-            pb += ldb;
+            if (!indirectB) pb += ldb;
         }
     }
     const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
@@ -227,20 +230,20 @@ MONGE_AVX512_TARGET inline void microKernel512(int64_t kc, const float *__restri
 }
 
 /// One tile of 1…2·MR rows × nr ≤ NR columns with the AVX-512 kernel instantiated for its rows.
-template <bool directA>
+template <bool directA, bool indirectB = false>
 MONGE_AVX512_TARGET inline void tile512(int64_t mr, int64_t nr, int64_t kc, const float *pa0, const float *pa1,
                                         int64_t lda, const float *pb, int64_t ldb, float *c, int64_t ldc, float alpha,
-                                        float beta) {
+                                        float beta, const int64_t *offsets = nullptr) {
     static_assert(Blocking<float>::nr == 16, "one zmm per panel row");
     const __mmask16 columns = static_cast<__mmask16>((1u << nr) - 1u);
     switch (mr) {
 #define MONGE_TILE512_CASE(R) \
-    case R: microKernel512<R, directA>(kc, pa0, pa1, lda, pb, ldb, c, ldc, alpha, beta, columns); break;
+    case R: microKernel512<R, directA, indirectB>(kc, pa0, pa1, lda, pb, ldb, c, ldc, alpha, beta, columns, offsets); break;
     MONGE_TILE512_CASE(12) MONGE_TILE512_CASE(11) MONGE_TILE512_CASE(10) MONGE_TILE512_CASE(9)
     MONGE_TILE512_CASE(8) MONGE_TILE512_CASE(7) MONGE_TILE512_CASE(6) MONGE_TILE512_CASE(5)
     MONGE_TILE512_CASE(4) MONGE_TILE512_CASE(3) MONGE_TILE512_CASE(2)
 #undef MONGE_TILE512_CASE
-    default: microKernel512<1, directA>(kc, pa0, pa1, lda, pb, ldb, c, ldc, alpha, beta, columns); break;
+    default: microKernel512<1, directA, indirectB>(kc, pa0, pa1, lda, pb, ldb, c, ldc, alpha, beta, columns, offsets); break;
     }
 }
 
@@ -356,6 +359,8 @@ struct Block {
     T *c;                 // C's row i0 at column j0
     int64_t ldc;
     T alpha, beta;
+    const int64_t *offsets = nullptr;  // an indirect B (`packedGemmIndirectB`): row p0's offset
+    int64_t segmentColumns = 0, segmentStride = 0;
 
     /// The start of NR panel `jr` (a column index) of B, and the distance between its k rows.
     const T *panelB(int64_t jr) const {
@@ -388,6 +393,18 @@ void block256(const Block<T> &x) {
 /// panels when A is packed; the last tile may be shorter).
 MONGE_AVX512_TARGET void block512(const Block<float> &x) {
     constexpr int64_t MR = Blocking<float>::mr, NR = Blocking<float>::nr;
+    if (x.offsets != nullptr) {
+        // An indirect B: column j of row p at b + offsets[p] + (j / segment)·segmentStride + j mod segment.
+        for (int64_t jr = 0; jr < x.nc; jr += NR) {
+            const float *pb = x.b + jr / x.segmentColumns * x.segmentStride + jr % x.segmentColumns;
+            for (int64_t ir = 0; ir < x.mc; ir += 2 * MR) {
+                const float *pa = x.a + ir / MR * x.aStride;
+                tile512<false, true>(std::min<int64_t>(2 * MR, x.mc - ir), NR, x.kc, pa, pa + x.aStride, 0, pb, 0,
+                                     x.c + ir * x.ldc + jr, x.ldc, x.alpha, x.beta, x.offsets);
+            }
+        }
+        return;
+    }
     for (int64_t jr = 0; jr < x.nc; jr += NR) {
         const int64_t nr = std::min<int64_t>(NR, x.nc - jr);
         const float *pb = x.panelB(jr);
@@ -464,9 +481,49 @@ bool gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, T alpha, co
     return true;
 }
 
+/// C (m × n) ← Aᵀ·B + β·C on the AVX-512 kernel with A stored k × m and B given indirectly
+/// (see `packedGemmIndirectB`): the blocking, packing and per-element operations of `gemm` with
+/// transA, !transB, α = 1 and B read in place, hence its bits.
+MONGE_AVX512_TARGET bool gemmIndirectB(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+                                       const int64_t *offsets, int64_t segmentColumns, int64_t segmentStride,
+                                       float beta, float *c, int64_t ldc) {
+    using B = Blocking<float>;
+    constexpr int64_t MR = B::mr, NR = B::nr;
+    if (m <= 0 || n <= 0 || k <= 0 || n % NR != 0 || segmentColumns % NR != 0 || n > B::nc) return false;
+    // The same kc and mc as `gemm` for this shape.
+    const int64_t kBlocks = (k + B::kc - 1) / B::kc;
+    const int64_t kc = (k + kBlocks - 1) / kBlocks;
+    const int64_t mBlocks = (m + B::mc - 1) / B::mc;
+    const int64_t mcMax = ((m + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
+    const int64_t strideA = panelStride<float>(MR * kc + Simd<float>::width);
+    float *packedA = scratch<float>(static_cast<size_t>(mcMax / MR * strideA));
+    if (packedA == nullptr) return false;
+    for (int64_t p0 = 0; p0 < k; p0 += kc) {
+        const int64_t kcur = std::min<int64_t>(kc, k - p0);
+        const float betaBlock = p0 == 0 ? beta : 1.f;
+        for (int64_t i0 = 0; i0 < m; i0 += mcMax) {
+            const int64_t mc = std::min<int64_t>(mcMax, m - i0);
+            packTransposedA(a, lda, i0, mc, p0, kcur, packedA, strideA);
+            Block<float> block{mc, n, n, kcur, false, true, packedA, strideA, b, 0, nullptr, 0,
+                               c + i0 * ldc, ldc, 1.f, betaBlock};
+            block.offsets = offsets + p0;
+            block.segmentColumns = segmentColumns;
+            block.segmentStride = segmentStride;
+            block512(block);
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 namespace monge {
+
+bool packedGemmIndirectB(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+                         const int64_t *offsets, int64_t segmentColumns, int64_t segmentStride, float beta,
+                         float *c, int64_t ldc) {
+    return avx512Selected() && gemmIndirectB(m, n, k, a, lda, b, offsets, segmentColumns, segmentStride, beta, c, ldc);
+}
 
 bool packedGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha,
                 const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,

@@ -17,6 +17,16 @@ bool packedGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float
                 const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                 float *c, int64_t ldc, PackedGemmKernel kernel = PackedGemmKernel::automatic);
 
+/// C (m × n) ← Aᵀ·B + β·C, A stored k × m (row stride lda), with B read indirectly: B(p, j) =
+/// b[offsets[p] + (j / segmentColumns)·segmentStride + j mod segmentColumns] — a convolution's
+/// im2col matrix read in place from a padded image (the three runs of an im2col row are the
+/// segments, offsets[p] locates output pixel p). The same bits as `packedGemm(true, false, …,
+/// α = 1, …)` on the materialised B. AVX-512 only: returns false, having touched nothing, when
+/// it is not selected, or n or segmentColumns is not a multiple of 16, or n > 4096.
+bool packedGemmIndirectB(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+                         const int64_t *offsets, int64_t segmentColumns, int64_t segmentStride, float beta,
+                         float *c, int64_t ldc);
+
 }  // namespace monge
 
 #endif

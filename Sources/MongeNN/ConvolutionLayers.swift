@@ -67,6 +67,10 @@ public struct Conv2D: Sendable, Equatable {
                                accumulate: accumulate, activation: 0, slope: 0, into: yi, ldc: outputs, aux: nil)
                 continue
             }
+            if stride == 1 && S.convolve3x3(height: height, width: width, channels: inputs, xi, upsampled: upsampled, outputs: outputs,
+                                            packed: packed, bias: bias(i), accumulate: accumulate, into: yi) {
+                continue
+            }
             var row = 0
             while row < ho {
                 let rows = min(block, ho - row)
@@ -106,18 +110,20 @@ public struct Conv2D: Sendable, Equatable {
             let count = min(groupImages, images - start)
             let rows = count * outPixels
             let dyGroup = dy + start * outStride
-            let a: UnsafePointer<S>
+            let beta: S = start == 0 ? 0 : 1
             if kernel == 1 {
-                a = x + start * inStride
-            } else {
+                S.gemm(transposeA: true, transposeB: false, m: outputs, n: patch, k: rows, alpha: 1, a: dyGroup, lda: outputs,
+                       b: x + start * inStride, ldb: patch, beta: beta, c: weightGradientT, ldc: patch)
+            } else if !(stride == 1 && S.convolve3x3WeightGradient(images: count, height: height, width: width, channels: inputs,
+                                                                   x + start * inStride, upsampled: upsampled, outputs: outputs,
+                                                                   outputGradient: dyGroup, beta: beta, into: weightGradientT)) {
                 for i in 0..<count {
                     S.im2col3x3(height: height, width: width, channels: inputs, x + (start + i) * inStride, ldx: inputs,
                                 stride: stride, upsampled: upsampled, rows: 0..<ho, into: column + i * outPixels * patch)
                 }
-                a = UnsafePointer(column)
+                S.gemm(transposeA: true, transposeB: false, m: outputs, n: patch, k: rows, alpha: 1, a: dyGroup, lda: outputs,
+                       b: column, ldb: patch, beta: beta, c: weightGradientT, ldc: patch)
             }
-            S.gemm(transposeA: true, transposeB: false, m: outputs, n: patch, k: rows, alpha: 1, a: dyGroup, lda: outputs,
-                   b: a, ldb: patch, beta: start == 0 ? 0 : 1, c: weightGradientT, ldc: patch)
             S.addColumnSums(rows: rows, columns: outputs, dyGroup, into: g + bias)
             if let dx {
                 if kernel == 1 {
@@ -129,6 +135,11 @@ public struct Conv2D: Sendable, Equatable {
                     let flippedPatch = 9 * outputs
                     let blockRows = rowsPerBlock ?? max(1, 96 * 1024 / (MemoryLayout<S>.stride * width * flippedPatch))
                     for i in 0..<count {
+                        if S.convolve3x3(height: height, width: width, channels: outputs, dyGroup + i * outStride, upsampled: false,
+                                         outputs: inputs, packed: flippedPacked!, bias: nil, accumulate: true,
+                                         into: dx + (start + i) * inStride) {
+                            continue
+                        }
                         var row = 0
                         while row < height {
                             let rows = min(blockRows, height - row)

@@ -10,6 +10,17 @@ public protocol ImageKernelScalar {
     static func groupNormActivationForward(pixels: Int, channels c: Int, groups: Int, _ x: UnsafePointer<Self>, gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, epsilon: Self, silu: Bool, mean: UnsafeMutablePointer<Self>, rstd: UnsafeMutablePointer<Self>, into y: UnsafeMutablePointer<Self>)
     static func groupNormActivationBackward(pixels: Int, channels c: Int, groups: Int, _ dy: UnsafePointer<Self>, x: UnsafePointer<Self>, mean: UnsafePointer<Self>, rstd: UnsafePointer<Self>, gamma: UnsafePointer<Self>, beta: UnsafePointer<Self>, silu: Bool, accumulate: Bool, into dx: UnsafeMutablePointer<Self>, dgamma: UnsafeMutablePointer<Self>, dbeta: UnsafeMutablePointer<Self>)
     static func copyRows(rows: Int, columns: Int, _ x: UnsafePointer<Self>, ldx: Int, into y: UnsafeMutablePointer<Self>, ldy: Int, accumulate: Bool)
+    /// One image's stride-1 3×3 convolution as an implicit GEMM (`ek_sconv3x3_forward`): the same
+    /// bits as im2col followed by `denseForward`. False, having touched nothing, where that
+    /// path does not apply; the caller then runs im2col.
+    static func convolve3x3(height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Self>, upsampled: Bool, outputs: Int,
+                            packed: UnsafePointer<Self>, bias: UnsafePointer<Self>?, accumulate: Bool, into y: UnsafeMutablePointer<Self>) -> Bool
+    /// Its weight gradient over `images` images, transposed, dWᵀ ← dyᵀ·im2col(x) + β·dWᵀ, with
+    /// im2col read in place (`ek_sconv3x3_weight_gradient`): the bits of im2col and `gemm`. False,
+    /// having touched nothing, where that path does not apply.
+    static func convolve3x3WeightGradient(images: Int, height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Self>,
+                                          upsampled: Bool, outputs: Int, outputGradient dy: UnsafePointer<Self>, beta: Self,
+                                          into weightGradientT: UnsafeMutablePointer<Self>) -> Bool
 }
 
 extension Float: ImageKernelScalar {
@@ -34,6 +45,17 @@ extension Float: ImageKernelScalar {
     @inlinable public static func copyRows(rows: Int, columns: Int, _ x: UnsafePointer<Float>, ldx: Int, into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool) {
         ek_scopy_rows(Int64(rows), Int64(columns), x, Int64(ldx), y, Int64(ldy), accumulate ? 1 : 0)
     }
+    @inlinable public static func convolve3x3(height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Float>, upsampled: Bool, outputs: Int,
+                                              packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?, accumulate: Bool,
+                                              into y: UnsafeMutablePointer<Float>) -> Bool {
+        ek_sconv3x3_forward(Int64(h), Int64(w), Int64(c), x, upsampled ? 1 : 0, Int64(outputs), packed, bias, accumulate ? 1 : 0, y) != 0
+    }
+    @inlinable public static func convolve3x3WeightGradient(images: Int, height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Float>,
+                                                            upsampled: Bool, outputs: Int, outputGradient dy: UnsafePointer<Float>,
+                                                            beta: Float, into weightGradientT: UnsafeMutablePointer<Float>) -> Bool {
+        ek_sconv3x3_weight_gradient(Int64(images), Int64(h), Int64(w), Int64(c), x, upsampled ? 1 : 0, Int64(outputs), dy, beta,
+                                    weightGradientT) != 0
+    }
 }
 
 extension Double: ImageKernelScalar {
@@ -57,5 +79,16 @@ extension Double: ImageKernelScalar {
     }
     @inlinable public static func copyRows(rows: Int, columns: Int, _ x: UnsafePointer<Double>, ldx: Int, into y: UnsafeMutablePointer<Double>, ldy: Int, accumulate: Bool) {
         ek_dcopy_rows(Int64(rows), Int64(columns), x, Int64(ldx), y, Int64(ldy), accumulate ? 1 : 0)
+    }
+    /// Double has no implicit-GEMM kernel: always the im2col path.
+    @inlinable public static func convolve3x3(height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Double>, upsampled: Bool, outputs: Int,
+                                              packed: UnsafePointer<Double>, bias: UnsafePointer<Double>?, accumulate: Bool,
+                                              into y: UnsafeMutablePointer<Double>) -> Bool {
+        false
+    }
+    @inlinable public static func convolve3x3WeightGradient(images: Int, height h: Int, width w: Int, channels c: Int, _ x: UnsafePointer<Double>,
+                                                            upsampled: Bool, outputs: Int, outputGradient dy: UnsafePointer<Double>,
+                                                            beta: Double, into weightGradientT: UnsafeMutablePointer<Double>) -> Bool {
+        false
     }
 }

@@ -142,4 +142,134 @@ struct DenseKernelTests {
         #expect(mismatches.isEmpty, "\(mismatches.count) differ, e.g. \(mismatches.prefix(3))")
         #expect(changed > total * 9 / 10, "\(changed) of \(total) outputs changed")
     }
+
+    /// The implicit-GEMM convolution (`ek_sconv3x3_forward`: im2col rows read in place from a
+    /// zero-padded copy of the image) gives the bits of im2col followed by the AVX2 dense kernel,
+    /// on 120 random convolutions: sizes 1…30 (7, 14 and 28 of the U-Net among them, rows split
+    /// into tiles of up to 14 pixels), 1…48 input channels, 5…70 outputs (ragged panels),
+    /// up-sampled inputs, with and without bias and accumulation. Outputs must also change, so
+    /// that an empty result cannot pass.
+    @Test(.enabled(if: ek_kernels_avx512_supported() != 0 && ProcessInfo.processInfo.environment["MONGE_KERNELS"] != "avx2",
+                   "the implicit convolution runs on the AVX-512 kernels only"))
+    func implicitConvolutionGivesIm2colBits() {
+        let rng = RandomStream(seed: 29)
+        var mismatches: [String] = [], changed = 0, total = 0, declined = 0
+        let sizes = [1, 2, 3, 5, 7, 8, 13, 14, 15, 16, 27, 28, 30]
+        for trial in 0..<120 {
+            let r = rng.substream(UInt64(trial))
+            let upsampled = trial % 3 == 2
+            var h = sizes[r.integer(0, below: sizes.count)], w = sizes[r.integer(1, below: sizes.count)]
+            if upsampled { h = 2 * max(1, h / 2); w = 2 * max(1, w / 2) }
+            let c = 1 + r.integer(2, below: 48), n = 5 + r.integer(3, below: 66)
+            let accumulate = trial % 2 == 1, withBias = trial % 5 != 0
+            func draw(_ count: Int, _ label: UInt64) -> [Float] {
+                let s = r.substream(label)
+                return (0..<count).map { Float(s.normal(UInt64($0))) }
+            }
+            let stored = upsampled ? h * w / 4 : h * w
+            let x = draw(stored * c, 1), weight = draw(9 * c * n, 2), bias = draw(n, 3), y0 = draw(h * w * n, 4)
+            var packed = [Float](repeating: 0, count: Int(ek_spacked_weights_count(Int64(9 * c), Int64(n))))
+            weight.withUnsafeBufferPointer { wp in
+                packed.withUnsafeMutableBufferPointer { ek_spack_weights(Int64(9 * c), Int64(n), wp.baseAddress, Int64(n), 0, $0.baseAddress) }
+            }
+            var implicit = y0, reference = y0, column = [Float](repeating: .nan, count: h * w * 9 * c)
+            var done: Int32 = 0
+            x.withUnsafeBufferPointer { xp in
+                packed.withUnsafeBufferPointer { pp in
+                    bias.withUnsafeBufferPointer { bp in
+                        implicit.withUnsafeMutableBufferPointer {
+                            done = ek_sconv3x3_forward(Int64(h), Int64(w), Int64(c), xp.baseAddress, upsampled ? 1 : 0, Int64(n),
+                                                       pp.baseAddress, withBias ? bp.baseAddress : nil, accumulate ? 1 : 0, $0.baseAddress)
+                        }
+                        column.withUnsafeMutableBufferPointer { cp in
+                            ek_sim2col3x3(Int64(h), Int64(w), Int64(c), xp.baseAddress, Int64(c), 1, upsampled ? 1 : 0, 0, Int64(h),
+                                          cp.baseAddress)
+                            reference.withUnsafeMutableBufferPointer {
+                                ek_sdense_forward_avx2(Int64(h * w), Int64(n), Int64(9 * c), cp.baseAddress, Int64(9 * c), pp.baseAddress,
+                                                       withBias ? bp.baseAddress : nil, accumulate ? 1 : 0, 0, 0, $0.baseAddress,
+                                                       Int64(n), nil)
+                            }
+                        }
+                    }
+                }
+            }
+            if done == 0 { declined += 1; continue }
+            if let index = implicit.indices.first(where: { implicit[$0].bitPattern != reference[$0].bitPattern }) {
+                mismatches.append("h \(h) w \(w) c \(c) n \(n) up \(upsampled) acc \(accumulate): y[\(index)] \(implicit[index]) vs \(reference[index])")
+            }
+            changed += implicit.indices.filter { implicit[$0] != y0[$0] }.count
+            total += implicit.count
+        }
+        let identical = mismatches.isEmpty
+        #expect(declined == 0, "the implicit path declined \(declined) convolutions")
+        #expect(identical, "\(mismatches.count) differ, e.g. \(mismatches.prefix(3))")
+        #expect(changed > total * 9 / 10, "\(changed) of \(total) outputs changed")
+    }
+
+    /// The implicit weight gradient (`ek_sconv3x3_weight_gradient`: dWᵀ ← dyᵀ·im2col(x) + β·dWᵀ
+    /// with im2col read in place from padded images through per-pixel offsets) gives the bits of
+    /// im2col followed by the AVX2 packed SGEMM, on 60 random cases: 1–3 images of 1…30 pixels a
+    /// side, 16, 32 or 48 input channels, 1…70 outputs, up-sampled inputs, β = 0 and 1. Channel
+    /// counts whose im2col runs do not fill whole 16-column panels are declined.
+    @Test(.enabled(if: ek_kernels_avx512_supported() != 0 && ProcessInfo.processInfo.environment["MONGE_KERNELS"] != "avx2",
+                   "the implicit convolution runs on the AVX-512 kernels only"))
+    func implicitWeightGradientGivesIm2colBits() {
+        let rng = RandomStream(seed: 31)
+        var mismatches: [String] = [], changed = 0, total = 0, declined = 0
+        let sizes = [1, 2, 3, 5, 7, 8, 13, 14, 16, 27, 28, 30]
+        for trial in 0..<60 {
+            let r = rng.substream(UInt64(trial))
+            let upsampled = trial % 3 == 2
+            var h = sizes[r.integer(0, below: sizes.count)], w = sizes[r.integer(1, below: sizes.count)]
+            if upsampled { h = 2 * max(1, h / 2); w = 2 * max(1, w / 2) }
+            let images = 1 + r.integer(2, below: 3), c = [16, 32, 48][r.integer(3, below: 3)], n = 1 + r.integer(4, below: 70)
+            let beta: Float = trial % 2 == 0 ? 0 : 1
+            func draw(_ count: Int, _ label: UInt64) -> [Float] {
+                let s = r.substream(label)
+                return (0..<count).map { Float(s.normal(UInt64($0))) }
+            }
+            let stored = upsampled ? h * w / 4 : h * w, pixels = h * w, patch = 9 * c
+            let x = draw(images * stored * c, 1), dy = draw(images * pixels * n, 2), start = draw(n * patch, 3)
+            var implicit = start, reference = start, column = [Float](repeating: .nan, count: images * pixels * patch)
+            var done: Int32 = 0
+            x.withUnsafeBufferPointer { xp in
+                dy.withUnsafeBufferPointer { dp in
+                    implicit.withUnsafeMutableBufferPointer {
+                        done = ek_sconv3x3_weight_gradient(Int64(images), Int64(h), Int64(w), Int64(c), xp.baseAddress, upsampled ? 1 : 0,
+                                                           Int64(n), dp.baseAddress, beta, $0.baseAddress)
+                    }
+                    column.withUnsafeMutableBufferPointer { cp in
+                        for i in 0..<images {
+                            ek_sim2col3x3(Int64(h), Int64(w), Int64(c), xp.baseAddress! + i * stored * c, Int64(c), 1, upsampled ? 1 : 0, 0,
+                                          Int64(h), cp.baseAddress! + i * pixels * patch)
+                        }
+                        reference.withUnsafeMutableBufferPointer {
+                            ek_sgemm_packed_avx2(1, 0, Int64(n), Int64(patch), Int64(images * pixels), 1, dp.baseAddress, Int64(n),
+                                                 cp.baseAddress, Int64(patch), beta, $0.baseAddress, Int64(patch))
+                        }
+                    }
+                }
+            }
+            if done == 0 { declined += 1; continue }
+            if let index = implicit.indices.first(where: { implicit[$0].bitPattern != reference[$0].bitPattern }) {
+                mismatches.append("images \(images) h \(h) w \(w) c \(c) n \(n) up \(upsampled) β \(beta): dWᵀ[\(index)] "
+                                  + "\(implicit[index]) vs \(reference[index])")
+            }
+            changed += implicit.indices.filter { implicit[$0] != start[$0] }.count
+            total += implicit.count
+        }
+        var odd = [Float](repeating: 0, count: 9 * 5 * 4)
+        let oddDone = [Float](repeating: 1, count: 4 * 4 * 5).withUnsafeBufferPointer { xp in
+            [Float](repeating: 1, count: 4 * 4 * 4).withUnsafeBufferPointer { dp in
+                odd.withUnsafeMutableBufferPointer {
+                    ek_sconv3x3_weight_gradient(1, 4, 4, 5, xp.baseAddress, 0, 4, dp.baseAddress, 0, $0.baseAddress)
+                }
+            }
+        }
+        let identical = mismatches.isEmpty
+        #expect(declined == 0, "the implicit path declined \(declined) cases")
+        #expect(identical, "\(mismatches.count) differ, e.g. \(mismatches.prefix(3))")
+        #expect(changed > total * 9 / 10, "\(changed) of \(total) outputs changed")
+        #expect(oddDone == 0 && odd.allSatisfy { $0 == 0 }, "5 channels (runs of 15 columns) must be declined untouched")
+    }
 }

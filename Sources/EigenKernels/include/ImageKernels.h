@@ -31,6 +31,26 @@ void ek_sim2col3x3(int64_t h, int64_t w, int64_t c, const float *x, int64_t ldx,
 void ek_dim2col3x3(int64_t h, int64_t w, int64_t c, const double *x, int64_t ldx, int64_t stride,
                    int upsampled, int64_t row0, int64_t rows, double *col);
 
+/// y = conv3x3(x)·W + bias (+ y when `accumulate`) for one h×w×c image, stride 1 and zero
+/// padding 1 (with `upsampled`, x is (h/2) × (w/2) and read up-sampled ×2), as an implicit GEMM:
+/// the im2col rows are read in place from a zero-padded copy of x instead of being copied.
+/// `packed` is the [9c, n] weight packed by `ek_spack_weights`, `bias` has n values (or is null),
+/// y is (h·w) × n. Per element the same operations as `ek_sim2col3x3` followed by
+/// `ek_sdense_forward`, hence the same bits. Returns 1 when done; 0, having touched nothing,
+/// where this path does not apply (no AVX-512 kernels selected, n ≤ 4 outputs, odd size with
+/// `upsampled`, or no memory): the caller then takes the im2col path.
+int ek_sconv3x3_forward(int64_t h, int64_t w, int64_t c, const float *x, int upsampled, int64_t n,
+                        const float *packed, const float *bias, int accumulate, float *y);
+
+/// Its weight gradient over `images` images, transposed: dWᵀ (n × 9c, row stride 9c) ←
+/// dyᵀ·im2col(x) + β·dWᵀ, with x's images h·w·c values apart (h·w·c/4 with `upsampled`) and dy
+/// (h·w) × n per image, contiguous — the im2col matrix read in place from padded copies. The same
+/// bits as `ek_sgemm(1, 0, n, 9c, images·h·w, 1, dy, n, im2col, 9c, β, dWᵀ, 9c)`. Returns 1 when
+/// done; 0, having touched nothing, where this path does not apply (no AVX-512 kernels selected,
+/// 3c not a multiple of 16, 9c > 4096, odd size with `upsampled`, or no memory).
+int ek_sconv3x3_weight_gradient(int64_t images, int64_t h, int64_t w, int64_t c, const float *x, int upsampled,
+                                int64_t n, const float *dy, float beta, float *dwt);
+
 /// The transpose of `ek_*im2col3x3` (same output rows): dx += every col entry at its input
 /// pixel (padding entries dropped). dx is laid out like x (row stride lddx).
 void ek_scol2im3x3(int64_t h, int64_t w, int64_t c, const float *col, int64_t stride, int upsampled,
