@@ -297,23 +297,28 @@ MONGE_AVX512_TARGET inline void tile512(int64_t k, const float *a, int64_t lda, 
     __m512 acc[rows];
 #pragma clang loop unroll(full)
     for (int r = 0; r < rows; ++r) acc[r] = _mm512_setzero_ps();
-    // Rows 3g, 3g + 1, 3g + 2 at base[g] + {0, 1, 2}·lda: five pointers and one stride address
-    // all fourteen (base + index·scale), instead of a pointer per row, which would not fit in registers.
+    // Rows 3g, 3g + 1, 3g + 2 at base[g] + {0, 1, 2}·lda: five pointers, advanced by one value per
+    // k, and one stride in bytes address all fourteen as base + index·scale (scale 1 or 2), with no
+    // address arithmetic left in the loop; a pointer per row would not fit in registers.
     constexpr int groups = (rows + 2) / 3;
     const int64_t run = k / segments;
     for (int s = 0; s < segments; ++s) {
-        const float *base[groups];
+        const char *base[groups];
 #pragma clang loop unroll(full)
-        for (int g = 0; g < groups; ++g) base[g] = a + s * segmentStride + 3 * g * lda;
-        int64_t stride = lda;
+        for (int g = 0; g < groups; ++g) base[g] = reinterpret_cast<const char *>(a + s * segmentStride + 3 * g * lda);
+        int64_t strideBytes = lda * int64_t(sizeof(float));
         for (int64_t kk = 0; kk < run; ++kk) {
             // Keeps the stride opaque to the loop optimiser, which would otherwise give each row an
             // induction pointer of its own and spill them.
-            __asm__("" : "+r"(stride));
+            __asm__("" : "+r"(strideBytes));
             const __m512 wv = _mm512_loadu_ps(w + kk * 16);
 #pragma clang loop unroll(full)
-            for (int r = 0; r < rows; ++r)
-                acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(base[r / 3][(r % 3) * stride + kk]), wv, acc[r]);
+            for (int r = 0; r < rows; ++r) {
+                const float *row = reinterpret_cast<const float *>(base[r / 3] + (r % 3) * strideBytes);
+                acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(*row), wv, acc[r]);
+            }
+#pragma clang loop unroll(full)
+            for (int g = 0; g < groups; ++g) base[g] += sizeof(float);
         }
         w += run * 16;
     }

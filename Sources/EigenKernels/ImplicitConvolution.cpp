@@ -12,25 +12,30 @@
 #include "KernelDispatch.hpp"
 #include "PackedGemm.hpp"
 
+#include <cstdlib>
 #include <cstring>
-#include <new>
-#include <vector>
 
 namespace {
 
-/// A per-thread buffer that only grows (padded images and pixel offsets, reused across calls);
-/// null when it cannot grow.
+/// A per-thread, 64-byte aligned buffer that only grows (padded images and pixel offsets, reused
+/// across calls; aligned so that a 16-float run of a padded pixel is one cache line); null when
+/// it cannot grow.
 template <typename T, int Tag>
 T *scratch(size_t count) {
-    thread_local std::vector<T> buffer;
-    if (buffer.size() < count) {
-        try {
-            buffer.resize(count);
-        } catch (const std::bad_alloc &) {
-            return nullptr;
-        }
+    struct Buffer {
+        T *data = nullptr;
+        size_t capacity = 0;
+        ~Buffer() { std::free(data); }
+    };
+    thread_local Buffer buffer;
+    if (buffer.capacity < count) {
+        T *fresh = static_cast<T *>(std::aligned_alloc(64, (count * sizeof(T) + 63) / 64 * 64));
+        if (fresh == nullptr) return nullptr;
+        std::free(buffer.data);
+        buffer.data = fresh;
+        buffer.capacity = count;
     }
-    return buffer.data();
+    return buffer.data;
 }
 
 /// xp ((h + 2) × (w + 2) × c) = x with a border of zeros; with `upsampled`, x is (h/2) × (w/2) and
