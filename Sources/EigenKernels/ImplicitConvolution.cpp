@@ -11,32 +11,11 @@
 #include "ImplicitConvolution.hpp"
 #include "KernelDispatch.hpp"
 #include "PackedGemm.hpp"
+#include "Scratch.hpp"
 
-#include <cstdlib>
 #include <cstring>
 
 namespace {
-
-/// A per-thread, 64-byte aligned buffer that only grows (padded images and pixel offsets, reused
-/// across calls; aligned so that a 16-float run of a padded pixel is one cache line); null when
-/// it cannot grow.
-template <typename T, int Tag>
-T *scratch(size_t count) {
-    struct Buffer {
-        T *data = nullptr;
-        size_t capacity = 0;
-        ~Buffer() { std::free(data); }
-    };
-    thread_local Buffer buffer;
-    if (buffer.capacity < count) {
-        T *fresh = static_cast<T *>(std::aligned_alloc(64, (count * sizeof(T) + 63) / 64 * 64));
-        if (fresh == nullptr) return nullptr;
-        std::free(buffer.data);
-        buffer.data = fresh;
-        buffer.capacity = count;
-    }
-    return buffer.data;
-}
 
 /// xp ((h + 2) × (w + 2) × c) = x with a border of zeros; with `upsampled`, x is (h/2) × (w/2) and
 /// is read up-sampled ×2 by nearest neighbour.
@@ -66,7 +45,7 @@ bool applies(int64_t h, int64_t w, int64_t c, int upsampled) {
 extern "C" int ek_sconv3x3_forward(int64_t h, int64_t w, int64_t c, const float *x, int upsampled, int64_t n,
                                    const float *packed, const float *bias, int accumulate, float *y) {
     if (!applies(h, w, c, upsampled) || n <= 4) return 0;
-    float *xp = scratch<float, 0>(size_t((h + 2) * (w + 2) * c));
+    float *xp = monge::alignedScratch<float, 1>(size_t((h + 2) * (w + 2) * c));
     if (xp == nullptr) return 0;
     pad(h, w, c, x, upsampled != 0, xp);
     return monge::convolve3x3Padded(h, w, c, xp, n, packed, bias, accumulate != 0, y) ? 1 : 0;
@@ -77,8 +56,8 @@ extern "C" int ek_sconv3x3_weight_gradient(int64_t images, int64_t h, int64_t w,
     // The GEMM's NR-wide panels of B must not straddle two runs; 9c columns fit one column block.
     if (!applies(h, w, c, upsampled) || images <= 0 || n <= 0 || (3 * c) % 16 != 0 || 9 * c > 4096) return 0;
     const int64_t padded = (h + 2) * (w + 2) * c, pixels = h * w, stored = upsampled ? pixels / 4 : pixels;
-    float *xp = scratch<float, 1>(size_t(images * padded));
-    int64_t *offsets = scratch<int64_t, 2>(size_t(images * pixels));
+    float *xp = monge::alignedScratch<float, 2>(size_t(images * padded));
+    int64_t *offsets = monge::alignedScratch<int64_t, 2>(size_t(images * pixels));
     if (xp == nullptr || offsets == nullptr) return 0;
     for (int64_t i = 0; i < images; ++i) {
         pad(h, w, c, x + i * stored * c, upsampled != 0, xp + i * padded);

@@ -24,6 +24,7 @@
 // operands. So a row of C does not depend on how many other rows are computed with it.
 #include "PackedGemm.hpp"
 #include "KernelDispatch.hpp"
+#include "Scratch.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -323,28 +324,6 @@ int64_t panelStride(int64_t elements) {
     return lines * perLine;
 }
 
-/// A per-thread, 64-byte aligned scratch area that only grows (packing buffers are reused
-/// across calls: allocating and faulting in fresh pages each call would cost as much as a
-/// small product).
-template <typename T>
-T *scratch(size_t count) {
-    struct Buffer {
-        T *data = nullptr;
-        size_t capacity = 0;
-        ~Buffer() { std::free(data); }
-    };
-    thread_local Buffer buffer;
-    if (buffer.capacity < count) {
-        const size_t bytes = (count * sizeof(T) + 63) / 64 * 64;
-        T *fresh = static_cast<T *>(std::aligned_alloc(64, bytes));
-        if (fresh == nullptr) return nullptr;
-        std::free(buffer.data);
-        buffer.data = fresh;
-        buffer.capacity = count;
-    }
-    return buffer.data;
-}
-
 /// One mc × nc block of C over one K block: the operands as the micro-kernels read them.
 template <typename T>
 struct Block {
@@ -454,7 +433,7 @@ bool gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, T alpha, co
     const int64_t strideA = directA ? 0 : panelStride<T>(MR * kc + Simd<T>::width);
     const int64_t strideB = panelStride<T>(NR * kc);
     const int64_t panelsB = directB ? 1 : ncMax / NR;  // directB packs only a ragged last panel
-    T *packedB = scratch<T>(static_cast<size_t>(panelsB * strideB + mcMax / MR * strideA));
+    T *packedB = monge::alignedScratch<T>(static_cast<size_t>(panelsB * strideB + mcMax / MR * strideA));
     if (packedB == nullptr) return false;
     T *packedA = packedB + panelsB * strideB;
 
@@ -496,7 +475,7 @@ MONGE_AVX512_TARGET bool gemmIndirectB(int64_t m, int64_t n, int64_t k, const fl
     const int64_t mBlocks = (m + B::mc - 1) / B::mc;
     const int64_t mcMax = ((m + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
     const int64_t strideA = panelStride<float>(MR * kc + Simd<float>::width);
-    float *packedA = scratch<float>(static_cast<size_t>(mcMax / MR * strideA));
+    float *packedA = monge::alignedScratch<float>(static_cast<size_t>(mcMax / MR * strideA));
     if (packedA == nullptr) return false;
     for (int64_t p0 = 0; p0 < k; p0 += kc) {
         const int64_t kcur = std::min<int64_t>(kc, k - p0);

@@ -4,7 +4,9 @@
 // row y·w + x of a (h·w) × c row-major matrix (leading dimension `ld*` ≥ c where given). A 3×3
 // convolution is then im2col (a copy) followed by one product with the [9·c_in, c_out] weight,
 // whose operand is read in place by the packed kernels; the per-channel bias, residual add and
-// activation ride in that product's epilogue (`ek_*dense_forward`). For one channel (grayscale)
+// activation ride in that product's epilogue (`ek_*dense_forward`). On the AVX-512 path a
+// stride-1 convolution skips the copy (`ek_sconv3x3_forward`, `ek_sconv3x3_weight_gradient`:
+// an implicit GEMM over a zero-padded image, the same bits). For one channel (grayscale)
 // this layout is the same as PyTorch's C×H×W.
 //
 // Every kernel is single-threaded and processes each image with the same operation sequence
