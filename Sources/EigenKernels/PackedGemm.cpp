@@ -30,6 +30,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <immintrin.h>
+#include <utility>
 
 namespace {
 
@@ -402,6 +403,16 @@ MONGE_AVX512_TARGET void block512(const Block<float> &x) {
     }
 }
 
+/// The K block and the largest M block for an m × k operand A: even K and M blocks (no thin last
+/// block), M blocks a multiple of MR. Where the K blocks start fixes every element's rounding.
+template <typename T>
+std::pair<int64_t, int64_t> blockSizes(int64_t m, int64_t k) {
+    using B = Blocking<T>;
+    const int64_t kBlocks = (k + B::kc - 1) / B::kc;
+    const int64_t mBlocks = (m + B::mc - 1) / B::mc;
+    return {(k + kBlocks - 1) / kBlocks, ((m + mBlocks - 1) / mBlocks + B::mr - 1) / B::mr * B::mr};
+}
+
 /// The whole product; `wide` runs the blocks on the AVX-512 kernel (float only), with the
 /// same blocking and packing, hence the same bits.
 template <typename T>
@@ -418,11 +429,7 @@ bool gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, T alpha, co
         }
         return true;
     }
-    // Even K and M blocks (no thin last block); M blocks are a multiple of MR.
-    const int64_t kBlocks = (k + B::kc - 1) / B::kc;
-    const int64_t kc = (k + kBlocks - 1) / kBlocks;
-    const int64_t mBlocks = (m + B::mc - 1) / B::mc;
-    const int64_t mcMax = ((m + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
+    const auto [kc, mcMax] = blockSizes<T>(m, k);
     const int64_t ncMax = std::min<int64_t>(B::nc, (n + NR - 1) / NR * NR);
     // Untransposed A is read in place; untransposed B too when C is a few tile rows high and
     // B's rows are close enough for its panels to stay in L1 and the TLB (a convolution's
@@ -469,11 +476,7 @@ MONGE_AVX512_TARGET bool gemmIndirectB(int64_t m, int64_t n, int64_t k, const fl
     using B = Blocking<float>;
     constexpr int64_t MR = B::mr, NR = B::nr;
     if (m <= 0 || n <= 0 || k <= 0 || n % NR != 0 || segmentColumns % NR != 0 || n > B::nc) return false;
-    // The same kc and mc as `gemm` for this shape.
-    const int64_t kBlocks = (k + B::kc - 1) / B::kc;
-    const int64_t kc = (k + kBlocks - 1) / kBlocks;
-    const int64_t mBlocks = (m + B::mc - 1) / B::mc;
-    const int64_t mcMax = ((m + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
+    const auto [kc, mcMax] = blockSizes<float>(m, k);  // `gemm`'s, so its K blocks and bits
     const int64_t strideA = panelStride<float>(MR * kc + Simd<float>::width);
     float *packedA = monge::alignedScratch<float>(static_cast<size_t>(mcMax / MR * strideA));
     if (packedA == nullptr) return false;
